@@ -1,0 +1,30 @@
+namespace LayerLab.Data.Runs;
+
+/// <summary>One training run. SQLite is the source of truth for its status; Hangfire only carries the work.</summary>
+public sealed class Run
+{
+    public long Id { get; set; }
+    public required string ExperimentKey { get; set; }
+    /// <summary>Validated parameter values as a JSON object.</summary>
+    public required string ParametersJson { get; set; }
+    public long Seed { get; set; }
+    public RunStatus Status { get; set; }
+    /// <summary>0..1 of the run's work done, as last reported.</summary>
+    public double Progress { get; set; }
+    public DateTimeOffset QueuedAt { get; set; }
+    public DateTimeOffset? StartedAt { get; set; }
+    public DateTimeOffset? FinishedAt { get; set; }
+    public string? Worker { get; set; }
+    public string? Device { get; set; }
+    /// <summary>How many times a worker claimed this run (a restart or redelivery adds one).</summary>
+    public int Attempt { get; set; }
+    public string? Error { get; set; }
+    public string? HangfireJobId { get; set; }
+    /// <summary>Final summary metrics as a JSON object of name → number.</summary>
+    public string? SummaryJson { get; set; }
+    /// <summary>Exact reference values as a JSON array of {metricKey,label,value}.</summary>
+    public string? ReferencesJson { get; set; }
+    public string? Verdict { get; set; }
+    public bool CancelRequested { get; set; }
+    public string? SubmittedBy { get; set; }
+}

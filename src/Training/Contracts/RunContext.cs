@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Logging;
+using TorchSharp;
+
+namespace LayerLab.Training.Contracts;
+
+public readonly record struct MetricSample(string Key, long Step, double Value);
+
+/// <summary>Where a run's metrics and progress go: straight into ingestion in-process, or over HTTP from a remote worker.</summary>
+public interface IRunReporter
+{
+    ValueTask ReportMetricsAsync(long runId, IReadOnlyList<MetricSample> samples, CancellationToken cancellationToken);
+    ValueTask ReportProgressAsync(long runId, double fraction, CancellationToken cancellationToken);
+}
+
+/// <summary>Everything an experiment needs to train one run: its parameters, seed, device and a reporter.</summary>
+public sealed class RunContext(
+    long runId, RunParameters parameters, long seed, torch.Device device, IRunReporter reporter, ILogger logger)
+{
+    public long RunId { get; } = runId;
+    public RunParameters Parameters { get; } = parameters;
+    public long Seed { get; } = seed;
+    public torch.Device Device { get; } = device;
+    public ILogger Logger { get; } = logger;
+
+    public ValueTask ReportAsync(long step, IReadOnlyDictionary<string, double> metrics, CancellationToken cancellationToken)
+    {
+        var samples = new MetricSample[metrics.Count];
+        var i = 0;
+        foreach (var (key, value) in metrics) samples[i++] = new MetricSample(key, step, value);
+        return reporter.ReportMetricsAsync(RunId, samples, cancellationToken);
+    }
+
+    public ValueTask ReportAsync(IReadOnlyList<MetricSample> samples, CancellationToken cancellationToken) =>
+        reporter.ReportMetricsAsync(RunId, samples, cancellationToken);
+
+    /// <param name="fraction">0..1 of the run's work done.</param>
+    public ValueTask ReportProgressAsync(double fraction, CancellationToken cancellationToken) =>
+        reporter.ReportProgressAsync(RunId, Math.Clamp(fraction, 0, 1), cancellationToken);
+}

@@ -1,0 +1,114 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LayerLab.Training.Experiments.XorPrelu;
+
+/// <summary>The four model types every run trains side by side.</summary>
+public enum XorModel { Prelu, PreluBias, Mlp, Gcu }
+
+/// <summary>Hidden activation of the 2-2-1 MLP baseline.</summary>
+public enum MlpActivation { Tanh, Relu }
+
+/// <summary>
+/// All four model types of many independent trials as one batched tensor program.
+/// Every row of the flat parameter tensor θ [rows, <see cref="Width"/>] holds one complete set of parameters
+/// of each model type (one "trial at one learning rate"); rows never interact, so summing the per-row losses
+/// and back-propagating once yields every model's own gradient.
+/// Column layout of a row:
+/// <code>
+///  0..2   prelu       w₁ w₂ a            y = PReLU_a(w·x)                      (3 parameters)
+///  3..6   prelu_bias  w₁ w₂ b a          y = PReLU_a(w·x + b)                  (4)
+///  7..15  mlp         W₁ (2×2, row j = hidden unit j) b₁ (2) w₂ (2) b₂      (9)
+/// 16..18  gcu         w₁ w₂ b            y = z·cos z, z = w·x + b              (3)
+/// </code>
+/// PReLU_a(z) = z for z ≥ 0 and a·z otherwise.
+/// </summary>
+public static class XorModels
+{
+    public const int Width = 19;
+    public const int PreluOffset = 0;
+    public const int PreluBiasOffset = 3;
+    public const int MlpOffset = 7;
+    public const int GcuOffset = 16;
+
+    public static readonly IReadOnlyList<XorModel> All = [XorModel.Prelu, XorModel.PreluBias, XorModel.Mlp, XorModel.Gcu];
+
+    /// <summary>Column of each PReLU slope (initialised to a constant, see <see cref="InitialSlope"/>).</summary>
+    private static readonly int[] SlopeColumns = [PreluOffset + 2, PreluBiasOffset + 3];
+
+    /// <summary>PyTorch's <c>nn.PReLU</c> default initial slope.</summary>
+    public const float InitialSlope = 0.25f;
+
+    // One native scalar for the whole process (dispose scopes do not track scalars; an implicit 0 would make one per call).
+    private static readonly Scalar Zero = 0.0f.ToScalar();
+
+    // Split sizes in column order: prelu w | a, prelu_bias w | b | a, mlp W1 | b1 | w2 | b2, gcu w | b.
+    private static readonly long[] Sections = [2, 1, 2, 1, 1, 4, 2, 2, 1, 2, 1];
+
+    public static string Key(XorModel model) => model switch
+    {
+        XorModel.Prelu => "prelu",
+        XorModel.PreluBias => "prelu_bias",
+        XorModel.Mlp => "mlp",
+        XorModel.Gcu => "gcu",
+        _ => throw new ArgumentOutOfRangeException(nameof(model)),
+    };
+
+    public static string DisplayName(XorModel model) => model switch
+    {
+        XorModel.Prelu => "PReLU",
+        XorModel.PreluBias => "PReLU+bias",
+        XorModel.Mlp => "MLP",
+        XorModel.Gcu => "GCU",
+        _ => throw new ArgumentOutOfRangeException(nameof(model)),
+    };
+
+    /// <summary>
+    /// Initial parameters of <paramref name="trials"/> trials, row-major [trials, Width], drawn from a seeded
+    /// generator on the CPU (so the same seed gives the same start on every device). Like PyTorch's defaults for
+    /// <c>nn.Linear</c>: every weight and bias ~ U(−k, k) with k = scale/√fan_in (fan_in is 2 for every layer
+    /// here); every PReLU slope starts at 0.25.
+    /// </summary>
+    public static float[] InitialParameters(int trials, long seed, double scale)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(unchecked((ulong)seed), CPU);
+        var u = rand([trials, Width], dtype: ScalarType.Float32, generator: generator).data<float>().ToArray();
+        var bound = (float)(scale / Math.Sqrt(2));
+        for (var i = 0; i < u.Length; i++) u[i] = ((2 * u[i]) - 1) * bound;
+        for (var r = 0; r < trials; r++)
+            foreach (var c in SlopeColumns) u[(r * Width) + c] = InitialSlope;
+        return u;
+    }
+
+    /// <summary>
+    /// Outputs of all four models for all rows on the 4 points: [rows, 4 models, 4 points] in <see cref="All"/> order.
+    /// </summary>
+    /// <param name="theta">[rows, Width] parameters.</param>
+    /// <param name="inputsT">Xᵀ [2, 4].</param>
+    public static Tensor Forward(Tensor theta, Tensor inputsT, MlpActivation mlpActivation)
+    {
+        var rows = theta.shape[0];
+        var p = theta.split(Sections, 1);
+        var (pw, pa) = (p[0], p[1]);
+        var (bw, bb, ba) = (p[2], p[3], p[4]);
+        var (w1, b1, w2, b2) = (p[5], p[6], p[7], p[8]);
+        var (gw, gb) = (p[9], p[10]);
+
+        var zp = pw.matmul(inputsT);                        // [rows, 4]
+        var yPrelu = where(zp.ge(Zero), zp, pa * zp);
+
+        var zb = addmm(bb, bw, inputsT, 1, 1);
+        var yPreluBias = where(zb.ge(Zero), zb, ba * zb);
+
+        // h[r, j, p] = Σ_k W₁[r, j, k]·x[p, k] + b₁[r, j]; y = Σ_j w₂[r, j]·act(h[r, j, p]) + b₂[r].
+        var h = w1.view(rows, 2, 2).matmul(inputsT) + b1.unsqueeze(-1);     // [rows, 2, 4]
+        var act = mlpActivation == MlpActivation.Tanh ? h.tanh() : h.relu();
+        var yMlp = w2.unsqueeze(1).matmul(act).squeeze(1) + b2;           // [rows, 4]
+
+        var zg = addmm(gb, gw, inputsT, 1, 1);
+        var yGcu = zg * zg.cos();
+
+        return stack([yPrelu, yPreluBias, yMlp, yGcu], 1);
+    }
+}

@@ -1,0 +1,23 @@
+using System.Globalization;
+using LayerLab.Data.Runs;
+
+namespace LayerLab.Web.Components.Runs;
+
+public static class RunFormatting
+{
+    public static string Duration(Run run, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        if (run.StartedAt is null) return "–";
+        var span = (run.FinishedAt ?? now) - run.StartedAt.Value;
+        return span.TotalSeconds < 60 ? span.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s"
+            : span.TotalMinutes < 60 ? $"{(int)span.TotalMinutes} min {span.Seconds} s"
+            : $"{(int)span.TotalHours} h {span.Minutes} min";
+    }
+
+    public static string When(DateTimeOffset time) => time.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+
+    public static string Number(double value) =>
+        Math.Abs(value) is >= 1e-3 and < 1e5 or 0 ? value.ToString("0.####", CultureInfo.InvariantCulture)
+        : value.ToString("0.###e0", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,24 @@
+namespace LayerLab.Web.Hosting;
+
+/// <summary>The "LayerLab" section of appsettings.json; environment variables override (LayerLab__Worker__Count=2).</summary>
+public sealed class LayerLabOptions
+{
+    public const string Section = "LayerLab";
+
+    /// <summary>Shown in the app bar, so a team running two portals can tell them apart.</summary>
+    public string InstanceName { get; set; } = "LayerLab";
+
+    /// <summary>SQLite connection string of the portal database (relative paths are under the content root).</summary>
+    public string Database { get; set; } = "Data Source=data/layerlab.db";
+
+    public WorkerOptions Worker { get; set; } = new();
+}
+
+public sealed class WorkerOptions
+{
+    /// <summary>Run a Hangfire server (the training worker) inside the web process.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Concurrent training jobs in this process. Tiny models are dispatch-bound, so 1 per 2 cores is a sane default.</summary>
+    public int Count { get; set; } = 1;
+}

@@ -1,0 +1,121 @@
+using System.Threading.Channels;
+using LayerLab.Data;
+using LayerLab.Training.Contracts;
+using LayerLab.Web.Live;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace LayerLab.Web.Ingestion;
+
+/// <summary>
+/// The one writer of metric points. Reporters enqueue; this service drains the queue in large batches, writes
+/// each batch in one SQLite transaction (idempotent on (run, key, step)), keeps the latest-value table current,
+/// then broadcasts only the points that were new. One writer means SQLite never sees competing writers.
+/// </summary>
+public sealed partial class MetricIngestion(
+    IDbContextFactory<LabDbContext> dbFactory, RunEvents events, ILogger<MetricIngestion> logger) : BackgroundService
+{
+    private const int MaxPointsPerTransaction = 20_000;
+
+    private abstract record Item;
+    private sealed record Batch(long RunId, IReadOnlyList<MetricSample> Samples) : Item;
+    private sealed record FlushMarker(TaskCompletionSource Done) : Item;
+
+    // Bounded so a runaway reporter slows down instead of growing memory without limit.
+    private readonly Channel<Item> _queue = Channel.CreateBounded<Item>(
+        new BoundedChannelOptions(50_000) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+
+    public ValueTask EnqueueAsync(long runId, IReadOnlyList<MetricSample> samples, CancellationToken cancellationToken) =>
+        samples.Count == 0 ? ValueTask.CompletedTask : _queue.Writer.WriteAsync(new Batch(runId, samples), cancellationToken);
+
+    /// <summary>Completes when everything enqueued before the call is stored and broadcast.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _queue.Writer.WriteAsync(new FlushMarker(done), cancellationToken);
+        await done.Task.WaitAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batches = new List<Batch>();
+        var flushes = new List<TaskCompletionSource>();
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync(stoppingToken))
+            {
+                var points = 0;
+                while (points < MaxPointsPerTransaction && _queue.Reader.TryRead(out var item))
+                {
+                    if (item is Batch batch) { batches.Add(batch); points += batch.Samples.Count; }
+                    else if (item is FlushMarker flush) { flushes.Add(flush.Done); break; }
+                }
+                await WriteAndPublishAsync(batches, stoppingToken);
+                foreach (var done in flushes) done.TrySetResult();
+                batches.Clear();
+                flushes.Clear();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down; anything still queued belongs to runs that will be re-run.
+        }
+    }
+
+    private async Task WriteAndPublishAsync(List<Batch> batches, CancellationToken cancellationToken)
+    {
+        if (batches.Count == 0) return;
+        Dictionary<long, List<PointMessage>> fresh;
+        try
+        {
+            fresh = await WriteAsync(batches, cancellationToken);
+        }
+        catch (Exception ex) when (ex is SqliteException or DbUpdateException or InvalidOperationException)
+        {
+            LogWriteFailed(ex, batches.Count);
+            return;
+        }
+        foreach (var (runId, points) in fresh)
+        {
+            if (points.Count > 0) await events.PublishMetricsAsync(new MetricsAppendedMessage(runId, points));
+        }
+    }
+
+    private async Task<Dictionary<long, List<PointMessage>>> WriteAsync(List<Batch> batches, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        var connection = (SqliteConnection)db.Database.GetDbConnection();
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var insert = MetricSql.InsertPoint(connection, transaction);
+        await using var latest = MetricSql.UpsertLatest(connection, transaction);
+
+        var fresh = new Dictionary<long, List<PointMessage>>();
+        var newest = new Dictionary<(long RunId, string Key), (long Step, double Value)>();
+        var skipped = 0;
+        foreach (var batch in batches)
+        {
+            if (!fresh.TryGetValue(batch.RunId, out var list)) fresh[batch.RunId] = list = [];
+            foreach (var sample in batch.Samples)
+            {
+                // SQLite stores NaN as NULL; non-finite values are dropped here until the API flags them.
+                if (!double.IsFinite(sample.Value)) { skipped++; continue; }
+                if (!await MetricSql.ExecuteAsync(insert, batch.RunId, sample, cancellationToken)) continue;
+                list.Add(new PointMessage(sample.Key, sample.Step, sample.Value));
+                var key = (batch.RunId, sample.Key);
+                if (!newest.TryGetValue(key, out var seen) || sample.Step >= seen.Step) newest[key] = (sample.Step, sample.Value);
+            }
+        }
+        foreach (var ((runId, key), (step, value)) in newest)
+            await MetricSql.ExecuteAsync(latest, runId, new MetricSample(key, step, value), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        if (skipped > 0) LogSkippedNonFinite(skipped);
+        return fresh;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Writing {BatchCount} metric batches failed; they are dropped")]
+    private partial void LogWriteFailed(Exception ex, int batchCount);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped {Count} non-finite metric values")]
+    private partial void LogSkippedNonFinite(int count);
+}

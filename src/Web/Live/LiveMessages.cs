@@ -1,0 +1,11 @@
+using LayerLab.Data.Runs;
+
+namespace LayerLab.Web.Live;
+
+/// <summary>One metric value as it travels to browsers (camelCase JSON: {key, step, value}).</summary>
+public readonly record struct PointMessage(string Key, long Step, double Value);
+
+public sealed record MetricsAppendedMessage(long RunId, IReadOnlyList<PointMessage> Points);
+
+public sealed record RunUpdatedMessage(
+    long RunId, RunStatus Status, double Progress, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? Error);

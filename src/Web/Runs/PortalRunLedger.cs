@@ -1,0 +1,125 @@
+using System.Text.Json;
+using LayerLab.Data;
+using LayerLab.Data.Runs;
+using LayerLab.Training.Contracts;
+using LayerLab.Training.Jobs;
+using LayerLab.Web.Ingestion;
+using LayerLab.Web.Live;
+using Microsoft.EntityFrameworkCore;
+
+namespace LayerLab.Web.Runs;
+
+/// <summary>
+/// The portal's side of <see cref="IRunLedger"/>: every status change is a compare-and-set on the run's row
+/// (expected status and attempt), so a stale or duplicate delivery changes nothing.
+/// </summary>
+public sealed class PortalRunLedger(
+    IDbContextFactory<LabDbContext> dbFactory,
+    MetricIngestion ingestion,
+    RunProgressWriter progress,
+    RunEvents events,
+    TimeProvider clock) : IRunLedger
+{
+    public async Task<RunClaim?> TryClaimAsync(long runId, string worker, string device, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var now = clock.GetUtcNow();
+        var claimed = await db.Runs
+            .Where(r => r.Id == runId && r.Status == RunStatus.Queued && !r.CancelRequested)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.Status, RunStatus.Running)
+                .SetProperty(r => r.Attempt, r => r.Attempt + 1)
+                .SetProperty(r => r.StartedAt, now)
+                .SetProperty(r => r.FinishedAt, (DateTimeOffset?)null)
+                .SetProperty(r => r.Worker, worker)
+                .SetProperty(r => r.Device, device)
+                .SetProperty(r => r.Progress, 0)
+                .SetProperty(r => r.Error, (string?)null), cancellationToken);
+        if (claimed == 0)
+        {
+            // A queued run whose cancel arrived before any worker took it ends here, once.
+            await FinishAsync(db, runId, r => r.Status == RunStatus.Queued && r.CancelRequested, RunStatus.Cancelled, null, cancellationToken);
+            return null;
+        }
+        var run = await db.Runs.AsNoTracking().FirstAsync(r => r.Id == runId, cancellationToken);
+        await events.PublishRunUpdatedAsync(run.ToUpdateMessage());
+        return new RunClaim(run.Attempt);
+    }
+
+    public async Task<bool> IsCancelRequestedAsync(long runId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Runs.Where(r => r.Id == runId).Select(r => r.CancelRequested).FirstOrDefaultAsync(cancellationToken);
+    }
+
+    public async Task CompleteAsync(long runId, int attempt, RunResult result, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        // Every point reported before completion is stored before the run says Succeeded.
+        await ingestion.FlushAsync(cancellationToken);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var summary = JsonSerializer.Serialize(result.Summary.Where(kv => double.IsFinite(kv.Value)).ToDictionary());
+        var references = JsonSerializer.Serialize(result.References);
+        var now = clock.GetUtcNow();
+        var changed = await RunningAttempt(db, runId, attempt).ExecuteUpdateAsync(s => s
+            .SetProperty(r => r.Status, RunStatus.Succeeded)
+            .SetProperty(r => r.Progress, 1)
+            .SetProperty(r => r.FinishedAt, now)
+            .SetProperty(r => r.SummaryJson, summary)
+            .SetProperty(r => r.ReferencesJson, references)
+            .SetProperty(r => r.Verdict, result.Verdict), cancellationToken);
+        await PublishIfChangedAsync(db, runId, changed, cancellationToken);
+    }
+
+    public async Task FailAsync(long runId, int attempt, string error, CancellationToken cancellationToken)
+    {
+        await ingestion.FlushAsync(cancellationToken);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var text = error.Length > 4000 ? error[..4000] : error;
+        var now = clock.GetUtcNow();
+        var changed = await RunningAttempt(db, runId, attempt).ExecuteUpdateAsync(s => s
+            .SetProperty(r => r.Status, RunStatus.Failed)
+            .SetProperty(r => r.FinishedAt, now)
+            .SetProperty(r => r.Error, text), cancellationToken);
+        await PublishIfChangedAsync(db, runId, changed, cancellationToken);
+    }
+
+    public async Task MarkCancelledAsync(long runId, int attempt, CancellationToken cancellationToken)
+    {
+        await ingestion.FlushAsync(cancellationToken);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await FinishAsync(db, runId, r => r.Status == RunStatus.Running && r.Attempt == attempt, RunStatus.Cancelled, null, cancellationToken);
+    }
+
+    public async Task ReleaseAsync(long runId, int attempt, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var changed = await RunningAttempt(db, runId, attempt).ExecuteUpdateAsync(s => s
+            .SetProperty(r => r.Status, RunStatus.Queued)
+            .SetProperty(r => r.Worker, (string?)null), cancellationToken);
+        await PublishIfChangedAsync(db, runId, changed, cancellationToken);
+    }
+
+    private static IQueryable<Run> RunningAttempt(LabDbContext db, long runId, int attempt) =>
+        db.Runs.Where(r => r.Id == runId && r.Status == RunStatus.Running && r.Attempt == attempt);
+
+    private async Task FinishAsync(
+        LabDbContext db, long runId, System.Linq.Expressions.Expression<Func<Run, bool>> expected,
+        RunStatus status, string? error, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var changed = await db.Runs.Where(r => r.Id == runId).Where(expected).ExecuteUpdateAsync(s => s
+            .SetProperty(r => r.Status, status)
+            .SetProperty(r => r.FinishedAt, now)
+            .SetProperty(r => r.Error, error), cancellationToken);
+        await PublishIfChangedAsync(db, runId, changed, cancellationToken);
+    }
+
+    private async Task PublishIfChangedAsync(LabDbContext db, long runId, int changed, CancellationToken cancellationToken)
+    {
+        if (changed == 0) return;
+        progress.Forget(runId);
+        var run = await db.Runs.AsNoTracking().FirstAsync(r => r.Id == runId, cancellationToken);
+        await events.PublishRunUpdatedAsync(run.ToUpdateMessage());
+    }
+}

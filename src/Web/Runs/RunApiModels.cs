@@ -1,0 +1,37 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LayerLab.Data.Runs;
+
+namespace LayerLab.Web.Runs;
+
+/// <summary>Body of POST /api/runs. Unknown fields are rejected (see the JSON options in Program).</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed class SubmitRunBody
+{
+    public string? Experiment { get; set; }
+    public Dictionary<string, JsonElement>? Parameters { get; set; }
+    public long? Seed { get; set; }
+}
+
+public sealed record RunDto(
+    long Id, string Experiment, RunStatus Status, double Progress, long Seed,
+    IReadOnlyDictionary<string, JsonElement> Parameters,
+    DateTimeOffset QueuedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
+    string? Worker, string? Device, int Attempt, string? Error,
+    IReadOnlyDictionary<string, double>? Summary, string? Verdict)
+{
+    public static RunDto From(Run run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return new RunDto(run.Id, run.ExperimentKey, run.Status, run.Progress, run.Seed,
+            JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(run.ParametersJson) ?? [],
+            run.QueuedAt, run.StartedAt, run.FinishedAt, run.Worker, run.Device, run.Attempt, run.Error,
+            run.SummaryJson is null ? null : JsonSerializer.Deserialize<Dictionary<string, double>>(run.SummaryJson),
+            run.Verdict);
+    }
+}
+
+/// <summary>A run's metric history in columns, the shape the chart module reads.</summary>
+public sealed record SeriesDto(List<long> Steps, List<double> Values);
+
+public sealed record RunMetricsDto(long RunId, IReadOnlyDictionary<string, SeriesDto> Series);

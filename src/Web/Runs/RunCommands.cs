@@ -1,0 +1,37 @@
+using LayerLab.Data;
+using LayerLab.Data.Runs;
+using LayerLab.Training.Jobs;
+using LayerLab.Web.Live;
+using Microsoft.EntityFrameworkCore;
+
+namespace LayerLab.Web.Runs;
+
+public enum CancelOutcome { NotFound, AlreadyFinished, Cancelled, Stopping }
+
+/// <summary>Cancel: a queued run ends Cancelled at once; a running one is signalled and stops at its next step.</summary>
+public sealed class RunCommands(
+    IDbContextFactory<LabDbContext> dbFactory, RunCancellation cancellation, RunEvents events, TimeProvider clock)
+{
+    public async Task<CancelOutcome> CancelAsync(long runId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var flagged = await db.Runs
+            .Where(r => r.Id == runId && (r.Status == RunStatus.Queued || r.Status == RunStatus.Running))
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.CancelRequested, true), cancellationToken);
+        if (flagged == 0)
+            return await db.Runs.AnyAsync(r => r.Id == runId, cancellationToken) ? CancelOutcome.AlreadyFinished : CancelOutcome.NotFound;
+
+        var now = clock.GetUtcNow();
+        var cancelledWhileQueued = await db.Runs.Where(r => r.Id == runId && r.Status == RunStatus.Queued)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Cancelled).SetProperty(r => r.FinishedAt, now), cancellationToken);
+        if (cancelledWhileQueued > 0)
+        {
+            var run = await db.Runs.AsNoTracking().FirstAsync(r => r.Id == runId, cancellationToken);
+            await events.PublishRunUpdatedAsync(run.ToUpdateMessage());
+            return CancelOutcome.Cancelled;
+        }
+        // Running here is signalled now; a worker elsewhere sees the flag at its next poll.
+        cancellation.Cancel(runId);
+        return CancelOutcome.Stopping;
+    }
+}

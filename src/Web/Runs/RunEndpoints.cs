@@ -1,0 +1,111 @@
+using System.Text.Json;
+using LayerLab.Data;
+using LayerLab.Training.Contracts;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace LayerLab.Web.Runs;
+
+/// <summary>The HTTP API for runs: submit, list, read, metrics, cancel.</summary>
+public static class RunEndpoints
+{
+    public static IEndpointRouteBuilder MapRunApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api");
+        api.MapGet("/info", (Microsoft.Extensions.Options.IOptions<Hosting.LayerLabOptions> options) => new
+        {
+            instanceName = options.Value.InstanceName,
+            device = Training.TrainingDevice.Describe(Training.TrainingDevice.Pick()),
+            version = typeof(RunEndpoints).Assembly.GetName().Version?.ToString(),
+        });
+        api.MapGet("/experiments", (ExperimentCatalog catalog) => catalog.All.Select(ExperimentDto.From));
+        api.MapPost("/runs", SubmitAsync);
+        api.MapGet("/runs", ListAsync);
+        api.MapGet("/runs/{id:long}", GetAsync);
+        api.MapGet("/runs/{id:long}/metrics", MetricsAsync);
+        api.MapPost("/runs/{id:long}/cancel", CancelAsync);
+        return app;
+    }
+
+    private static async Task<Results<Created<RunDto>, ValidationProblem>> SubmitAsync(
+        SubmitRunBody body, RunSubmission submission, IDbContextFactory<LabDbContext> dbFactory, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var raw = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var (name, value) in body.Parameters ?? [])
+        {
+            var text = RawText(value);
+            if (text is null) errors[$"parameters.{name}"] = [$"{name} must be a number, string or boolean."];
+            else raw[name] = text;
+        }
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+
+        var result = await submission.SubmitAsync(new SubmitRunRequest(body.Experiment ?? "", raw, body.Seed), null, ct);
+        if (!result.Succeeded)
+            return TypedResults.ValidationProblem(result.Errors.ToDictionary(e => FieldName(e.Key), e => new[] { e.Value }));
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var run = await db.Runs.AsNoTracking().FirstAsync(r => r.Id == result.RunId, ct);
+        return TypedResults.Created($"/api/runs/{run.Id}", RunDto.From(run));
+    }
+
+    private static string FieldName(string key) => key is "experiment" or "seed" ? key : $"parameters.{key}";
+
+    private static string? RawText(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Number => value.GetRawText(),
+        JsonValueKind.String => value.GetString(),
+        JsonValueKind.True => "true",
+        JsonValueKind.False => "false",
+        _ => null,
+    };
+
+    private static async Task<IEnumerable<RunDto>> ListAsync(
+        IDbContextFactory<LabDbContext> dbFactory, CancellationToken ct, int take = 100)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var runs = await db.Runs.AsNoTracking().OrderByDescending(r => r.Id).Take(Math.Clamp(take, 1, 1000)).ToListAsync(ct);
+        return runs.Select(RunDto.From);
+    }
+
+    private static async Task<Results<Ok<RunDto>, NotFound>> GetAsync(long id, IDbContextFactory<LabDbContext> dbFactory, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, ct);
+        return run is null ? TypedResults.NotFound() : TypedResults.Ok(RunDto.From(run));
+    }
+
+    private static async Task<Results<Ok<RunMetricsDto>, NotFound>> MetricsAsync(
+        long id, IDbContextFactory<LabDbContext> dbFactory, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (!await db.Runs.AnyAsync(r => r.Id == id, ct)) return TypedResults.NotFound();
+        var series = new Dictionary<string, SeriesDto>(StringComparer.Ordinal);
+        // Streamed in key/step order (the primary key), so each series comes out sorted without a sort step.
+        await foreach (var p in db.MetricPoints.AsNoTracking().Where(p => p.RunId == id)
+                           .OrderBy(p => p.Key).ThenBy(p => p.Step).AsAsyncEnumerable().WithCancellation(ct))
+        {
+            if (!series.TryGetValue(p.Key, out var s)) series[p.Key] = s = new SeriesDto([], []);
+            s.Steps.Add(p.Step);
+            s.Values.Add(p.Value);
+        }
+        return TypedResults.Ok(new RunMetricsDto(id, series));
+    }
+
+    private static async Task<Results<Accepted, NotFound, Conflict<string>>> CancelAsync(long id, RunCommands commands, CancellationToken ct) =>
+        await commands.CancelAsync(id, ct) switch
+        {
+            CancelOutcome.NotFound => TypedResults.NotFound(),
+            CancelOutcome.AlreadyFinished => TypedResults.Conflict("The run has already finished."),
+            _ => TypedResults.Accepted($"/api/runs/{id}"),
+        };
+}
+
+public sealed record ParameterDto(string Name, string Kind, string Default, string Help, double? Min, double? Max, IReadOnlyList<string>? Choices);
+
+public sealed record ExperimentDto(string Key, string Title, string Paper, string PaperUrl, string Claim,
+    IReadOnlyList<ParameterDto> Parameters, IReadOnlyList<MetricDefinition> Metrics, string PrimaryMetric)
+{
+    public static ExperimentDto From(IExperiment e) => new(e.Key, e.Title, e.Paper, e.PaperUrl, e.Claim,
+        e.Parameters.Select(p => new ParameterDto(p.Name, p.Kind.ToString(), p.DefaultText, p.Help, p.Min, p.Max, p.Choices)).ToList(),
+        e.Metrics, e.PrimaryMetric);
+}

@@ -1,0 +1,54 @@
+using LayerLab.Data;
+using LayerLab.Data.Runs;
+using LayerLab.Training.Contracts;
+using LayerLab.Web.Live;
+using Microsoft.EntityFrameworkCore;
+
+namespace LayerLab.Web.Runs;
+
+public sealed record SubmitRunRequest(string Experiment, IReadOnlyDictionary<string, string?> Parameters, long? Seed);
+
+/// <summary>Either the new run's id or the errors per field (and then nothing was stored or queued).</summary>
+public sealed record SubmitRunResult(long? RunId, IReadOnlyDictionary<string, string> Errors)
+{
+    public bool Succeeded => RunId is not null;
+}
+
+/// <summary>Validates a submission against the experiment's specs, stores the run as Queued, then queues the job.</summary>
+public sealed class RunSubmission(
+    ExperimentCatalog catalog, IDbContextFactory<LabDbContext> dbFactory, RunQueue queue, RunEvents events, TimeProvider clock)
+{
+    public const long MaxSeed = int.MaxValue;
+
+    public async Task<SubmitRunResult> SubmitAsync(SubmitRunRequest request, string? submittedBy, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var experiment = catalog.Find(request.Experiment ?? "");
+        if (experiment is null)
+            return Invalid("experiment", $"Unknown experiment '{request.Experiment}'.");
+        if (request.Seed is < 0 or > MaxSeed)
+            return Invalid("seed", $"seed must be between 0 and {MaxSeed}.");
+        var validation = ParameterValidation.Validate(experiment.Parameters, request.Parameters);
+        if (!validation.IsValid) return new SubmitRunResult(null, validation.Errors);
+
+        var run = new Run
+        {
+            ExperimentKey = experiment.Key,
+            ParametersJson = validation.Parameters!.ToJson(),
+            Seed = request.Seed ?? Random.Shared.NextInt64(0, MaxSeed),
+            Status = RunStatus.Queued,
+            QueuedAt = clock.GetUtcNow(),
+            SubmittedBy = submittedBy,
+        };
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        db.Runs.Add(run);
+        await db.SaveChangesAsync(cancellationToken);
+        run.HangfireJobId = queue.Enqueue(run);
+        await db.SaveChangesAsync(cancellationToken);
+        await events.PublishRunUpdatedAsync(run.ToUpdateMessage());
+        return new SubmitRunResult(run.Id, new Dictionary<string, string>());
+    }
+
+    private static SubmitRunResult Invalid(string field, string message) =>
+        new(null, new Dictionary<string, string> { [field] = message });
+}

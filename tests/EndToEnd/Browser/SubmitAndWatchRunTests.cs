@@ -1,0 +1,103 @@
+using System.Globalization;
+using LayerLab.Tests.EndToEnd.Infrastructure;
+using Microsoft.Playwright;
+
+namespace LayerLab.Tests.EndToEnd.Browser;
+
+/// <summary>A person's path: catalog → form → queue → watch the chart grow live → Succeeded.</summary>
+[Collection(PortalCollection.Name)]
+public sealed class SubmitAndWatchRunTests : IAsyncLifetime
+{
+    private readonly TempDatabase _db = new();
+    private PortalProcess _portal = null!;
+    private ChromiumSession _chromium = null!;
+
+    public async Task InitializeAsync()
+    {
+        _portal = await PortalProcess.StartAsync(_db.FilePath);
+        _chromium = await ChromiumSession.LaunchAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _chromium.DisposeAsync();
+        await _portal.DisposeAsync();
+        _db.Dispose();
+    }
+
+    [Fact]
+    public async Task Researcher_submits_xor_prelu_in_the_browser_and_watches_the_chart_grow_until_Succeeded()
+    {
+        var page = await NewPageAsync();
+        await page.GotoAsync(new Uri(_portal.BaseAddress, "/experiments").ToString());
+        await page.GetByTestId("experiment-xor-prelu").GetByText("Configure run").ClickAsync();
+        await page.WaitForURLAsync("**/submit/xor-prelu");
+
+        // Long enough (a few seconds) that the chart visibly grows while we watch.
+        await FillAsync(page, "param-epochs", "4000");
+        await FillAsync(page, "param-seed", "11");
+        await page.GetByTestId("submit-run").ClickAsync();
+        await page.WaitForURLAsync("**/runs/1");
+
+        var chart = page.GetByTestId("run-chart");
+        var counts = new List<int>();
+        var status = "";
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (DateTime.UtcNow < deadline)
+        {
+            counts.Add(await PointCountAsync(chart));
+            status = await page.GetByTestId("run-status").First.GetAttributeAsync("data-status") ?? "";
+            if (status is "Succeeded" or "Failed" or "Cancelled") break;
+            await Task.Delay(250);
+        }
+        Assert.Equal("Succeeded", status);
+        await Expect(page.GetByTestId("run-summary")).ToBeVisibleAsync();
+
+        // Points arrived in several steps while training, not all at once at the end.
+        var distinctCounts = counts.Where(c => c > 0).Distinct().Count();
+        Assert.True(distinctCounts >= 3, $"chart grew only through {distinctCounts} sizes: {string.Join(",", counts)}");
+
+        // And the live chart ends with every stored point (nothing lost on the way).
+        var stored = (await _db.PointsAsync(1)).Count;
+        await Expect(chart).ToHaveAttributeAsync("data-point-count", stored.ToString(CultureInfo.InvariantCulture));
+
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(RepoPaths.TestResults, "run-succeeded.png"), FullPage = true });
+    }
+
+    [Fact]
+    public async Task Out_of_range_values_get_field_messages_and_nothing_is_queued()
+    {
+        var page = await NewPageAsync();
+        await page.GotoAsync(new Uri(_portal.BaseAddress, "/submit/xor-prelu").ToString());
+        await FillAsync(page, "param-epochs", "-3");
+        await FillAsync(page, "param-lr_max", "abc");
+        await page.GetByTestId("submit-run").ClickAsync();
+
+        await Expect(page.GetByTestId("submit-errors")).ToBeVisibleAsync();
+        await Expect(page.GetByText("epochs must be between")).ToBeVisibleAsync();
+        await Expect(page.GetByText("lr_max must be a finite number.")).ToBeVisibleAsync();
+        Assert.EndsWith("/submit/xor-prelu", page.Url, StringComparison.Ordinal);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(RepoPaths.TestResults, "submit-errors.png"), FullPage = true });
+        Assert.Equal(0, await _db.ScalarAsync("SELECT COUNT(*) FROM Runs"));
+    }
+
+    private async Task<IPage> NewPageAsync()
+    {
+        var context = await _chromium.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(30_000);
+        return page;
+    }
+
+    private static async Task FillAsync(IPage page, string inputId, string value)
+    {
+        var input = page.Locator($"#{inputId}");
+        await input.FillAsync(value);
+        await input.BlurAsync();
+    }
+
+    private static async Task<int> PointCountAsync(ILocator chart) =>
+        int.TryParse(await chart.GetAttributeAsync("data-point-count"), CultureInfo.InvariantCulture, out var n) ? n : 0;
+
+    private static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);
+}

@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace LayerLab.Tests.EndToEnd.Infrastructure;
+
+/// <summary>
+/// The real portal as its own process on a loopback port, with its own SQLite file: exactly what
+/// `./lab.sh start` runs, so restarts and shutdowns are real.
+/// </summary>
+public sealed partial class PortalProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _log = new();
+
+    public Uri BaseAddress { get; }
+    public string DatabasePath { get; }
+    public HttpClient Http { get; }
+
+    private PortalProcess(Process process, Uri baseAddress, string databasePath)
+    {
+        _process = process;
+        BaseAddress = baseAddress;
+        DatabasePath = databasePath;
+        Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public string Log { get { lock (_log) return _log.ToString(); } }
+
+    public static async Task<PortalProcess> StartAsync(string databasePath, IDictionary<string, string>? settings = null)
+    {
+        var port = FreePort();
+        var baseAddress = new Uri($"http://127.0.0.1:{port}");
+        var info = new ProcessStartInfo("dotnet", [RepoPaths.WebDll, "--urls", baseAddress.ToString()])
+        {
+            WorkingDirectory = RepoPaths.Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        info.Environment["LayerLab__Database"] = $"Data Source={databasePath}";
+        info.Environment["Logging__LogLevel__Default"] = "Information";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) info.Environment[key] = value;
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the portal");
+        var portal = new PortalProcess(process, baseAddress, databasePath);
+        process.OutputDataReceived += (_, e) => portal.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => portal.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await portal.WaitHealthyAsync(TimeSpan.FromSeconds(90));
+        return portal;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null) return;
+        lock (_log) _log.AppendLine(line);
+    }
+
+    private async Task WaitHealthyAsync(TimeSpan timeout)
+    {
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < timeout)
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"portal exited with {_process.ExitCode}:\n{Log}");
+            try
+            {
+                using var response = await Http.GetAsync(new Uri("/health", UriKind.Relative));
+                if (response.StatusCode == HttpStatusCode.OK) return;
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"portal not healthy after {timeout}:\n{Log}");
+    }
+
+    /// <summary>SIGTERM, as systemd or docker stop would send, then wait for a clean exit.</summary>
+    public async Task StopAsync()
+    {
+        if (_process.HasExited) return;
+        _ = SendSignal(_process.Id, 15);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try { await _process.WaitForExitAsync(timeout.Token); }
+        catch (OperationCanceledException) { _process.Kill(entireProcessTree: true); }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        Http.Dispose();
+        _process.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int SendSignal(int pid, int signal);
+}

@@ -1,0 +1,51 @@
+using System.Net;
+using LayerLab.Tests.EndToEnd.Infrastructure;
+
+namespace LayerLab.Tests.EndToEnd.Integration;
+
+[Collection(PortalCollection.Name)]
+public sealed class PortalHostingTests : IAsyncLifetime
+{
+    private readonly TempDatabase _db = new();
+    private PortalProcess _portal = null!;
+
+    public async Task InitializeAsync() => _portal = await PortalProcess.StartAsync(_db.FilePath, new Dictionary<string, string> { ["LayerLab__Worker__Enabled"] = "false" });
+
+    public async Task DisposeAsync()
+    {
+        await _portal.DisposeAsync();
+        _db.Dispose();
+    }
+
+    [Fact]
+    public async Task Static_assets_come_from_the_repository_root_wwwroot()
+    {
+        var served = await _portal.Http.GetStringAsync(new Uri("/css/app.css", UriKind.Relative));
+        var onDisk = await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "wwwroot", "css", "app.css"));
+        Assert.Equal(onDisk, served);
+        Assert.False(Directory.Exists(Path.Combine(RepoPaths.Root, "src", "Web", "wwwroot")), "src/Web must not have its own wwwroot");
+    }
+
+    [Theory]
+    [InlineData("/_framework/blazor.web.js")]
+    [InlineData("/_content/MudBlazor/MudBlazor.min.css")]
+    [InlineData("/lib/uPlot.iife.min.js")]
+    [InlineData("/lib/signalr.min.js")]
+    [InlineData("/js/run-chart.js")]
+    public async Task Framework_library_and_chart_assets_are_served(string path)
+    {
+        using var response = await _portal.Http.GetAsync(new Uri(path, UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True((await response.Content.ReadAsByteArrayAsync()).Length > 100);
+    }
+
+    [Fact]
+    public async Task Root_appsettings_is_the_one_the_portal_reads()
+    {
+        using var settings = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "appsettings.json")));
+        var expected = settings.RootElement.GetProperty("LayerLab").GetProperty("InstanceName").GetString();
+        var info = await _portal.Http.GetJsonAsync("/api/info");
+        Assert.Equal(expected, info.GetProperty("instanceName").GetString());
+        Assert.False(File.Exists(Path.Combine(RepoPaths.Root, "src", "Web", "appsettings.json")), "src/Web must not have its own appsettings.json");
+    }
+}

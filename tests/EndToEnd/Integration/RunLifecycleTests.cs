@@ -1,0 +1,105 @@
+using System.Collections.Concurrent;
+using System.Net;
+using LayerLab.Tests.EndToEnd.Infrastructure;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace LayerLab.Tests.EndToEnd.Integration;
+
+/// <summary>The path of one run through the real portal process: HTTP submit → SQLite → Hangfire → TorchSharp → SignalR.</summary>
+[Collection(PortalCollection.Name)]
+public sealed class RunLifecycleTests : IAsyncLifetime
+{
+    private static readonly object SmallRun = new { trials = 20, epochs = 120, lr_points = 5 };
+    private readonly TempDatabase _db = new();
+    private PortalProcess _portal = null!;
+
+    public async Task InitializeAsync() => _portal = await PortalProcess.StartAsync(_db.FilePath);
+
+    public async Task DisposeAsync()
+    {
+        await _portal.DisposeAsync();
+        _db.Dispose();
+    }
+
+    public sealed record Point(string Key, long Step, double Value);
+    public sealed record MetricsAppended(long RunId, List<Point> Points);
+
+    [Fact]
+    public async Task Submitted_run_trains_to_Succeeded_and_every_streamed_point_is_stored_exactly_once()
+    {
+        var pushed = new ConcurrentBag<Point>();
+        await using var hub = new HubConnectionBuilder().WithUrl(new Uri(_portal.BaseAddress, "/hubs/runs")).Build();
+        hub.On<MetricsAppended>("MetricsAppended", m => { foreach (var p in m.Points) pushed.Add(p); });
+        await hub.StartAsync();
+        // The next run id is 1 on a fresh database: join before submitting so no point can be missed.
+        await hub.InvokeAsync("JoinRun", 1L);
+
+        var id = await _portal.Http.SubmitAsync(SmallRun);
+        Assert.Equal(1, id);
+        var run = await _portal.Http.WaitForStatusAsync(id, TimeSpan.FromSeconds(90), LabApi.FinishedStatuses);
+        Assert.True(run.GetProperty("status").GetString() == "Succeeded", $"run ended {run}\n{_portal.Log}");
+        Assert.Equal(1, run.GetProperty("attempt").GetInt32());
+        Assert.Equal("cpu", run.GetProperty("device").GetString());
+        Assert.True(run.GetProperty("summary").EnumerateObject().Any(), "summary is empty");
+
+        var stored = await _db.PointsAsync(id);
+        Assert.NotEmpty(stored);
+        // Every broadcast point is in SQLite, nothing was broadcast twice, and nothing stored was left unbroadcast.
+        await WaitUntilAsync(() => pushed.Count >= stored.Count, TimeSpan.FromSeconds(5));
+        var pushedKeys = pushed.Select(p => (p.Key, p.Step)).ToList();
+        Assert.Equal(pushedKeys.Count, pushedKeys.Distinct().Count());
+        Assert.Equal(stored.Select(p => (p.Key, p.Step)).Order(), pushedKeys.Order());
+
+        // The latest-value table holds the last step of every metric.
+        var keys = stored.Select(p => p.Key).Distinct().Count();
+        Assert.Equal(keys, await _db.ScalarAsync($"SELECT COUNT(*) FROM LatestMetrics WHERE RunId = {id}"));
+        var lastStep = stored.Max(p => p.Step);
+        Assert.Equal(keys, await _db.ScalarAsync($"SELECT COUNT(*) FROM LatestMetrics WHERE RunId = {id} AND Step = {lastStep}"));
+
+        // The HTTP metrics endpoint returns the same history the chart reads.
+        var metrics = await _portal.Http.GetJsonAsync($"/api/runs/{id}/metrics");
+        Assert.Equal(stored.Count, metrics.GetProperty("series").EnumerateObject().Sum(s => s.Value.GetProperty("steps").GetArrayLength()));
+    }
+
+    [Fact]
+    public async Task Invalid_submission_gets_field_errors_and_nothing_is_stored_or_queued()
+    {
+        var (status, body) = await _portal.Http.PostJsonAsync("/api/runs",
+            new { experiment = "xor-prelu", parameters = new { epochs = -5, lr_max = "NaN", bogus = 1, optimizer = "rmsprop" }, seed = 1 });
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        var errors = body.GetProperty("errors");
+        foreach (var field in new[] { "parameters.epochs", "parameters.lr_max", "parameters.bogus", "parameters.optimizer" })
+            Assert.True(errors.TryGetProperty(field, out _), $"no error for {field}: {errors}");
+
+        var (unknown, unknownBody) = await _portal.Http.PostJsonAsync("/api/runs", new { experiment = "no-such-thing", parameters = new { } });
+        Assert.Equal(HttpStatusCode.BadRequest, unknown);
+        Assert.True(unknownBody.GetProperty("errors").TryGetProperty("experiment", out _));
+
+        var (extra, _) = await _portal.Http.PostJsonAsync("/api/runs", new { experiment = "xor-prelu", parameters = new { }, hack = true });
+        Assert.Equal(HttpStatusCode.BadRequest, extra);
+
+        Assert.Equal(0, await _db.ScalarAsync("SELECT COUNT(*) FROM Runs"));
+    }
+
+    [Fact]
+    public async Task Cancel_stops_a_running_run_within_five_seconds_and_it_stays_cancelled()
+    {
+        var id = await _portal.Http.SubmitAsync(new { trials = 1000, epochs = 100000 });
+        await _portal.Http.WaitForStatusAsync(id, TimeSpan.FromSeconds(30), "Running");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        using var response = await _portal.Http.PostAsync(new Uri($"/api/runs/{id}/cancel", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var run = await _portal.Http.WaitForStatusAsync(id, TimeSpan.FromSeconds(5), LabApi.FinishedStatuses);
+        Assert.Equal("Cancelled", run.GetProperty("status").GetString());
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
+        await Task.Delay(1500);
+        Assert.Equal("Cancelled", (await _portal.Http.GetJsonAsync($"/api/runs/{id}")).GetProperty("status").GetString());
+        Assert.Equal(1, (await _portal.Http.GetJsonAsync($"/api/runs/{id}")).GetProperty("attempt").GetInt32());
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition() && watch.Elapsed < timeout) await Task.Delay(50);
+    }
+}

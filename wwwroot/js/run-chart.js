@@ -1,0 +1,993 @@
+// LayerLab run chart: draws a training run's metric curves with uPlot and appends live
+// points pushed over SignalR.  Loaded by Blazor with import('/js/run-chart.js').
+//
+// Exports (the contract with the Blazor side):
+//   mountRunChart(element, runId, options) -> handle (number, returned synchronously)
+//   setLogScale(handle, 'x' | 'y', on)
+//   resetZoom(handle)
+//   disposeRunChart(handle)
+//   subscribeRunUpdates(runId, dotNetRef) -> handle;  unsubscribeRunUpdates(handle)
+//   getRunChartStats(handle)                           (numbers for tests / diagnostics)
+//   downsampleMinMax(xs, ys, x0, x1, buckets, opts)   (pure, for unit checks)
+//   alignSeries(list)                                  (pure, for unit checks)
+//
+// Data flow: the full history of every series is kept in growable Float64Arrays (no point
+// cap).  What uPlot gets is only the visible x-window, reduced per series to the min and max
+// of each pixel-wide bucket (full resolution once a window holds few enough points), merged
+// onto one shared x grid with nulls (spanGaps).  Live points go into the store at once and
+// one requestAnimationFrame redraw picks up everything that arrived since the last frame.
+//
+// The element gets data-state (loading|ready|error), data-point-count, data-series-count
+// and a 'runchart:ready' CustomEvent (detail: { handle, points, series, fetchMs, drawMs }).
+
+const LIB_BASE = new URL('../lib/', import.meta.url);
+const CSS_URL = new URL('../css/run-chart.css', import.meta.url);
+
+const PALETTE = [
+  '#1976d2', '#d32f2f', '#388e3c', '#f57c00', '#7b1fa2',
+  '#0097a7', '#c2185b', '#5d4037', '#455a64', '#afb42b',
+];
+const REF_FALLBACK_COLOR = '#616161';
+const AXIS_FONT = '12px Roboto, "Helvetica Neue", Helvetica, Arial, sans-serif';
+const AXIS_STROKE = 'rgba(0, 0, 0, 0.6)';
+const GRID_STROKE = 'rgba(0, 0, 0, 0.08)';
+
+// ---------------------------------------------------------------------------------------
+// Pure helpers (no DOM): binary search, min/max downsampling, sorted merge / alignment.
+// ---------------------------------------------------------------------------------------
+
+/** First index i in [lo, hi) with a[i] >= v (a sorted ascending). */
+export function lowerBound(a, v, lo = 0, hi = a.length) {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < v) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+/** First index i in [lo, hi) with a[i] > v (a sorted ascending). */
+export function upperBound(a, v, lo = 0, hi = a.length) {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] <= v) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Reduces the points of one series inside [x0, x1] for display.
+ * xs: strictly ascending steps; ys: values (NaN/null/non-finite are skipped).
+ * When the window holds more than 2 * buckets points, the window is cut into `buckets`
+ * equal-width buckets (equal width in log space when opts.logX) and each bucket keeps its
+ * minimum and its maximum point (in their original order), so no extreme is ever dropped.
+ * Otherwise every point in the window is kept (full resolution).
+ * The nearest valid point just outside each end of the window is added too, so lines run
+ * to the plot's edges.
+ * opts: { length = xs.length (use a prefix of the arrays), logX = false (skip x <= 0,
+ *         log-width buckets), positiveOnly = false (skip y <= 0, for a log y axis) }
+ * Returns { xs: number[], ys: number[] } (x strictly ascending).
+ */
+export function downsampleMinMax(xs, ys, x0, x1, buckets, opts = {}) {
+  const n = Math.min(opts.length ?? xs.length, xs.length, ys.length);
+  const logX = !!opts.logX;
+  const positiveOnly = !!opts.positiveOnly;
+  const outX = [];
+  const outY = [];
+  if (n === 0 || !(x1 >= x0)) return { xs: outX, ys: outY };
+
+  // On a log x axis nothing at x <= 0 exists; the steps are sorted, so just start after them.
+  const first = logX ? upperBound(xs, 0, 0, n) : 0;
+  if (logX && !(x1 > 0)) return { xs: outX, ys: outY };
+  if (logX && x0 <= 0) x0 = first < n ? Math.min(xs[first], x1) : x1;
+
+  // valid: a finite value (and > 0 for a log y axis). `y === y` rules out NaN.
+  const valid = positiveOnly
+    ? (y) => y !== null && y > 0 && y !== Infinity
+    : (y) => y !== null && y === y && y !== Infinity && y !== -Infinity;
+  const emit = (i) => { outX.push(xs[i]); outY.push(ys[i]); };
+
+  const lo = lowerBound(xs, x0, first, n);
+  const hi = upperBound(xs, x1, lo, n);
+
+  for (let i = lo - 1; i >= first; i--) {
+    if (valid(ys[i])) { emit(i); break; }
+  }
+
+  buckets = Math.max(1, Math.floor(buckets) || 1);
+  const base = logX ? Math.log(x0) : x0;
+  const width = ((logX ? Math.log(x1) : x1) - base) / buckets;
+
+  if (hi - lo <= 2 * buckets || !(width > 0) || !Number.isFinite(width)) {
+    for (let i = lo; i < hi; i++) if (valid(ys[i])) emit(i);
+  } else {
+    // xs is sorted, so buckets are visited in order: compute a bucket only when x crosses
+    // the current bucket's end, and keep the running min / max in locals.
+    let bEnd = -Infinity;
+    let iMin = -1, iMax = -1;
+    let yMin = 0, yMax = 0;
+    for (let i = lo; i < hi; i++) {
+      const x = xs[i];
+      if (x >= bEnd) {
+        if (iMin >= 0) flushBucket(iMin, iMax, emit);
+        iMin = iMax = -1;
+        let b = Math.floor(((logX ? Math.log(x) : x) - base) / width);
+        if (b >= buckets - 1) { b = buckets - 1; bEnd = Infinity; }
+        else {
+          if (b < 0) b = 0;
+          bEnd = logX ? Math.exp(base + (b + 1) * width) : base + (b + 1) * width;
+        }
+      }
+      const y = ys[i];
+      if (!valid(y)) continue;
+      if (iMin < 0) { iMin = iMax = i; yMin = yMax = y; }
+      else if (y < yMin) { yMin = y; iMin = i; }
+      else if (y > yMax) { yMax = y; iMax = i; }
+    }
+    if (iMin >= 0) flushBucket(iMin, iMax, emit);
+  }
+
+  for (let i = hi; i < n; i++) {
+    if (valid(ys[i])) { emit(i); break; }
+  }
+  return { xs: outX, ys: outY };
+}
+
+function flushBucket(iMin, iMax, emit) {
+  if (iMin === iMax) emit(iMin);
+  else if (iMin < iMax) { emit(iMin); emit(iMax); }
+  else { emit(iMax); emit(iMin); }
+}
+
+/** Merges two ascending arrays into one ascending array without duplicates. O(a + b). */
+export function mergeSortedUnique(a, b) {
+  const out = new Array(a.length + b.length);
+  let i = 0, j = 0, k = 0;
+  let last = NaN;
+  while (i < a.length || j < b.length) {
+    let v;
+    if (j >= b.length || (i < a.length && a[i] <= b[j])) v = a[i++]; else v = b[j++];
+    if (v !== last) { out[k++] = v; last = v; }
+  }
+  out.length = k;
+  return out;
+}
+
+/**
+ * Aligns series with different step grids for uPlot: list = [{ xs, ys }] (each xs strictly
+ * ascending). Returns [xUnion, ys1, ys2, ...] where each ys column has null where its series
+ * has no point. Union by pairwise sorted merges (O(N log K)), columns in O(union) each.
+ */
+export function alignSeries(list) {
+  let level = list.map((s) => s.xs);
+  if (level.length === 0) return [[]];
+  while (level.length > 1) {
+    const next = [];
+    for (let i = 0; i < level.length; i += 2) {
+      next.push(i + 1 < level.length ? mergeSortedUnique(level[i], level[i + 1]) : level[i]);
+    }
+    level = next;
+  }
+  const xu = list.length === 1 ? Array.from(level[0]) : level[0];
+  const out = [xu];
+  for (const s of list) {
+    const col = new Array(xu.length).fill(null);
+    let u = 0;
+    for (let k = 0; k < s.xs.length; k++) {
+      const x = s.xs[k];
+      while (xu[u] < x) u++;
+      col[u] = s.ys[k];
+    }
+    out.push(col);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Series store: growable typed arrays, sorted by step, one value per step (idempotent).
+// ---------------------------------------------------------------------------------------
+
+class SeriesStore {
+  constructor(key, color) {
+    this.key = key;
+    this.color = color;
+    this.xs = new Float64Array(64);
+    this.ys = new Float64Array(64);
+    this.n = 0;
+  }
+
+  ensure(cap) {
+    if (cap <= this.xs.length) return;
+    let size = this.xs.length;
+    while (size < cap) size *= 2;
+    const xs = new Float64Array(size); xs.set(this.xs.subarray(0, this.n));
+    const ys = new Float64Array(size); ys.set(this.ys.subarray(0, this.n));
+    this.xs = xs; this.ys = ys;
+  }
+
+  /** Adds one point; returns false when the step is already present (ignored). */
+  add(step, value) {
+    const y = value == null ? NaN : +value;
+    const n = this.n;
+    if (n === 0 || step > this.xs[n - 1]) {
+      this.ensure(n + 1);
+      this.xs[n] = step; this.ys[n] = y; this.n = n + 1;
+      return true;
+    }
+    const i = lowerBound(this.xs, step, 0, n);
+    if (this.xs[i] === step) return false;
+    this.ensure(n + 1);
+    this.xs.copyWithin(i + 1, i, n);
+    this.ys.copyWithin(i + 1, i, n);
+    this.xs[i] = step; this.ys[i] = y; this.n = n + 1;
+    return true;
+  }
+
+  /** Merges a history block (steps need not be sorted); returns the number of new points. */
+  addMany(steps, values) {
+    const m = Math.min(steps.length, values.length);
+    if (m === 0) return 0;
+    // Fast path: strictly ascending block after everything held (the usual history load).
+    let ascending = true;
+    for (let i = 1; i < m; i++) if (!(steps[i] > steps[i - 1])) { ascending = false; break; }
+    if (ascending && (this.n === 0 || steps[0] > this.xs[this.n - 1])) {
+      this.ensure(this.n + m);
+      for (let i = 0; i < m; i++) {
+        const v = values[i];
+        this.xs[this.n + i] = +steps[i];
+        this.ys[this.n + i] = v == null ? NaN : +v;
+      }
+      this.n += m;
+      return m;
+    }
+    // General path: sort the block, then one sorted merge with what is held (O(n + m log m)).
+    let order = null;
+    if (!ascending) {
+      order = new Uint32Array(m);
+      for (let i = 0; i < m; i++) order[i] = i;
+      order.sort((a, b) => steps[a] - steps[b] || a - b);
+    }
+    const bx = new Float64Array(m);
+    const by = new Float64Array(m);
+    let bm = 0;
+    for (let k = 0; k < m; k++) {
+      const i = order ? order[k] : k;
+      const x = +steps[i];
+      if (!Number.isFinite(x) || (bm > 0 && bx[bm - 1] === x)) continue;
+      const v = values[i];
+      bx[bm] = x; by[bm] = v == null ? NaN : +v; bm++;
+    }
+    const n = this.n;
+    const xs = new Float64Array(Math.max(64, n + bm));
+    const ys = new Float64Array(xs.length);
+    let i = 0, j = 0, k = 0;
+    while (i < n || j < bm) {
+      if (j >= bm || (i < n && this.xs[i] < bx[j])) { xs[k] = this.xs[i]; ys[k] = this.ys[i]; i++; }
+      else if (i >= n || bx[j] < this.xs[i]) { xs[k] = bx[j]; ys[k] = by[j]; j++; }
+      else { xs[k] = this.xs[i]; ys[k] = this.ys[i]; i++; j++; } // same step: keep the held one
+      k++;
+    }
+    const added = k - n;
+    this.xs = xs; this.ys = ys; this.n = k;
+    return added;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Library loading (uPlot / SignalR globals from wwwroot/lib, CSS links).
+// ---------------------------------------------------------------------------------------
+
+const loading = new Map();
+
+function loadScriptOnce(url) {
+  const href = String(url);
+  if (!loading.has(href)) {
+    loading.set(href, new Promise((resolve, reject) => {
+      const s = document.createElement('script');
+      s.src = href;
+      s.async = true;
+      s.onload = () => resolve();
+      s.onerror = () => { loading.delete(href); reject(new Error(`could not load ${href}`)); };
+      document.head.appendChild(s);
+    }));
+  }
+  return loading.get(href);
+}
+
+function ensureCss(url) {
+  const href = String(url);
+  for (const l of document.querySelectorAll('link[rel="stylesheet"]')) {
+    if (l.href === href) return;
+  }
+  const link = document.createElement('link');
+  link.rel = 'stylesheet';
+  link.href = href;
+  document.head.appendChild(link);
+}
+
+async function ensureUPlot(libBase) {
+  ensureCss(new URL('uPlot.min.css', libBase));
+  ensureCss(CSS_URL);
+  if (!globalThis.uPlot) await loadScriptOnce(new URL('uPlot.iife.min.js', libBase));
+  return globalThis.uPlot;
+}
+
+async function ensureSignalR(libBase) {
+  if (!globalThis.signalR) await loadScriptOnce(new URL('signalr.min.js', libBase));
+  return globalThis.signalR;
+}
+
+// ---------------------------------------------------------------------------------------
+// Shared hub connection: one per page, automatic reconnect, group refcounts, re-join.
+// ---------------------------------------------------------------------------------------
+
+const charts = new Map();        // handle -> RunChart
+const runSubs = new Map();       // handle -> { runId, ref }
+let nextHandle = 1;
+
+const hub = {
+  conn: null,          // HubConnection (or a test double from options.connectionFactory)
+  creating: null,      // Promise while the connection is being created
+  connected: false,
+  groups: new Map(),   // runId -> refcount
+  retry: 0,
+  retryTimer: 0,
+};
+
+function runKey(runId) { return String(runId); }
+
+function hubEnsure(options) {
+  if (hub.conn || hub.creating) return;
+  hub.creating = (async () => {
+    let conn;
+    if (typeof options.connectionFactory === 'function') {
+      conn = await options.connectionFactory();
+    } else {
+      const signalR = await ensureSignalR(options.libBase ? new URL(options.libBase, document.baseURI) : LIB_BASE);
+      const url = options.hubUrl ?? new URL('hubs/runs', document.baseURI).href;
+      conn = new signalR.HubConnectionBuilder()
+        .withUrl(url)
+        .withAutomaticReconnect({
+          nextRetryDelayInMilliseconds: (ctx) => Math.min(30000, 1000 * 2 ** Math.min(ctx.previousRetryCount, 5)),
+        })
+        .configureLogging(signalR.LogLevel.Warning)
+        .build();
+    }
+    conn.on('MetricsAppended', onMetricsAppended);
+    conn.on('RunUpdated', onRunUpdated);
+    conn.onreconnecting?.(() => { hub.connected = false; });
+    conn.onreconnected?.(() => { hub.connected = true; rejoinAll(true); });
+    conn.onclose?.(() => { hub.connected = false; scheduleHubStart(); });
+    hub.conn = conn;
+    hub.creating = null;
+    await hubStart();
+  })().catch((err) => {
+    hub.creating = null;
+    console.warn('[run-chart] live updates unavailable:', err?.message ?? err);
+  });
+}
+
+async function hubStart() {
+  const conn = hub.conn;
+  if (!conn || hub.connected) return;
+  try {
+    await conn.start();
+    hub.connected = true;
+    hub.retry = 0;
+    rejoinAll(false);
+  } catch (err) {
+    console.warn('[run-chart] hub connection failed, retrying:', err?.message ?? err);
+    scheduleHubStart();
+  }
+}
+
+function scheduleHubStart() {
+  if (hub.retryTimer || !hub.conn) return;
+  const delay = Math.min(30000, 1000 * 2 ** Math.min(hub.retry++, 5));
+  hub.retryTimer = setTimeout(() => { hub.retryTimer = 0; hubStart(); }, delay);
+}
+
+function rejoinAll(afterReconnect) {
+  for (const runId of hub.groups.keys()) invokeHub('JoinRun', Number(runId));
+  if (afterReconnect) {
+    // Points pushed while the connection was down are lost: refetch history (merge is idempotent).
+    for (const chart of charts.values()) chart.refetch();
+  }
+}
+
+function invokeHub(method, runId) {
+  if (!hub.conn || !hub.connected) return;
+  Promise.resolve()
+    .then(() => hub.conn.invoke(method, runId))
+    .catch((err) => console.warn(`[run-chart] ${method}(${runId}) failed:`, err?.message ?? err));
+}
+
+function joinGroup(runId, options) {
+  const k = runKey(runId);
+  const count = hub.groups.get(k) ?? 0;
+  hub.groups.set(k, count + 1);
+  hubEnsure(options);
+  if (count === 0) invokeHub('JoinRun', runId);
+}
+
+function leaveGroup(runId) {
+  const k = runKey(runId);
+  const count = hub.groups.get(k) ?? 0;
+  if (count <= 1) {
+    hub.groups.delete(k);
+    if (count === 1) invokeHub('LeaveRun', runId);
+  } else {
+    hub.groups.set(k, count - 1);
+  }
+}
+
+function onMetricsAppended(payload) {
+  if (!payload) return;
+  const runId = payload.runId ?? payload.RunId;
+  const points = payload.points ?? payload.Points;
+  if (!Array.isArray(points) || points.length === 0) return;
+  for (const chart of charts.values()) {
+    if (String(chart.runId) === String(runId)) chart.appendPoints(points);
+  }
+}
+
+function onRunUpdated(payload) {
+  if (!payload) return;
+  const runId = payload.runId ?? payload.RunId;
+  for (const chart of charts.values()) {
+    if (String(chart.runId) === String(runId) && payload.status != null) {
+      chart.el.setAttribute('data-run-status', String(payload.status));
+    }
+  }
+  for (const [h, sub] of runSubs) {
+    if (String(sub.runId) !== String(runId)) continue;
+    Promise.resolve()
+      .then(() => sub.ref.invokeMethodAsync('OnRunUpdated', payload))
+      .catch(() => { unsubscribeRunUpdates(h); }); // the .NET object is gone (circuit closed)
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Chart
+// ---------------------------------------------------------------------------------------
+
+function seriesColor(i) {
+  if (i < PALETTE.length) return PALETTE[i];
+  const hue = (i * 137.508) % 360;
+  return `hsl(${hue.toFixed(0)}, 65%, 42%)`;
+}
+
+function fmtNum(v) {
+  if (v == null || Number.isNaN(v)) return '—';
+  const a = Math.abs(v);
+  if (a !== 0 && (a >= 1e6 || a < 1e-3)) return v.toExponential(3);
+  return String(Number(v.toPrecision(5)));
+}
+
+function fmtStep(v) {
+  if (v == null) return '—';
+  return Number.isInteger(v) ? v.toLocaleString('en-US') : String(Number(v.toPrecision(7)));
+}
+
+class RunChart {
+  constructor(handle, el, runId, options) {
+    this.handle = handle;
+    this.el = el;
+    this.runId = runId;
+    this.options = options;
+    this.height = Number(options.height) > 0 ? Number(options.height) : 360;
+    this.logX = !!options.logX;
+    this.logY = !!options.logY;
+    this.filter = typeof options.metricFilter === 'string' && options.metricFilter !== '' ? options.metricFilter : null;
+    this.references = Array.isArray(options.references) ? options.references.filter((r) => r && Number.isFinite(+r.value)) : [];
+    this.series = new Map();       // key -> SeriesStore (insertion order = legend order)
+    this.hidden = new Set();       // legend labels the user switched off
+    this.points = 0;
+    this.view = null;              // { min, max } while zoomed, else null
+    this.applied = null;           // the x range last set on the plot
+    this.applying = false;
+    this.u = null;
+    this.uPlot = null;
+    this.structureDirty = true;
+    this.raf = 0;
+    this.timer = 0;
+    this.loaded = false;           // history fetched (or failed): drawing may start
+    this.lastRenderMs = 0;
+    this.lastRenderEnd = 0;
+    this.disposed = false;
+    this.width = 0;
+    this.colIndex = [];            // uPlot series index -> legend label
+
+    el.classList.add('run-chart');
+    el.setAttribute('data-state', 'loading');
+    this.plotEl = document.createElement('div');
+    this.plotEl.className = 'run-chart__plot';
+    this.statusEl = document.createElement('div');
+    this.statusEl.className = 'run-chart__status';
+    this.statusEl.textContent = 'Loading metrics…';
+    el.append(this.plotEl, this.statusEl);
+    this.updateCounts();
+
+    this.ro = new ResizeObserver(() => this.onResize());
+    this.ro.observe(el);
+    this.width = Math.floor(el.clientWidth);
+
+    joinGroup(runId, options);
+    this.start();
+  }
+
+  libBase() {
+    return this.options.libBase ? new URL(this.options.libBase, document.baseURI) : LIB_BASE;
+  }
+
+  metricsUrl() {
+    if (this.options.metricsUrl) return this.options.metricsUrl;
+    return new URL(`api/runs/${encodeURIComponent(this.runId)}/metrics`, document.baseURI).href;
+  }
+
+  async start() {
+    const t0 = performance.now();
+    let fetchMs = 0;
+    let error = null;
+    try {
+      this.uPlot = await ensureUPlot(this.libBase());
+      const body = await this.fetchHistory();
+      fetchMs = performance.now() - t0;
+      if (this.disposed) return;
+      this.ingestHistory(body);
+    } catch (err) {
+      error = err;
+      if (this.disposed) return;
+      console.error('[run-chart] could not load metrics:', err);
+    }
+    if (this.disposed) return;
+    if (!this.uPlot) {
+      this.setStatus('error', `Chart library failed to load: ${error?.message ?? error}`);
+      return;
+    }
+    const t1 = performance.now();
+    this.loaded = true;
+    this.cancelFrame();
+    this.render();
+    const drawMs = performance.now() - t1;
+    if (error) this.setStatus('error', `Could not load metrics: ${error.message ?? error}`);
+    else this.setStatus('ready', this.points === 0 ? 'No metrics yet — waiting for live points…' : '');
+    this.el.dispatchEvent(new CustomEvent('runchart:ready', {
+      detail: { handle: this.handle, points: this.points, series: this.series.size, fetchMs, drawMs, error: error ? String(error.message ?? error) : null },
+    }));
+  }
+
+  async fetchHistory() {
+    const res = await fetch(this.metricsUrl(), { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    return res.json();
+  }
+
+  refetch() {
+    if (this.disposed || !this.loaded) return;
+    this.fetchHistory()
+      .then((body) => { if (!this.disposed) this.ingestHistory(body); })
+      .catch((err) => console.warn('[run-chart] history refetch failed:', err?.message ?? err));
+  }
+
+  setStatus(state, text) {
+    this.el.setAttribute('data-state', state);
+    this.statusEl.textContent = text;
+    this.statusEl.hidden = !text;
+    this.statusEl.classList.toggle('run-chart__status--error', state === 'error');
+  }
+
+  accepts(key) {
+    return this.filter === null || key.startsWith(this.filter);
+  }
+
+  getSeries(key) {
+    let s = this.series.get(key);
+    if (!s) {
+      s = new SeriesStore(key, seriesColor(this.series.size));
+      this.series.set(key, s);
+      this.structureDirty = true;
+    }
+    return s;
+  }
+
+  ingestHistory(body) {
+    const map = body?.series ?? body?.Series ?? {};
+    let added = 0;
+    for (const key of Object.keys(map)) {
+      if (!this.accepts(key)) continue;
+      const block = map[key] ?? {};
+      const steps = block.steps ?? block.Steps ?? [];
+      const values = block.values ?? block.Values ?? [];
+      added += this.getSeries(key).addMany(steps, values);
+    }
+    this.points += added;
+    if (!this.u) {
+      // Nothing drawn yet: put the history's keys first (server order), then keys that only
+      // came live while the history loaded, and colour them in that order.
+      const ordered = new Map();
+      for (const key of Object.keys(map)) if (this.series.has(key)) ordered.set(key, this.series.get(key));
+      for (const [key, s] of this.series) if (!ordered.has(key)) ordered.set(key, s);
+      let i = 0;
+      for (const s of ordered.values()) s.color = seriesColor(i++);
+      this.series = ordered;
+    }
+    this.updateCounts();
+    if (added > 0 || this.structureDirty) this.scheduleRender();
+  }
+
+  appendPoints(points) {
+    let added = 0;
+    for (const p of points) {
+      if (!p) continue;
+      const key = p.key ?? p.Key;
+      const step = +(p.step ?? p.Step);
+      if (typeof key !== 'string' || !Number.isFinite(step) || !this.accepts(key)) continue;
+      if (this.getSeries(key).add(step, p.value ?? p.Value)) added++;
+    }
+    if (added === 0 && !this.structureDirty) return;
+    this.points += added;
+    this.updateCounts();
+    if (this.el.getAttribute('data-state') === 'ready' && this.statusEl.textContent) this.setStatus('ready', '');
+    this.scheduleRender();
+  }
+
+  updateCounts() {
+    this.el.setAttribute('data-point-count', String(this.points));
+    this.el.setAttribute('data-series-count', String(this.series.size));
+  }
+
+  /**
+   * Redraws on the next animation frame, coalescing everything that arrived meanwhile.
+   * When a redraw is expensive (many series x many points), the next one waits for twice
+   * the last redraw's time, so live updates never take more than about a third of the CPU.
+   */
+  scheduleRender() {
+    if (this.raf || this.timer || this.disposed || !this.loaded) return;
+    const wait = 2 * this.lastRenderMs - (performance.now() - this.lastRenderEnd);
+    const frame = () => { this.raf = requestAnimationFrame(() => { this.raf = 0; this.render(); }); };
+    if (wait > 16) this.timer = setTimeout(() => { this.timer = 0; if (!this.disposed) frame(); }, wait);
+    else frame();
+  }
+
+  cancelFrame() {
+    if (this.raf) { cancelAnimationFrame(this.raf); this.raf = 0; }
+    if (this.timer) { clearTimeout(this.timer); this.timer = 0; }
+  }
+
+  onResize() {
+    const w = Math.floor(this.el.clientWidth);
+    if (w === this.width) return;
+    this.width = w;
+    this.scheduleRender();
+  }
+
+  /** Full x extent of everything held (positive steps only on a log x axis). */
+  fullRange() {
+    let min = Infinity;
+    let max = -Infinity;
+    for (const s of this.series.values()) {
+      if (s.n === 0) continue;
+      const first = this.logX ? upperBound(s.xs, 0, 0, s.n) : 0;
+      if (first >= s.n) continue;
+      if (s.xs[first] < min) min = s.xs[first];
+      if (s.xs[s.n - 1] > max) max = s.xs[s.n - 1];
+    }
+    if (!(min <= max)) return null;
+    if (min === max) return this.logX ? { min: min / 2, max: max * 2 } : { min: min - 1, max: max + 1 };
+    return { min, max };
+  }
+
+  xRange() {
+    const full = this.fullRange();
+    if (!this.view) return full;
+    if (this.logX && this.view.min <= 0) return full;
+    return this.view;
+  }
+
+  /** Pixel buckets across the plot area: the live plot's when its size is current, else an estimate. */
+  buckets(u) {
+    const plotW = u && u.bbox.width > 0 ? u.bbox.width / (this.uPlot.pxRatio || 1) : this.width - 70;
+    return Math.max(16, Math.round(plotW));
+  }
+
+  /** Builds the uPlot data table for the current window. */
+  buildData(range, u) {
+    const list = [];
+    const buckets = this.buckets(u);
+    for (const s of this.series.values()) {
+      list.push(range
+        ? downsampleMinMax(s.xs, s.ys, range.min, range.max, buckets, { length: s.n, logX: this.logX, positiveOnly: this.logY })
+        : { xs: [], ys: [] });
+    }
+    const data = alignSeries(list);
+    const rows = data[0].length;
+    // First / last non-null row per column, for the hover lookup.
+    this.extents = [null];
+    for (let c = 1; c < data.length; c++) {
+      const col = data[c];
+      let a = 0; while (a < rows && col[a] == null) a++;
+      let b = rows - 1; while (b >= 0 && col[b] == null) b--;
+      this.extents.push(a <= b ? [a, b] : null);
+    }
+    for (let r = 0; r < this.references.length; r++) this.extents.push(rows > 0 ? [0, rows - 1] : null);
+    for (const r of this.references) {
+      const v = +r.value;
+      data.push(this.logY && !(v > 0) ? new Array(rows).fill(null) : new Array(rows).fill(v));
+    }
+    return data;
+  }
+
+  makeOptions(width, data) {
+    const uPlot = this.uPlot;
+    const logY = this.logY;
+    const seriesOpts = [{ label: 'step', value: (u, v) => fmtStep(v) }];
+    this.colIndex = [null];
+    for (const s of this.series.values()) {
+      seriesOpts.push({
+        label: s.key,
+        stroke: s.color,
+        width: 1.5,
+        spanGaps: true,
+        show: !this.hidden.has(s.key),
+        value: (u, v) => fmtNum(v),
+        points: { size: 4 },
+      });
+      this.colIndex.push(s.key);
+    }
+    this.references.forEach((r, i) => {
+      const label = r.label ? String(r.label) : `${r.metricKey ?? 'reference'} = ${fmtNum(+r.value)}`;
+      const legendLabel = `${label} (ref)`;
+      const target = r.metricKey != null ? this.series.get(r.metricKey) : null;
+      seriesOpts.push({
+        label: legendLabel,
+        stroke: target ? target.color : REF_FALLBACK_COLOR,
+        width: 1.25,
+        dash: [6, 4],
+        spanGaps: true,
+        show: !this.hidden.has(legendLabel),
+        points: { show: false },
+        value: () => fmtNum(+r.value),
+      });
+      this.colIndex.push(legendLabel);
+    });
+
+    const axis = {
+      stroke: AXIS_STROKE,
+      font: AXIS_FONT,
+      grid: { stroke: GRID_STROKE, width: 1 },
+      ticks: { stroke: GRID_STROKE, width: 1, size: 5 },
+    };
+
+    return {
+      width,
+      height: this.height,
+      class: 'run-chart__uplot',
+      scales: {
+        // x is always set explicitly (full extent or the zoom window): take it as given.
+        x: { time: false, distr: this.logX ? 3 : 1, log: 10, range: (u, min, max) => [min, max] },
+        y: {
+          distr: logY ? 3 : 1,
+          log: 10,
+          range: (u, min, max) => {
+            if (min == null || max == null || !Number.isFinite(min) || !Number.isFinite(max)) return logY ? [1, 10] : [0, 1];
+            if (logY) {
+              if (!(min > 0)) min = max > 0 ? max / 10 : 1;
+              if (!(max > 0)) max = min * 10;
+              return uPlot.rangeLog(min, max, 10, false);
+            }
+            return uPlot.rangeNum(min, max, 0.05, true);
+          },
+        },
+      },
+      axes: [
+        { ...axis, values: (u, splits) => splits.map((v) => (v == null ? '' : fmtAxis(v))) },
+        { ...axis, size: 60, values: (u, splits) => splits.map((v) => (v == null ? '' : fmtAxis(v))) },
+      ],
+      series: seriesOpts,
+      legend: { show: true, live: true },
+      cursor: {
+        drag: { x: true, y: false, setScale: true },
+        dataIdx: (u, si, ci, xv) => this.hoverIdx(u, si, ci, xv),
+        points: { size: 7 },
+        bind: {
+          // uPlot's own double-click would fit x to the (windowed) data; reset to everything held.
+          dblclick: () => () => { this.resetZoom(); return null; },
+        },
+      },
+      hooks: {
+        setScale: [(u, key) => this.onScaleSet(u, key)],
+        setSeries: [(u, idx, opts) => {
+          if (idx == null || opts?.show == null) return;
+          const label = this.colIndex[idx];
+          if (label == null) return;
+          if (opts.show) this.hidden.delete(label); else this.hidden.add(label);
+        }],
+      },
+    };
+  }
+
+  /**
+   * Row whose value the legend shows for series si when the cursor is at row ci: the
+   * series' nearest point; none when the cursor is beyond the series' first / last point
+   * by more than a few pixels (a series that stopped early shows '—', not a stale value).
+   */
+  hoverIdx(u, si, ci, xv) {
+    if (si === 0 || ci == null) return ci;
+    const col = u.data[si];
+    if (col[ci] != null) return ci;
+    const ext = this.extents?.[si];
+    if (!ext) return null;
+    const xs = u.data[0];
+    const near = (i) => Math.abs(u.valToPos(xs[i], 'x') - u.valToPos(xv, 'x')) <= 12 ? i : null;
+    if (ci < ext[0]) return near(ext[0]);
+    if (ci > ext[1]) return near(ext[1]);
+    let l = ci - 1; while (col[l] == null) l--;
+    let r = ci + 1; while (col[r] == null) r++;
+    return Math.abs(xs[l] - xv) <= Math.abs(xs[r] - xv) ? l : r;
+  }
+
+  onScaleSet(u, key) {
+    if (key !== 'x' || this.applying || this.disposed) return;
+    const { min, max } = u.scales.x;
+    if (min == null || max == null) return;
+    const full = this.fullRange();
+    this.view = full && min <= full.min && max >= full.max ? null : { min, max };
+    // Redraw the zoomed window at full resolution before the next paint.
+    queueMicrotask(() => { if (!this.disposed) { this.cancelFrame(); this.render(); } });
+  }
+
+  render() {
+    if (this.disposed || !this.loaded) return;
+    const t0 = performance.now();
+    try {
+      this.renderNow();
+    } finally {
+      this.lastRenderEnd = performance.now();
+      this.lastRenderMs = this.lastRenderEnd - t0;
+    }
+  }
+
+  renderNow() {
+    const width = Math.max(0, Math.floor(this.el.clientWidth));
+    this.width = width;
+    if (width === 0) return; // hidden (e.g. inactive tab): the ResizeObserver brings us back
+    const range = this.xRange();
+    this.applying = true;
+    try {
+      if (!this.u || this.structureDirty) {
+        this.structureDirty = false;
+        if (this.u) this.u.destroy();
+        this.u = null;
+        const data = this.buildData(range, null);
+        const opts = this.makeOptions(width, data);
+        this.u = new this.uPlot(opts, data, this.plotEl);
+        if (range) this.u.batch(() => this.u.setScale('x', { min: range.min, max: range.max }));
+      } else {
+        const u = this.u;
+        const resized = u.width !== width || u.height !== this.height;
+        const data = this.buildData(range, resized ? null : u);
+        u.batch(() => {
+          if (resized) u.setSize({ width, height: this.height });
+          u.setData(data, false);
+          if (range) u.setScale('x', { min: range.min, max: range.max });
+        });
+      }
+      this.applied = range;
+    } finally {
+      this.applying = false;
+    }
+  }
+
+  setLogScale(axis, on) {
+    on = !!on;
+    if (axis === 'x') {
+      if (this.logX === on) return;
+      this.logX = on;
+      this.view = null;
+    } else if (axis === 'y') {
+      if (this.logY === on) return;
+      this.logY = on;
+    } else {
+      throw new Error(`setLogScale: axis must be 'x' or 'y', got ${axis}`);
+    }
+    this.structureDirty = true;
+    this.scheduleRender();
+  }
+
+  resetZoom() {
+    this.view = null;
+    this.cancelFrame();
+    this.render();
+  }
+
+  dispose() {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.cancelFrame();
+    this.ro.disconnect();
+    leaveGroup(this.runId);
+    if (this.u) { this.u.destroy(); this.u = null; }
+    this.plotEl.remove();
+    this.statusEl.remove();
+    this.el.classList.remove('run-chart');
+    for (const a of ['data-state', 'data-point-count', 'data-series-count', 'data-run-status']) this.el.removeAttribute(a);
+  }
+}
+
+function fmtAxis(v) {
+  const a = Math.abs(v);
+  if (a === 0) return '0';
+  if (a >= 1e6 || a < 1e-3) return v.toExponential(1).replace('e+', 'e');
+  if (a >= 1e4 && Number.isInteger(v)) return (v / 1000).toLocaleString('en-US', { maximumFractionDigits: 1 }) + 'k';
+  return String(Number(v.toPrecision(4)));
+}
+
+// ---------------------------------------------------------------------------------------
+// Public API
+// ---------------------------------------------------------------------------------------
+
+/**
+ * Mounts a chart into `element` for run `runId`; returns a numeric handle at once (history
+ * loads and the hub connects in the background; watch data-state / 'runchart:ready').
+ * options: { references: [{ metricKey, label, value }], logY, logX, height = 360,
+ *            metricFilter: null | prefix,
+ *            // optional, mainly for tests / odd hosting:
+ *            connectionFactory: () => HubConnection-like, hubUrl, metricsUrl, libBase }
+ */
+export function mountRunChart(element, runId, options) {
+  if (!(element instanceof Element)) throw new Error('mountRunChart: element is required');
+  const handle = nextHandle++;
+  const chart = new RunChart(handle, element, runId, options ?? {});
+  charts.set(handle, chart);
+  return handle;
+}
+
+export function setLogScale(handle, axis, on) {
+  charts.get(handle)?.setLogScale(axis, on);
+}
+
+export function resetZoom(handle) {
+  charts.get(handle)?.resetZoom();
+}
+
+/** Read-only numbers about a chart, for tests and diagnostics. */
+export function getRunChartStats(handle) {
+  const c = charts.get(handle);
+  if (!c) return null;
+  return {
+    runId: c.runId,
+    points: c.points,
+    series: [...c.series.values()].map((s) => ({ key: s.key, points: s.n, color: s.color })),
+    rows: c.u ? c.u.data[0].length : 0,
+    view: c.view ? { ...c.view } : null,
+    xScale: c.u ? { min: c.u.scales.x.min, max: c.u.scales.x.max } : null,
+    yScale: c.u ? { min: c.u.scales.y.min, max: c.u.scales.y.max } : null,
+    logX: c.logX,
+    logY: c.logY,
+    hidden: [...c.hidden],
+    lastRenderMs: c.lastRenderMs,
+    width: c.u ? c.u.width : 0,
+  };
+}
+
+export function disposeRunChart(handle) {
+  const chart = charts.get(handle);
+  if (!chart) return;
+  charts.delete(handle);
+  chart.dispose();
+}
+
+/** Calls dotNetRef.invokeMethodAsync('OnRunUpdated', payload) on each RunUpdated for runId. */
+export function subscribeRunUpdates(runId, dotNetRef, options) {
+  const handle = nextHandle++;
+  runSubs.set(handle, { runId, ref: dotNetRef });
+  joinGroup(runId, options ?? {});
+  return handle;
+}
+
+export function unsubscribeRunUpdates(handle) {
+  const sub = runSubs.get(handle);
+  if (!sub) return;
+  runSubs.delete(handle);
+  leaveGroup(sub.runId);
+}
