@@ -1,5 +1,7 @@
 // LayerLab run chart: draws a training run's metric curves with uPlot and appends live
-// points pushed over SignalR.  Loaded by Blazor with import('/js/run-chart.js').
+// points pushed over SignalR.  Loaded by Blazor with import('/js/run-chart.js'); it loads
+// /lib/uPlot.iife.min.js, /lib/uPlot.min.css, /lib/signalr.min.js (scripts/install-web-assets.sh)
+// and /css/run-chart.css itself when the page has not already.
 //
 // Exports (the contract with the Blazor side):
 //   mountRunChart(element, runId, options) -> handle (number, returned synchronously)
@@ -9,16 +11,25 @@
 //   subscribeRunUpdates(runId, dotNetRef) -> handle;  unsubscribeRunUpdates(handle)
 //   getRunChartStats(handle)                           (numbers for tests / diagnostics)
 //   downsampleMinMax(xs, ys, x0, x1, buckets, opts)   (pure, for unit checks)
-//   alignSeries(list)                                  (pure, for unit checks)
+//   alignSeries(list), mergeSortedUnique(a, b)         (pure, for unit checks)
 //
 // Data flow: the full history of every series is kept in growable Float64Arrays (no point
 // cap).  What uPlot gets is only the visible x-window, reduced per series to the min and max
 // of each pixel-wide bucket (full resolution once a window holds few enough points), merged
 // onto one shared x grid with nulls (spanGaps).  Live points go into the store at once and
 // one requestAnimationFrame redraw picks up everything that arrived since the last frame.
+// The run's hub group is joined before the history is fetched, so no pushed point falls in
+// between; merging is idempotent (a step already held for a key is ignored).
 //
-// The element gets data-state (loading|ready|error), data-point-count, data-series-count
-// and a 'runchart:ready' CustomEvent (detail: { handle, points, series, fetchMs, drawMs }).
+// Hub: GET api/runs/{runId}/metrics and hubs/runs, both relative to document.baseURI; one
+// HubConnection per page (automatic reconnect, groups re-joined and history re-fetched after
+// a reconnect). Server methods JoinRun(runId) / LeaveRun(runId); client events
+// MetricsAppended { runId, points: [{ key, step, value }] } and RunUpdated { runId, status,
+// progress, error }.
+//
+// The element gets data-state (loading|ready|error), data-point-count (points held),
+// data-series-count (metric series), data-run-status (last RunUpdated status) and a
+// 'runchart:ready' CustomEvent (detail: { handle, points, series, fetchMs, drawMs, error }).
 
 const LIB_BASE = new URL('../lib/', import.meta.url);
 const CSS_URL = new URL('../css/run-chart.css', import.meta.url);
@@ -80,17 +91,17 @@ export function downsampleMinMax(xs, ys, x0, x1, buckets, opts = {}) {
   if (logX && !(x1 > 0)) return { xs: outX, ys: outY };
   if (logX && x0 <= 0) x0 = first < n ? Math.min(xs[first], x1) : x1;
 
-  // valid: a finite value (and > 0 for a log y axis). `y === y` rules out NaN.
-  const valid = positiveOnly
-    ? (y) => y !== null && y > 0 && y !== Infinity
-    : (y) => y !== null && y === y && y !== Infinity && y !== -Infinity;
+  // A point is drawable when its value is finite (and > 0 for a log y axis):
+  // `y !== null && y > yLo && y < Infinity` (NaN fails both comparisons). Inlined below.
+  const yLo = positiveOnly ? 0 : -Infinity;
   const emit = (i) => { outX.push(xs[i]); outY.push(ys[i]); };
 
   const lo = lowerBound(xs, x0, first, n);
   const hi = upperBound(xs, x1, lo, n);
 
   for (let i = lo - 1; i >= first; i--) {
-    if (valid(ys[i])) { emit(i); break; }
+    const y = ys[i];
+    if (y !== null && y > yLo && y < Infinity) { emit(i); break; }
   }
 
   buckets = Math.max(1, Math.floor(buckets) || 1);
@@ -98,7 +109,10 @@ export function downsampleMinMax(xs, ys, x0, x1, buckets, opts = {}) {
   const width = ((logX ? Math.log(x1) : x1) - base) / buckets;
 
   if (hi - lo <= 2 * buckets || !(width > 0) || !Number.isFinite(width)) {
-    for (let i = lo; i < hi; i++) if (valid(ys[i])) emit(i);
+    for (let i = lo; i < hi; i++) {
+      const y = ys[i];
+      if (y !== null && y > yLo && y < Infinity) emit(i);
+    }
   } else {
     // xs is sorted, so buckets are visited in order: compute a bucket only when x crosses
     // the current bucket's end, and keep the running min / max in locals.
@@ -118,7 +132,7 @@ export function downsampleMinMax(xs, ys, x0, x1, buckets, opts = {}) {
         }
       }
       const y = ys[i];
-      if (!valid(y)) continue;
+      if (y === null || !(y > yLo && y < Infinity)) continue;
       if (iMin < 0) { iMin = iMax = i; yMin = yMax = y; }
       else if (y < yMin) { yMin = y; iMin = i; }
       else if (y > yMax) { yMax = y; iMax = i; }
@@ -127,7 +141,8 @@ export function downsampleMinMax(xs, ys, x0, x1, buckets, opts = {}) {
   }
 
   for (let i = hi; i < n; i++) {
-    if (valid(ys[i])) { emit(i); break; }
+    const y = ys[i];
+    if (y !== null && y > yLo && y < Infinity) { emit(i); break; }
   }
   return { xs: outX, ys: outY };
 }
@@ -328,7 +343,7 @@ const hub = {
   conn: null,          // HubConnection (or a test double from options.connectionFactory)
   creating: null,      // Promise while the connection is being created
   connected: false,
-  groups: new Map(),   // runId -> refcount
+  groups: new Map(),   // String(runId) -> { runId, count }
   retry: 0,
   retryTimer: 0,
 };
@@ -387,7 +402,7 @@ function scheduleHubStart() {
 }
 
 function rejoinAll(afterReconnect) {
-  for (const runId of hub.groups.keys()) invokeHub('JoinRun', Number(runId));
+  for (const g of hub.groups.values()) invokeHub('JoinRun', g.runId);
   if (afterReconnect) {
     // Points pushed while the connection was down are lost: refetch history (merge is idempotent).
     for (const chart of charts.values()) chart.refetch();
@@ -403,21 +418,20 @@ function invokeHub(method, runId) {
 
 function joinGroup(runId, options) {
   const k = runKey(runId);
-  const count = hub.groups.get(k) ?? 0;
-  hub.groups.set(k, count + 1);
+  const g = hub.groups.get(k);
+  if (g) { g.count++; return; }
+  hub.groups.set(k, { runId, count: 1 });
   hubEnsure(options);
-  if (count === 0) invokeHub('JoinRun', runId);
+  invokeHub('JoinRun', runId);
 }
 
 function leaveGroup(runId) {
   const k = runKey(runId);
-  const count = hub.groups.get(k) ?? 0;
-  if (count <= 1) {
-    hub.groups.delete(k);
-    if (count === 1) invokeHub('LeaveRun', runId);
-  } else {
-    hub.groups.set(k, count - 1);
-  }
+  const g = hub.groups.get(k);
+  if (!g) return;
+  if (--g.count > 0) return;
+  hub.groups.delete(k);
+  invokeHub('LeaveRun', g.runId);
 }
 
 function onMetricsAppended(payload) {
@@ -478,12 +492,11 @@ class RunChart {
     this.logX = !!options.logX;
     this.logY = !!options.logY;
     this.filter = typeof options.metricFilter === 'string' && options.metricFilter !== '' ? options.metricFilter : null;
-    this.references = Array.isArray(options.references) ? options.references.filter((r) => r && Number.isFinite(+r.value)) : [];
+    this.references = this.acceptReferences(options.references);
     this.series = new Map();       // key -> SeriesStore (insertion order = legend order)
     this.hidden = new Set();       // legend labels the user switched off
     this.points = 0;
     this.view = null;              // { min, max } while zoomed, else null
-    this.applied = null;           // the x range last set on the plot
     this.applying = false;
     this.u = null;
     this.uPlot = null;
@@ -872,10 +885,23 @@ class RunChart {
           if (range) u.setScale('x', { min: range.min, max: range.max });
         });
       }
-      this.applied = range;
     } finally {
       this.applying = false;
     }
+  }
+
+  /** Finite values only, and only for metrics this chart shows (metricFilter). */
+  acceptReferences(list) {
+    return (Array.isArray(list) ? list : [])
+      .filter((r) => r && r.value !== null && r.value !== '' && Number.isFinite(+r.value)
+        && (r.metricKey == null || this.filter === null || String(r.metricKey).startsWith(this.filter)));
+  }
+
+  /** Replaces the reference lines (a run's exact references are known only once it finishes). */
+  setReferences(list) {
+    this.references = this.acceptReferences(list);
+    this.structureDirty = true;
+    this.scheduleRender();
   }
 
   setLogScale(axis, on) {
@@ -910,6 +936,7 @@ class RunChart {
     this.plotEl.remove();
     this.statusEl.remove();
     this.el.classList.remove('run-chart');
+    if (this.el.getAttribute('class') === '') this.el.removeAttribute('class');
     for (const a of ['data-state', 'data-point-count', 'data-series-count', 'data-run-status']) this.el.removeAttribute(a);
   }
 }
@@ -917,8 +944,11 @@ class RunChart {
 function fmtAxis(v) {
   const a = Math.abs(v);
   if (a === 0) return '0';
+  if (a >= 1e4 && Number.isInteger(v)) {
+    const [d, unit] = a >= 1e9 ? [1e9, 'G'] : a >= 1e6 ? [1e6, 'M'] : [1e3, 'k'];
+    return (v / d).toLocaleString('en-US', { maximumFractionDigits: 2 }) + unit;
+  }
   if (a >= 1e6 || a < 1e-3) return v.toExponential(1).replace('e+', 'e');
-  if (a >= 1e4 && Number.isInteger(v)) return (v / 1000).toLocaleString('en-US', { maximumFractionDigits: 1 }) + 'k';
   return String(Number(v.toPrecision(4)));
 }
 
@@ -936,6 +966,8 @@ function fmtAxis(v) {
  */
 export function mountRunChart(element, runId, options) {
   if (!(element instanceof Element)) throw new Error('mountRunChart: element is required');
+  // Mounting twice into the same element (e.g. a re-render without dispose) replaces the old chart.
+  for (const [h, c] of charts) if (c.el === element) disposeRunChart(h);
   const handle = nextHandle++;
   const chart = new RunChart(handle, element, runId, options ?? {});
   charts.set(handle, chart);
@@ -944,6 +976,10 @@ export function mountRunChart(element, runId, options) {
 
 export function setLogScale(handle, axis, on) {
   charts.get(handle)?.setLogScale(axis, on);
+}
+
+export function setReferences(handle, references) {
+  charts.get(handle)?.setReferences(references);
 }
 
 export function resetZoom(handle) {

@@ -30,8 +30,10 @@ public sealed class SubmitAndWatchRunTests : IAsyncLifetime
     {
         var page = await NewPageAsync();
         await page.GotoAsync(new Uri(_portal.BaseAddress, "/experiments").ToString());
+        await WaitInteractiveAsync(page);
         await page.GetByTestId("experiment-xor-prelu").GetByText("Configure run").ClickAsync();
         await page.WaitForURLAsync("**/submit/xor-prelu");
+        await WaitInteractiveAsync(page);
 
         // Long enough (a few seconds) that the chart visibly grows while we watch.
         await FillAsync(page, "param-epochs", "4000");
@@ -50,7 +52,8 @@ public sealed class SubmitAndWatchRunTests : IAsyncLifetime
             if (status is "Succeeded" or "Failed" or "Cancelled") break;
             await Task.Delay(250);
         }
-        Assert.Equal("Succeeded", status);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(RepoPaths.TestResults, "run-final.png"), FullPage = true });
+        Assert.True(status == "Succeeded", $"status {status}; point counts {string.Join(",", counts)}\nconsole:\n{string.Join("\n", _console)}\nportal:\n{_portal.Log}");
         await Expect(page.GetByTestId("run-summary")).ToBeVisibleAsync();
 
         // Points arrived in several steps while training, not all at once at the end.
@@ -69,6 +72,7 @@ public sealed class SubmitAndWatchRunTests : IAsyncLifetime
     {
         var page = await NewPageAsync();
         await page.GotoAsync(new Uri(_portal.BaseAddress, "/submit/xor-prelu").ToString());
+        await WaitInteractiveAsync(page);
         await FillAsync(page, "param-epochs", "-3");
         await FillAsync(page, "param-lr_max", "abc");
         await page.GetByTestId("submit-run").ClickAsync();
@@ -81,10 +85,16 @@ public sealed class SubmitAndWatchRunTests : IAsyncLifetime
         Assert.Equal(0, await _db.ScalarAsync("SELECT COUNT(*) FROM Runs"));
     }
 
+    private readonly List<string> _console = [];
+
+    private static Task WaitInteractiveAsync(IPage page) =>
+        page.Locator("[data-testid=circuit][data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+
     private async Task<IPage> NewPageAsync()
     {
         var context = await _chromium.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
         var page = await context.NewPageAsync();
+        page.Console += (_, message) => { lock (_console) _console.Add($"{message.Type}: {message.Text}"); };
         page.SetDefaultTimeout(30_000);
         return page;
     }

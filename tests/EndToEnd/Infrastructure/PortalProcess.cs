@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Text;
 
 namespace LayerLab.Tests.EndToEnd.Infrastructure;
@@ -10,7 +9,7 @@ namespace LayerLab.Tests.EndToEnd.Infrastructure;
 /// The real portal as its own process on a loopback port, with its own SQLite file: exactly what
 /// `./lab.sh start` runs, so restarts and shutdowns are real.
 /// </summary>
-public sealed partial class PortalProcess : IAsyncDisposable
+public sealed class PortalProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _log = new();
@@ -85,7 +84,8 @@ public sealed partial class PortalProcess : IAsyncDisposable
     public async Task StopAsync()
     {
         if (_process.HasExited) return;
-        _ = SendSignal(_process.Id, 15);
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            await kill.WaitForExitAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         try { await _process.WaitForExitAsync(timeout.Token); }
         catch (OperationCanceledException) { _process.Kill(entireProcessTree: true); }
@@ -104,7 +104,4 @@ public sealed partial class PortalProcess : IAsyncDisposable
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int SendSignal(int pid, int signal);
 }

@@ -9,7 +9,8 @@ public enum OptimizerKind { Adam, Sgd }
 /// An optimizer over one flat parameter tensor [rows, cols] where every row has its own learning rate
 /// (torch.optim has one learning rate per parameter group, and one group per row would mean one kernel per row).
 /// Every update is elementwise, so rows stay independent models. Call <see cref="Step"/> under no_grad inside
-/// the caller's per-step dispose scope; the state tensors live outside it and die with the optimizer.
+/// the caller's per-step dispose scope; the state tensors live outside it and die with the optimizer, which also
+/// owns (and disposes) the learning-rate tensor it is given.
 /// </summary>
 public abstract class BatchedOptimizer : IDisposable
 {

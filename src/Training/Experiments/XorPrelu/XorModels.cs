@@ -6,7 +6,13 @@ namespace LayerLab.Training.Experiments.XorPrelu;
 /// <summary>The four model types every run trains side by side.</summary>
 public enum XorModel { Prelu, PreluBias, Mlp, Gcu }
 
-/// <summary>Hidden activation of the 2-2-1 MLP baseline.</summary>
+/// <summary>
+/// Hidden activation of the 2-2-1 MLP baseline (linear output, like the other models). tanh is the default: it is the
+/// classic XOR network (the sigmoid MLP of Rumelhart et al., zero-centred) and the stronger baseline here — with 2
+/// hidden ReLUs a unit that dies at initialisation leaves a linear model that cannot fit XOR (measured: relu ≤ ~40%
+/// success per learning rate with {−1,1} inputs, tanh up to ~95%). Testing the claim against the stronger baseline is
+/// the fair choice; relu stays selectable.
+/// </summary>
 public enum MlpActivation { Tanh, Relu }
 
 /// <summary>

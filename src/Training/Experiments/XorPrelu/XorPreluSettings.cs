@@ -14,7 +14,7 @@ public sealed record XorPreluSettings(
     MlpActivation MlpActivation,
     double InitScale)
 {
-    public static XorPreluSettings Default { get; } = new(1e-3, 1, 13, 300, 100, InputCoding.ZeroOne, OptimizerKind.Adam, MlpActivation.Tanh, 1);
+    public static XorPreluSettings Default { get; } = new(1e-3, 1, 13, 300, 100, InputCoding.PlusMinusOne, OptimizerKind.Adam, MlpActivation.Tanh, 1);
 
     /// <summary>The parameter specs (form, validation, leaderboard columns). Defaults mirror <see cref="Default"/>.</summary>
     public static IReadOnlyList<ParameterSpec> Specs { get; } =
@@ -30,8 +30,10 @@ public sealed record XorPreluSettings(
             "Full-batch updates per model (the data set is the 4 points of XOR)."),
         ParameterSpec.Integer("trials", Default.Trials, 1, 10_000,
             "Independent initialisations per learning rate; every model type trains lr_points × trials copies at once."),
-        ParameterSpec.Choice("input_coding", "01", ["01", "pm1"],
-            "Input coding: 01 = {0,1}² as in the paper, pm1 = {−1,1}² (the exact PReLU solution then scales by ½)."),
+        // Default pm1: with {0,1}² a third of random starts sit in a zero-gradient local minimum (w₁ = w₂ = ⅓, the
+        // slope never sees a negative input), capping PReLU near 63% at every learning rate; see docs/experiments.md.
+        ParameterSpec.Choice("input_coding", "pm1", ["pm1", "01"],
+            "Input coding: pm1 = {−1,1}² (default; the exact PReLU solution then scales by ½), 01 = {0,1}² (has a zero-gradient local minimum)."),
         ParameterSpec.Choice("optimizer", "adam", ["adam", "sgd"],
             "Adam (β 0.9/0.999, ε 1e-8, as in PyTorch) or plain gradient descent; one learning rate per model."),
         ParameterSpec.Choice("mlp_activation", "tanh", ["tanh", "relu"],

@@ -70,6 +70,8 @@ public static class XorTrainer
                 var outputs = XorModels.Forward(theta, inputsT, settings.MlpActivation);
                 var loss = (outputs - targets).square().mean([-1]);          // [rows, 4 models]
                 if (epoch % every == 0) live = Live(epoch, epochs, outputs, loss, targetBits);
+                // One backward for everything: the total is a sum of independent per-row, per-model MSEs, so its
+                // gradient is each model's own gradient.
                 var gradient = autograd.grad([loss.sum()], [theta])[0];
                 using (no_grad()) optimizer.Step(theta, gradient);
             }

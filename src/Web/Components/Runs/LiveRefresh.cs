@@ -20,6 +20,8 @@ public sealed class LiveRefresh(TimeSpan interval) : IDisposable
             lock (_gate) { _pending = false; if (_disposed) return; }
             try { await refresh(); }
             catch (ObjectDisposedException) { /* the component went away mid-refresh */ }
+            catch (Microsoft.JSInterop.JSException) { /* the browser side failed; the next refresh tries again */ }
+            catch (Microsoft.JSInterop.JSDisconnectedException) { /* the browser went away */ }
         });
     }
 
