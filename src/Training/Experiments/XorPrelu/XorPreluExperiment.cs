@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Threading.Channels;
 using LayerLab.Training.Contracts;
+using LayerLab.Training.Experiments.Shared;
 using Microsoft.Extensions.Logging;
 
 namespace LayerLab.Training.Experiments.XorPrelu;
@@ -36,57 +36,13 @@ public sealed class XorPreluExperiment : IExperiment
         var settings = XorPreluSettings.From(context.Parameters);
         var watch = Stopwatch.StartNew();
 
-        // Training runs on its own thread: it is seconds of CPU-bound native work, and TorchSharp's dispose scopes
-        // and libtorch's thread setting are per thread, so it must not hop threads at an await. Live metrics flow
-        // through a small bounded channel to this async side, which reports them (training waits if reporting lags).
-        var channel = Channel.CreateBounded<XorLiveReport>(
-            new BoundedChannelOptions(16) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var stopToken = stop.Token;
-        var training = Task.Factory.StartNew(
-            () =>
-            {
-                try
-                {
-                    return XorTrainer.Run(settings, context.Seed, context.Device, r => Publish(channel.Writer, r, stopToken), stopToken);
-                }
-                finally
-                {
-                    channel.Writer.TryComplete();
-                }
-            },
-            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-
-        try
-        {
-            await foreach (var live in channel.Reader.ReadAllAsync(cancellationToken))
-            {
-                await context.ReportAsync(live.Step, live.Metrics, cancellationToken);
-                await context.ReportProgressAsync(live.Progress, cancellationToken);
-            }
-        }
-        catch
-        {
-            // Reporting failed or the run was cancelled: stop training, let it finish, and surface the first failure.
-            await stop.CancelAsync();
-            try { await training; }
-            catch (Exception) { /* the failure being rethrown is the one that matters */ }
-            throw;
-        }
-
-        var outcome = await training;
+        var outcome = await TrainingThread.RunAsync(
+            context, (report, token) => XorTrainer.Run(settings, context.Seed, context.Device, report, token), cancellationToken);
         var (summary, verdict) = XorSummary.Build(settings, outcome);
         context.Logger.LogInformation(
             "xor-prelu run {RunId}: {Models} models × {Epochs} epochs in {Elapsed} ms. {Verdict}",
             context.RunId, outcome.Rows * XorModels.All.Count, settings.Epochs, watch.ElapsedMilliseconds, verdict);
         return new RunResult(summary, References(), verdict);
-    }
-
-    private static void Publish(ChannelWriter<XorLiveReport> writer, XorLiveReport report, CancellationToken cancellationToken)
-    {
-        // Blocking here is deliberate: this is the dedicated training thread, not a pool thread.
-        while (!writer.TryWrite(report))
-            if (!writer.WaitToWriteAsync(cancellationToken).AsTask().GetAwaiter().GetResult()) return;
     }
 
     /// <summary>Exact values: the closed-form PReLU solution has zero loss, 100% success and distance 0.</summary>

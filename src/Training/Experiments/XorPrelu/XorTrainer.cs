@@ -1,10 +1,8 @@
+using LayerLab.Training.Experiments.Shared;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LayerLab.Training.Experiments.XorPrelu;
-
-/// <summary>Live metrics at one step (= number of updates done), and the share of the run done.</summary>
-public sealed record XorLiveReport(long Step, double Progress, IReadOnlyDictionary<string, double> Metrics);
 
 /// <summary>
 /// Final state of every trained model, copied to plain arrays. Row r = lrIndex·Trials + trial; for each row the
@@ -36,7 +34,7 @@ public sealed class XorOutcome(double[] learningRates, int trials, bool[] correc
 public static class XorTrainer
 {
     public static XorOutcome Run(
-        XorPreluSettings settings, long seed, Device device, Action<XorLiveReport> report, CancellationToken cancellationToken)
+        XorPreluSettings settings, long seed, Device device, Action<LiveReport> report, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(report);
@@ -63,7 +61,7 @@ public static class XorTrainer
         for (var epoch = 0; epoch < epochs; epoch++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            XorLiveReport? live = null;
+            LiveReport? live = null;
             using (var scope = NewDisposeScope())
             {
                 // The outputs here are those of the parameters after `epoch` updates: report them as step = epoch.
@@ -95,7 +93,7 @@ public static class XorTrainer
     private static Tensor Correct(Tensor outputs, Tensor targetBits) => outputs.gt(0.5).eq(targetBits).all(-1);
 
     /// <summary>Mean loss (over the models whose loss is finite) and success rate of each model type, all rows.</summary>
-    private static XorLiveReport Live(long step, int epochs, Tensor outputs, Tensor loss, Tensor targetBits)
+    private static LiveReport Live(long step, int epochs, Tensor outputs, Tensor loss, Tensor targetBits)
     {
         using var noGrad = no_grad();
         var finite = loss.isfinite();
@@ -110,7 +108,7 @@ public static class XorTrainer
             if (float.IsFinite(l)) metrics["loss/" + key] = l;      // all diverged: no point rather than NaN
             metrics["success/" + key] = values[4 + (int)model];
         }
-        return new XorLiveReport(step, (double)step / epochs, metrics);
+        return new LiveReport(step, (double)step / epochs, metrics);
     }
 
     /// <summary>Makes a tensor in a throwaway scope (so intermediates die) and hands the result to the caller.</summary>

@@ -1,6 +1,6 @@
 using TorchSharp;
 
-namespace LayerLab.Training.Experiments.XorPrelu;
+namespace LayerLab.Training.Experiments.Shared;
 
 /// <summary>
 /// Runs libtorch's intra-op work on one thread while at least one holder is inside, and restores the previous
@@ -8,7 +8,7 @@ namespace LayerLab.Training.Experiments.XorPrelu;
 /// synchronisation (measured here: 1 thread is faster than 2). The setting is process-wide in libtorch, so
 /// concurrent runs share one reference count instead of each saving and restoring (which could leave it at 1).
 /// </summary>
-internal sealed class SingleIntraOpThread : IDisposable
+public sealed class SingleIntraOpThread : IDisposable
 {
     private static readonly Lock Gate = new();
     private static int _holders;
