@@ -65,6 +65,7 @@ public sealed class SubmitAndWatchRunTests : IAsyncLifetime
         await Expect(chart).ToHaveAttributeAsync("data-point-count", stored.ToString(CultureInfo.InvariantCulture));
 
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(RepoPaths.TestResults, "run-succeeded.png"), FullPage = true });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(RepoPaths.TestResults, "run-page.png") });
     }
 
     [Fact]

@@ -1,0 +1,43 @@
+using Hangfire;
+using LayerLab.Web.Components;
+using LayerLab.Web.Live;
+using LayerLab.Web.Runs;
+using Microsoft.Extensions.FileProviders;
+
+namespace LayerLab.Web.Hosting;
+
+/// <summary>Builds the portal: the same composition for Program and for in-process tests.</summary>
+public static class PortalHost
+{
+    public static WebApplication Build(string[] args)
+    {
+        var contentRoot = ContentRootLocator.Find();
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            // Fixed, so the static-asset manifests are found when a test host (not this exe) is the entry assembly.
+            ApplicationName = typeof(PortalHost).Assembly.GetName().Name,
+            ContentRootPath = contentRoot,
+            WebRootPath = Path.Combine(contentRoot, "wwwroot"),
+        });
+        // Framework and MudBlazor assets are located through the build's static-web-assets manifest in every
+        // environment (by default only Development reads it); in a published app they are copied and this is a no-op.
+        builder.WebHost.UseStaticWebAssets();
+        builder.AddLayerLab();
+
+        var app = builder.Build();
+        if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
+        app.UseStatusCodePages();
+        // The repository's root wwwroot (our css/js) from disk; framework and MudBlazor assets from the manifest.
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(app.Environment.WebRootPath) });
+        app.UseAntiforgery();
+        var manifest = Path.Combine(AppContext.BaseDirectory, $"{app.Environment.ApplicationName}.staticwebassets.endpoints.json");
+        if (File.Exists(manifest)) app.MapStaticAssets(manifest); // absent only when hosted inside a test assembly
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.MapHub<RunHub>(RunHub.Path);
+        app.MapRunApi();
+        app.MapHealthChecks("/health");
+        app.MapHangfireDashboard("/hangfire");
+        return app;
+    }
+}
