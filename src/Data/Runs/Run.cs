@@ -26,5 +26,17 @@ public sealed class Run
     public string? ReferencesJson { get; set; }
     public string? Verdict { get; set; }
     public bool CancelRequested { get; set; }
+    /// <summary>User name of the submitter (display); <see cref="SubmittedById"/> is the account's id.</summary>
     public string? SubmittedBy { get; set; }
+    public string? SubmittedById { get; set; }
+    /// <summary>Catalog runs are trained by the portal's workers; external runs are trained elsewhere and logged over HTTP.</summary>
+    public RunSource Source { get; set; }
+    /// <summary>Optional human name (external runs name themselves; catalog runs may be renamed).</summary>
+    public string? Name { get; set; }
+}
+
+public enum RunSource
+{
+    Catalog = 0,
+    External = 1,
 }

@@ -92,16 +92,13 @@ public sealed partial class MetricIngestion(
 
         var fresh = new Dictionary<long, List<PointMessage>>();
         var newest = new Dictionary<(long RunId, string Key), (long Step, double Value)>();
-        var skipped = 0;
         foreach (var batch in batches)
         {
             if (!fresh.TryGetValue(batch.RunId, out var list)) fresh[batch.RunId] = list = [];
             foreach (var sample in batch.Samples)
             {
-                // SQLite stores NaN as NULL; non-finite values are dropped here until the API flags them.
-                if (!double.IsFinite(sample.Value)) { skipped++; continue; }
                 if (!await MetricSql.ExecuteAsync(insert, batch.RunId, sample, cancellationToken)) continue;
-                list.Add(new PointMessage(sample.Key, sample.Step, sample.Value));
+                list.Add(PointMessage.Of(sample.Key, sample.Step, sample.Value));
                 var key = (batch.RunId, sample.Key);
                 if (!newest.TryGetValue(key, out var seen) || sample.Step >= seen.Step) newest[key] = (sample.Step, sample.Value);
             }
@@ -109,13 +106,9 @@ public sealed partial class MetricIngestion(
         foreach (var ((runId, key), (step, value)) in newest)
             await MetricSql.ExecuteAsync(latest, runId, new MetricSample(key, step, value), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        if (skipped > 0) LogSkippedNonFinite(skipped);
         return fresh;
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Writing {BatchCount} metric batches failed; they are dropped")]
     private partial void LogWriteFailed(Exception ex, int batchCount);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped {Count} non-finite metric values")]
-    private partial void LogSkippedNonFinite(int count);
 }

@@ -25,7 +25,8 @@ internal static class MetricSql
         command.Parameters[0].Value = runId;
         command.Parameters[1].Value = sample.Key;
         command.Parameters[2].Value = sample.Step;
-        command.Parameters[3].Value = sample.Value;
+        // SQLite has no NaN (it would store NULL anyway); say so explicitly. ±Infinity is stored as is.
+        command.Parameters[3].Value = double.IsNaN(sample.Value) ? DBNull.Value : sample.Value;
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 

@@ -2,8 +2,13 @@ using LayerLab.Data.Runs;
 
 namespace LayerLab.Web.Live;
 
-/// <summary>One metric value as it travels to browsers (camelCase JSON: {key, step, value}).</summary>
-public readonly record struct PointMessage(string Key, long Step, double Value);
+/// <summary>One metric value as it travels to browsers (camelCase JSON: {key, step, value}); value is null for
+/// NaN and ±Infinity, which JSON cannot carry.</summary>
+public readonly record struct PointMessage(string Key, long Step, double? Value)
+{
+    public static PointMessage Of(string key, long step, double value) =>
+        new(key, step, double.IsFinite(value) ? value : null);
+}
 
 public sealed record MetricsAppendedMessage(long RunId, IReadOnlyList<PointMessage> Points);
 

@@ -32,6 +32,7 @@ public sealed record RunDto(
 }
 
 /// <summary>A run's metric history in columns, the shape the chart module reads.</summary>
-public sealed record SeriesDto(List<long> Steps, List<double> Values);
+/// <remarks>Values are null where the stored value is NaN or ±Infinity (JSON has no such numbers).</remarks>
+public sealed record SeriesDto(List<long> Steps, List<double?> Values);
 
 public sealed record RunMetricsDto(long RunId, IReadOnlyDictionary<string, SeriesDto> Series);

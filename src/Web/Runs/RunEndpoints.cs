@@ -86,7 +86,7 @@ public static class RunEndpoints
         {
             if (!series.TryGetValue(p.Key, out var s)) series[p.Key] = s = new SeriesDto([], []);
             s.Steps.Add(p.Step);
-            s.Values.Add(p.Value);
+            s.Values.Add(p.Value is { } v && double.IsFinite(v) ? v : null); // JSON has no NaN/Infinity
         }
         return TypedResults.Ok(new RunMetricsDto(id, series));
     }
