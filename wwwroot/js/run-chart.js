@@ -413,6 +413,12 @@ function invokeHub(method, runId) {
   if (!hub.conn || !hub.connected) return;
   Promise.resolve()
     .then(() => hub.conn.invoke(method, runId))
+    .then(() => {
+      // The history fetch races the join: points stored after the fetch read but before the group was joined
+      // would be in neither. Fetching again once joined closes that gap (merging is idempotent).
+      if (method !== 'JoinRun') return;
+      for (const chart of charts.values()) if (String(chart.runId) === String(runId)) chart.onJoined();
+    })
     .catch((err) => console.warn(`[run-chart] ${method}(${runId}) failed:`, err?.message ?? err));
 }
 
@@ -559,6 +565,7 @@ class RunChart {
     }
     const t1 = performance.now();
     this.loaded = true;
+    if (this.refetchAfterLoad) { this.refetchAfterLoad = false; this.refetch(); }
     this.cancelFrame();
     this.render();
     const drawMs = performance.now() - t1;
@@ -573,6 +580,13 @@ class RunChart {
     const res = await fetch(this.metricsUrl(), { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     return res.json();
+  }
+
+  /** The run's group is joined: from now on no point is missed, so fetch once more to cover the time before. */
+  onJoined() {
+    if (this.disposed) return;
+    if (this.loaded) this.refetch();
+    else this.refetchAfterLoad = true;
   }
 
   refetch() {

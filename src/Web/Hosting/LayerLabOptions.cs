@@ -12,6 +12,15 @@ public sealed class LayerLabOptions
     public string Database { get; set; } = "Data Source=data/layerlab.db";
 
     public WorkerOptions Worker { get; set; } = new();
+
+    public AdminOptions Admin { get; set; } = new();
+}
+
+/// <summary>The first admin account, created at start when both are set. Never put a real password in appsettings.json.</summary>
+public sealed class AdminOptions
+{
+    public string? Email { get; set; }
+    public string? Password { get; set; }
 }
 
 public sealed class WorkerOptions

@@ -1,4 +1,5 @@
 using Hangfire;
+using LayerLab.Web.Accounts;
 using LayerLab.Web.Components;
 using LayerLab.Web.Live;
 using LayerLab.Web.Runs;
@@ -28,16 +29,25 @@ public static class PortalHost
         var app = builder.Build();
         if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
         app.UseStatusCodePages();
-        // The repository's root wwwroot (our css/js) from disk; framework and MudBlazor assets from the manifest.
+        // Static files are public (the sign-in page needs them); everything after this requires a signed-in user.
+        // Routing comes after: a catch-all fallback endpoint ({**path:file}) would otherwise match first and
+        // static files would be skipped.
         app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(app.Environment.WebRootPath) });
+        app.UseRouting();
+        app.UseRateLimiter();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseAntiforgery();
         var manifest = Path.Combine(AppContext.BaseDirectory, $"{app.Environment.ApplicationName}.staticwebassets.endpoints.json");
-        if (File.Exists(manifest)) app.MapStaticAssets(manifest); // absent only when hosted inside a test assembly
+        if (File.Exists(manifest)) app.MapStaticAssets(manifest).AllowAnonymous(); // absent only inside a test assembly
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
-        app.MapHub<RunHub>(RunHub.Path);
+        app.MapHub<RunHub>(RunHub.Path).RequireAuthorization(LabPolicies.Read);
+        app.MapAccountEndpoints();
         app.MapRunApi();
-        app.MapHealthChecks("/health");
-        app.MapHangfireDashboard("/hangfire");
+        app.MapHealthChecks("/health").AllowAnonymous();
+        // Admin only, checked on the endpoint and again by Hangfire's own filter (a local request is not enough).
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new AdminDashboardAuthorization()] })
+            .RequireAuthorization(LabPolicies.Admin);
         return app;
     }
 }

@@ -1,6 +1,7 @@
 using Hangfire;
 using Hangfire.InMemory;
 using LayerLab.Data;
+using LayerLab.Web.Accounts;
 using LayerLab.Training.Contracts;
 using LayerLab.Training.Jobs;
 using LayerLab.Web.Ingestion;
@@ -21,9 +22,11 @@ public static class ServiceRegistration
         var options = section.Get<LayerLabOptions>() ?? new LayerLabOptions();
 
         services.AddSingleton(TimeProvider.System);
-        services.AddLabDatabase(ResolveDatabase(options.Database, builder.Environment.ContentRootPath));
+        var database = ResolveDatabase(options.Database, builder.Environment.ContentRootPath);
+        services.AddLabDatabase(database);
         // Recovery first: hosted services start in registration order, and it migrates the database.
         services.AddHostedService<RunRecovery>();
+        services.AddLabAccounts(DataFolderOf(database, builder.Environment.ContentRootPath));
 
         AddExperiments(services);
         services.AddSingleton<RunCancellation>();
@@ -70,6 +73,13 @@ public static class ServiceRegistration
             .Where(t => t is { IsAbstract: false, IsInterface: false } && typeof(IExperiment).IsAssignableFrom(t));
         foreach (var type in types) services.AddSingleton(typeof(IExperiment), type);
         services.AddSingleton<ExperimentCatalog>();
+    }
+
+    /// <summary>Where files that belong with the database live (data-protection keys, artifacts): next to it.</summary>
+    private static string DataFolderOf(string connectionString, string contentRoot)
+    {
+        var source = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString).DataSource;
+        return source == ":memory:" ? Path.Combine(contentRoot, "data") : Path.GetDirectoryName(Path.GetFullPath(source))!;
     }
 
     /// <summary>Relative SQLite paths are taken from the content root (the repository root), not the working directory.</summary>

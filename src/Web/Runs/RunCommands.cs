@@ -6,15 +6,34 @@ using Microsoft.EntityFrameworkCore;
 
 namespace LayerLab.Web.Runs;
 
-public enum CancelOutcome { NotFound, AlreadyFinished, Cancelled, Stopping }
+public enum CancelOutcome { NotFound, AlreadyFinished, Cancelled, Stopping, Forbidden }
+
+/// <summary>Who asks: researchers act on their own runs, admins on every run.</summary>
+public sealed record RunActor(string UserId, string UserName, bool IsAdmin)
+{
+    public static RunActor From(System.Security.Claims.ClaimsPrincipal user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return new RunActor(
+            user.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value ?? "",
+            user.Identity?.Name ?? "",
+            user.IsInRole(LayerLab.Data.Accounts.LabRoles.Admin));
+    }
+
+    public bool MayChange(Run run) => IsAdmin || (run?.SubmittedById is { } owner && owner == UserId);
+}
 
 /// <summary>Cancel: a queued run ends Cancelled at once; a running one is signalled and stops at its next step.</summary>
 public sealed class RunCommands(
     IDbContextFactory<LabDbContext> dbFactory, RunCancellation cancellation, RunEvents events, TimeProvider clock)
 {
-    public async Task<CancelOutcome> CancelAsync(long runId, CancellationToken cancellationToken)
+    public async Task<CancelOutcome> CancelAsync(long runId, RunActor actor, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(actor);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var target = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
+        if (target is null) return CancelOutcome.NotFound;
+        if (!actor.MayChange(target)) return CancelOutcome.Forbidden;
         var flagged = await db.Runs
             .Where(r => r.Id == runId && (r.Status == RunStatus.Queued || r.Status == RunStatus.Running))
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.CancelRequested, true), cancellationToken);

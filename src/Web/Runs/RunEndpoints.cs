@@ -1,6 +1,8 @@
+using System.Security.Claims;
 using System.Text.Json;
 using LayerLab.Data;
 using LayerLab.Training.Contracts;
+using LayerLab.Web.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -11,7 +13,7 @@ public static class RunEndpoints
 {
     public static IEndpointRouteBuilder MapRunApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api");
+        var api = app.MapGroup("/api").RequireAuthorization(LabPolicies.Read);
         api.MapGet("/info", (Microsoft.Extensions.Options.IOptions<Hosting.LayerLabOptions> options) => new
         {
             instanceName = options.Value.InstanceName,
@@ -19,16 +21,16 @@ public static class RunEndpoints
             version = typeof(RunEndpoints).Assembly.GetName().Version?.ToString(),
         });
         api.MapGet("/experiments", (ExperimentCatalog catalog) => catalog.All.Select(ExperimentDto.From));
-        api.MapPost("/runs", SubmitAsync);
+        api.MapPost("/runs", SubmitAsync).RequireAuthorization(LabPolicies.Submit);
         api.MapGet("/runs", ListAsync);
         api.MapGet("/runs/{id:long}", GetAsync);
         api.MapGet("/runs/{id:long}/metrics", MetricsAsync);
-        api.MapPost("/runs/{id:long}/cancel", CancelAsync);
+        api.MapPost("/runs/{id:long}/cancel", CancelAsync).RequireAuthorization(LabPolicies.Submit);
         return app;
     }
 
     private static async Task<Results<Created<RunDto>, ValidationProblem>> SubmitAsync(
-        SubmitRunBody body, RunSubmission submission, IDbContextFactory<LabDbContext> dbFactory, CancellationToken ct)
+        SubmitRunBody body, ClaimsPrincipal user, RunSubmission submission, IDbContextFactory<LabDbContext> dbFactory, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         var raw = new Dictionary<string, string?>(StringComparer.Ordinal);
@@ -40,7 +42,7 @@ public static class RunEndpoints
         }
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
-        var result = await submission.SubmitAsync(new SubmitRunRequest(body.Experiment ?? "", raw, body.Seed), null, ct);
+        var result = await submission.SubmitAsync(new SubmitRunRequest(body.Experiment ?? "", raw, body.Seed), RunActor.From(user), ct);
         if (!result.Succeeded)
             return TypedResults.ValidationProblem(result.Errors.ToDictionary(e => FieldName(e.Key), e => new[] { e.Value }));
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -91,10 +93,12 @@ public static class RunEndpoints
         return TypedResults.Ok(new RunMetricsDto(id, series));
     }
 
-    private static async Task<Results<Accepted, NotFound, Conflict<string>>> CancelAsync(long id, RunCommands commands, CancellationToken ct) =>
-        await commands.CancelAsync(id, ct) switch
+    private static async Task<Results<Accepted, NotFound, Conflict<string>, ForbidHttpResult>> CancelAsync(
+        long id, ClaimsPrincipal user, RunCommands commands, CancellationToken ct) =>
+        await commands.CancelAsync(id, RunActor.From(user), ct) switch
         {
             CancelOutcome.NotFound => TypedResults.NotFound(),
+            CancelOutcome.Forbidden => TypedResults.Forbid(),
             CancelOutcome.AlreadyFinished => TypedResults.Conflict("The run has already finished."),
             _ => TypedResults.Accepted($"/api/runs/{id}"),
         };

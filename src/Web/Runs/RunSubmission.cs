@@ -20,8 +20,9 @@ public sealed class RunSubmission(
 {
     public const long MaxSeed = int.MaxValue;
 
-    public async Task<SubmitRunResult> SubmitAsync(SubmitRunRequest request, string? submittedBy, CancellationToken cancellationToken)
+    public async Task<SubmitRunResult> SubmitAsync(SubmitRunRequest request, RunActor submitter, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(submitter);
         ArgumentNullException.ThrowIfNull(request);
         var experiment = catalog.Find(request.Experiment ?? "");
         if (experiment is null)
@@ -38,7 +39,8 @@ public sealed class RunSubmission(
             Seed = request.Seed ?? Random.Shared.NextInt64(0, MaxSeed),
             Status = RunStatus.Queued,
             QueuedAt = clock.GetUtcNow(),
-            SubmittedBy = submittedBy,
+            SubmittedBy = submitter.UserName,
+            SubmittedById = submitter.UserId,
         };
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         db.Runs.Add(run);

@@ -29,7 +29,7 @@ public sealed class SubmitAndWatchRunTests : IAsyncLifetime
     public async Task Researcher_submits_xor_prelu_in_the_browser_and_watches_the_chart_grow_until_Succeeded()
     {
         var page = await NewPageAsync();
-        await page.GotoAsync(new Uri(_portal.BaseAddress, "/experiments").ToString());
+        await SignInAsync(page, "/experiments");
         await WaitInteractiveAsync(page);
         await page.GetByTestId("experiment-xor-prelu").GetByText("Configure run").ClickAsync();
         await page.WaitForURLAsync("**/submit/xor-prelu");
@@ -72,7 +72,7 @@ public sealed class SubmitAndWatchRunTests : IAsyncLifetime
     public async Task Out_of_range_values_get_field_messages_and_nothing_is_queued()
     {
         var page = await NewPageAsync();
-        await page.GotoAsync(new Uri(_portal.BaseAddress, "/submit/xor-prelu").ToString());
+        await SignInAsync(page, "/submit/xor-prelu");
         await WaitInteractiveAsync(page);
         await FillAsync(page, "param-epochs", "-3");
         await FillAsync(page, "param-lr_max", "abc");
@@ -87,6 +87,17 @@ public sealed class SubmitAndWatchRunTests : IAsyncLifetime
     }
 
     private readonly List<string> _console = [];
+
+    /// <summary>Opens a page as an anonymous visitor, gets sent to the sign-in form, signs in and lands on it.</summary>
+    private async Task SignInAsync(IPage page, string path)
+    {
+        await page.GotoAsync(new Uri(_portal.BaseAddress, path).ToString());
+        await page.WaitForURLAsync("**/account/signin**");
+        await page.Locator("#email").FillAsync(PortalProcess.AdminEmail);
+        await page.Locator("#password").FillAsync(PortalProcess.AdminPassword);
+        await page.GetByTestId("signin-submit").ClickAsync();
+        await page.WaitForURLAsync($"**{path}");
+    }
 
     private static Task WaitInteractiveAsync(IPage page) =>
         page.Locator("[data-testid=circuit][data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });

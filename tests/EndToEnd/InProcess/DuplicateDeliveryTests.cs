@@ -39,7 +39,7 @@ public sealed class DuplicateDeliveryTests : IAsyncLifetime
     {
         var submission = _app.Services.GetRequiredService<RunSubmission>();
         var submitted = await submission.SubmitAsync(new SubmitRunRequest("xor-prelu",
-            new Dictionary<string, string?> { ["epochs"] = "200", ["trials"] = "20" }, 5), "test", CancellationToken.None);
+            new Dictionary<string, string?> { ["epochs"] = "200", ["trials"] = "20" }, 5), Tester, CancellationToken.None);
         Assert.True(submitted.Succeeded);
         var dbFactory = _app.Services.GetRequiredService<IDbContextFactory<LabDbContext>>();
         RunSpec spec;
@@ -70,10 +70,10 @@ public sealed class DuplicateDeliveryTests : IAsyncLifetime
     public async Task Run_cancelled_while_queued_ends_Cancelled_and_a_late_delivery_does_not_train_it()
     {
         var submission = _app.Services.GetRequiredService<RunSubmission>();
-        var submitted = await submission.SubmitAsync(new SubmitRunRequest("xor-prelu", new Dictionary<string, string?>(), 5), "test", CancellationToken.None);
+        var submitted = await submission.SubmitAsync(new SubmitRunRequest("xor-prelu", new Dictionary<string, string?>(), 5), Tester, CancellationToken.None);
         var commands = _app.Services.GetRequiredService<RunCommands>();
-        Assert.Equal(CancelOutcome.Cancelled, await commands.CancelAsync(submitted.RunId!.Value, CancellationToken.None));
-        Assert.Equal(CancelOutcome.AlreadyFinished, await commands.CancelAsync(submitted.RunId!.Value, CancellationToken.None));
+        Assert.Equal(CancelOutcome.Cancelled, await commands.CancelAsync(submitted.RunId!.Value, Tester, CancellationToken.None));
+        Assert.Equal(CancelOutcome.AlreadyFinished, await commands.CancelAsync(submitted.RunId!.Value, Tester, CancellationToken.None));
 
         var dbFactory = _app.Services.GetRequiredService<IDbContextFactory<LabDbContext>>();
         await using var db = await dbFactory.CreateDbContextAsync();
@@ -85,6 +85,8 @@ public sealed class DuplicateDeliveryTests : IAsyncLifetime
         Assert.Equal(0, after.Attempt);
         Assert.Equal(0, await _db.ScalarAsync("SELECT COUNT(*) FROM MetricPoints"));
     }
+
+    private static readonly RunActor Tester = new("tester-id", "tester", IsAdmin: false);
 
     private TrainRunJob NewJob() => _app.Services.GetRequiredService<TrainRunJob>();
 }

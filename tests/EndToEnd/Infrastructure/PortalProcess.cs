@@ -14,17 +14,26 @@ public sealed class PortalProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _log = new();
 
+    public const string AdminEmail = "admin@lab.test";
+    public const string AdminPassword = "admin-password-1";
+
     public Uri BaseAddress { get; }
     public string DatabasePath { get; }
-    public HttpClient Http { get; }
+    /// <summary>Signed in as the first admin (created from configuration at start).</summary>
+    public HttpClient Http { get; private set; } = null!;
+    /// <summary>No cookie, no token.</summary>
+    public HttpClient Anonymous { get; }
 
     private PortalProcess(Process process, Uri baseAddress, string databasePath)
     {
         _process = process;
         BaseAddress = baseAddress;
         DatabasePath = databasePath;
-        Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        Anonymous = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
     }
+
+    /// <summary>Signs in through the real form (antiforgery token included) and returns a client holding the cookie.</summary>
+    public Task<HttpClient> SignInAsync(string email, string password) => PortalSession.SignInAsync(BaseAddress, email, password);
 
     public string Log { get { lock (_log) return _log.ToString(); } }
 
@@ -42,6 +51,8 @@ public sealed class PortalProcess : IAsyncDisposable
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         info.Environment["LayerLab__Database"] = $"Data Source={databasePath}";
         info.Environment["Logging__LogLevel__Default"] = "Information";
+        info.Environment["LayerLab__Admin__Email"] = AdminEmail;
+        info.Environment["LayerLab__Admin__Password"] = AdminPassword;
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) info.Environment[key] = value;
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the portal");
@@ -51,6 +62,7 @@ public sealed class PortalProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         await portal.WaitHealthyAsync(TimeSpan.FromSeconds(90));
+        portal.Http = await portal.SignInAsync(AdminEmail, AdminPassword);
         return portal;
     }
 
@@ -68,7 +80,7 @@ public sealed class PortalProcess : IAsyncDisposable
             if (_process.HasExited) throw new InvalidOperationException($"portal exited with {_process.ExitCode}:\n{Log}");
             try
             {
-                using var response = await Http.GetAsync(new Uri("/health", UriKind.Relative));
+                using var response = await Anonymous.GetAsync(new Uri("/health", UriKind.Relative));
                 if (response.StatusCode == HttpStatusCode.OK) return;
             }
             catch (HttpRequestException)
@@ -94,7 +106,8 @@ public sealed class PortalProcess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        Http.Dispose();
+        Http?.Dispose();
+        Anonymous.Dispose();
         _process.Dispose();
     }
 

@@ -20,7 +20,7 @@ public sealed class PortalHostingTests : IAsyncLifetime
     [Fact]
     public async Task Static_assets_come_from_the_repository_root_wwwroot()
     {
-        var served = await _portal.Http.GetStringAsync(new Uri("/css/app.css", UriKind.Relative));
+        var served = await _portal.Anonymous.GetStringAsync(new Uri("/css/app.css", UriKind.Relative));
         var onDisk = await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "wwwroot", "css", "app.css"));
         Assert.Equal(onDisk, served);
         Assert.False(Directory.Exists(Path.Combine(RepoPaths.Root, "src", "Web", "wwwroot")), "src/Web must not have its own wwwroot");
@@ -34,7 +34,7 @@ public sealed class PortalHostingTests : IAsyncLifetime
     [InlineData("/js/run-chart.js")]
     public async Task Framework_library_and_chart_assets_are_served(string path)
     {
-        using var response = await _portal.Http.GetAsync(new Uri(path, UriKind.Relative));
+        using var response = await _portal.Anonymous.GetAsync(new Uri(path, UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.True((await response.Content.ReadAsByteArrayAsync()).Length > 100);
     }

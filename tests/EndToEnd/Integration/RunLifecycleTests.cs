@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using LayerLab.Tests.EndToEnd.Infrastructure;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 
 namespace LayerLab.Tests.EndToEnd.Integration;
@@ -28,14 +29,20 @@ public sealed class RunLifecycleTests : IAsyncLifetime
     public async Task Submitted_run_trains_to_Succeeded_and_every_streamed_point_is_stored_exactly_once()
     {
         var pushed = new ConcurrentBag<Point>();
-        await using var hub = new HubConnectionBuilder().WithUrl(new Uri(_portal.BaseAddress, "/hubs/runs")).Build();
+        var token = await _portal.Http.CreateTokenAsync("hub-test", "read");
+        await using var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(_portal.BaseAddress, "/hubs/runs"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(token))
+            .Build();
         hub.On<MetricsAppended>("MetricsAppended", m => { foreach (var p in m.Points) pushed.Add(p); });
         await hub.StartAsync();
-        // The next run id is 1 on a fresh database: join before submitting so no point can be missed.
-        await hub.InvokeAsync("JoinRun", 1L);
-
+        // The one worker is busy with a long run, so ours waits in the queue while we join its group:
+        // then not a single point can be reported before we listen.
+        var blocker = await _portal.Http.SubmitAsync(new { trials = 1000, epochs = 100000 });
+        await _portal.Http.WaitForStatusAsync(blocker, TimeSpan.FromSeconds(30), "Running");
         var id = await _portal.Http.SubmitAsync(SmallRun);
-        Assert.Equal(1, id);
+        await hub.InvokeAsync("JoinRun", id);
+        using (var cancel = await _portal.Http.PostAsync(new Uri($"/api/runs/{blocker}/cancel", UriKind.Relative), null))
+            Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
         var run = await _portal.Http.WaitForStatusAsync(id, TimeSpan.FromSeconds(90), LabApi.FinishedStatuses);
         Assert.True(run.GetProperty("status").GetString() == "Succeeded", $"run ended {run}\n{_portal.Log}");
         Assert.Equal(1, run.GetProperty("attempt").GetInt32());
@@ -52,6 +59,7 @@ public sealed class RunLifecycleTests : IAsyncLifetime
 
         // The latest-value table holds the last step of every metric.
         var keys = stored.Select(p => p.Key).Distinct().Count();
+        Assert.Equal(0, await _db.ScalarAsync($"SELECT COUNT(*) FROM MetricPoints WHERE RunId NOT IN ({id}, {blocker})"));
         Assert.Equal(keys, await _db.ScalarAsync($"SELECT COUNT(*) FROM LatestMetrics WHERE RunId = {id}"));
         var lastStep = stored.Max(p => p.Step);
         Assert.Equal(keys, await _db.ScalarAsync($"SELECT COUNT(*) FROM LatestMetrics WHERE RunId = {id} AND Step = {lastStep}"));
@@ -59,6 +67,18 @@ public sealed class RunLifecycleTests : IAsyncLifetime
         // The HTTP metrics endpoint returns the same history the chart reads.
         var metrics = await _portal.Http.GetJsonAsync($"/api/runs/{id}/metrics");
         Assert.Equal(stored.Count, metrics.GetProperty("series").EnumerateObject().Sum(s => s.Value.GetProperty("steps").GetArrayLength()));
+    }
+
+    [Fact]
+    public async Task Joining_the_group_of_a_run_that_does_not_exist_is_refused()
+    {
+        var token = await _portal.Http.CreateTokenAsync("hub-test", "read");
+        await using var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(_portal.BaseAddress, "/hubs/runs"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(token))
+            .Build();
+        await hub.StartAsync();
+        var error = await Assert.ThrowsAsync<HubException>(() => hub.InvokeAsync("JoinRun", 424242L));
+        Assert.Contains("does not exist", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

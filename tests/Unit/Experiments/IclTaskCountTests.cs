@@ -160,6 +160,37 @@ public sealed class IclTaskCountTests(ITestOutputHelper output)
         Assert.InRange(bigFresh, bayes * 0.97, bayes * 1.3);
     }
 
+    [Fact]
+    public void Full_model_risk_with_the_gamma_embedding_matches_the_gamma_closed_form()
+    {
+        // u = e_y, V = [Γᵀ; 0] makes uᵀ G V x_q = hᵀ Γᵀ x_q = x_qᵀ Γ h.
+        const int d = 3, n = 6;
+        const double noise = 0.3;
+        double[] s = [1, 0.5, 0.25];
+        float[] g = [0.5f, 0.2f, -0.1f, 0.3f, 0.7f, 0f, -0.2f, 0.1f, 0.4f];
+        var u = new float[d + 1];
+        u[d] = 1;
+        var v = new float[(d + 1) * d];
+        for (var i = 0; i < d; i++)
+            for (var j = 0; j < d; j++) v[(j * d) + i] = g[(i * d) + j];
+        var mc = IclReference.FullModelRisk(u, v, 1, s, n, noise, 100_000, 4)[0];
+        var exact = IclReference.Risk(g, s, n, noise);
+        output.WriteLine($"full-model MC {mc:0.00000}, gamma closed form {exact:0.00000}");
+        Assert.Equal(exact, mc, exact * 0.015);
+    }
+
+    [Fact]
+    public async Task Full_model_with_many_tasks_reaches_gamma_star_and_with_one_task_does_not()
+    {
+        var result = await Train(1, null, [.. Small, ("model", "full"), ("steps", 800L)]);
+        output.WriteLine(result.Verdict);
+        var star = result.Summary["ref/gamma_star"];
+        output.WriteLine($"M=1 {result.Summary["test_mse/M=1"]:0.0000} M=256 {result.Summary["test_mse/M=256"]:0.0000} inf {result.Summary["test_mse/M=inf"]:0.0000} Γ* {star:0.0000} Bayes {result.Summary["ref/bayes"]:0.0000}");
+        Assert.InRange(result.Summary["test_mse/M=inf"], result.Summary["ref/bayes"], star * 1.05);
+        Assert.True(result.Summary["test_mse/M=1"] > 1.5 * star);
+        Assert.Contains("full one-layer", result.Verdict, StringComparison.Ordinal);
+    }
+
     // ---------- training ----------
 
     [Fact]
@@ -269,11 +300,13 @@ public sealed class IclTaskCountTests(ITestOutputHelper output)
         Assert.Equal([1, 0.5, 1 / 3.0], (IclTaskCountSettings.Default with { Dimension = 3, Spectrum = Spectrum.PowerLaw }).Eigenvalues());
     }
 
-    [Fact(Skip = "manual: default config timing and numbers for the docs")]
-    public async Task Default_config()
+    [Theory(Skip = "manual: default config timing and numbers for the docs")]
+    [InlineData("gamma")]
+    [InlineData("full")]
+    public async Task Default_config(string model)
     {
         var watch = Stopwatch.StartNew();
-        var result = await Train(1, null);
+        var result = await Train(1, null, ("model", model));
         output.WriteLine($"default config: {watch.ElapsedMilliseconds} ms");
         output.WriteLine(result.Verdict);
         foreach (var (k, v) in result.Summary.OrderBy(p => p.Key, StringComparer.Ordinal)) output.WriteLine($"{k} = {v:0.00000}");

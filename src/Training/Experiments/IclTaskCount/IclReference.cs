@@ -152,4 +152,30 @@ public static class IclReference
         }
         return (Risk(fresh), Risk(inPool));
     }
+
+    /// <summary>
+    /// Fresh-task risk at context length n of full linear-attention models (rows of u [R, d+1], V [R, d+1, d]):
+    /// ŷ = uᵀ G V x_q = ŵ·x_q with ŵ = Vᵀ G u, G = (1/N) Σ zᵢzᵢᵀ; given the context the risk is exactly
+    /// (ŵ − w)ᵀΣ(ŵ − w) + σ², averaged over <paramref name="prompts"/> seeded prompts (the same for every row).
+    /// </summary>
+    public static double[] FullModelRisk(float[] u, float[] v, int rows, double[] s, int n, double noise, int prompts, long seed)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        var d = s.Length;
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(unchecked((ulong)seed), CPU);
+        var sT = tensor(s, dtype: ScalarType.Float64);
+        var x = randn([prompts, n, d], dtype: ScalarType.Float64, generator: generator) * sT.sqrt();
+        var w = randn([prompts, d], dtype: ScalarType.Float64, generator: generator) / Math.Sqrt(d);
+        var y = x.matmul(w.unsqueeze(-1)) + (randn([prompts, n, 1], dtype: ScalarType.Float64, generator: generator) * Math.Sqrt(noise));
+        var z = cat([x, y], 2);                                                               // [K, n, d+1]
+        var g = z.transpose(1, 2).matmul(z) / n;                                               // [K, d+1, d+1]
+        var uT = tensor(u, [rows, d + 1]).to(ScalarType.Float64);
+        var vT = tensor(v, [rows, d + 1, d]).to(ScalarType.Float64);
+        var gu = einsum("kab,rb->rka", g, uT);                                                 // [R, K, d+1]
+        var wHat = gu.matmul(vT);                                                              // [R, K, d]
+        var diff = wHat - w.unsqueeze(0);
+        var risk = (diff.square() * sT).sum(2).mean([1]) + noise;
+        return risk.data<double>().ToArray();
+    }
 }

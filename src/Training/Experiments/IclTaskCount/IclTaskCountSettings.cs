@@ -4,6 +4,9 @@ namespace LayerLab.Training.Experiments.IclTaskCount;
 
 public enum Spectrum { Isotropic, PowerLaw }
 
+/// <summary>gamma: ŷ = x_qᵀ Γ (1/N) Σ yᵢxᵢ; full: ŷ = uᵀ ((1/N) Σ zᵢzᵢᵀ) V x_q with zᵢ = (xᵢ, yᵢ) (one linear-attention layer).</summary>
+public enum IclModel { Gamma, Full }
+
 /// <summary>The knobs of one icl-task-count run, read from validated <see cref="RunParameters"/>.</summary>
 public sealed record IclTaskCountSettings(
     int Dimension,
@@ -17,7 +20,8 @@ public sealed record IclTaskCountSettings(
     int Steps,
     int Batch,
     double Tolerance,
-    int PoolPosteriorMax)
+    int PoolPosteriorMax,
+    IclModel Model = IclModel.Gamma)
 {
     /// <summary>Preset pool-size lists (fresh tasks, "M=inf", are always trained alongside).</summary>
     public static IReadOnlyDictionary<string, long[]> PoolPresets { get; } = new Dictionary<string, long[]>(StringComparer.Ordinal)
@@ -50,6 +54,8 @@ public sealed record IclTaskCountSettings(
             "\"Tasks needed\" = smallest M whose test MSE (at n_train) is within this fraction of the optimal Γ*'s risk."),
         ParameterSpec.Integer("pool_posterior_max", Default.PoolPosteriorMax, 0, 65536,
             "Largest M for which the pool posterior mean reference is computed (cost grows with M)."),
+        ParameterSpec.Choice("model", "gamma", ["gamma", "full"],
+            "gamma = ŷ = x_qᵀ Γ (1/N) Σ yᵢxᵢ (exact test MSE); full = one linear-attention layer ŷ = uᵀ((1/N) Σ zᵢzᵢᵀ)V x_q, zᵢ = (xᵢ, yᵢ) (test MSE by Monte Carlo on 8,192 prompts)."),
     ];
 
     public static IclTaskCountSettings From(RunParameters parameters)
@@ -67,7 +73,8 @@ public sealed record IclTaskCountSettings(
             checked((int)parameters.GetInt("steps")),
             checked((int)parameters.GetInt("batch")),
             parameters.GetDouble("tolerance"),
-            checked((int)parameters.GetInt("pool_posterior_max")));
+            checked((int)parameters.GetInt("pool_posterior_max")),
+            string.Equals(parameters.GetString("model"), "full", StringComparison.OrdinalIgnoreCase) ? IclModel.Full : IclModel.Gamma);
     }
 
     /// <summary>The default parameters as <see cref="RunParameters"/>, with some overridden (tests, benchmarks).</summary>

@@ -4,24 +4,43 @@ using static TorchSharp.torch;
 
 namespace LayerLab.Training.Experiments.IclTaskCount;
 
-/// <summary>Final Γ of every trained model (rows: the finite pools ascending, then fresh tasks) and the task pool.</summary>
-public sealed class IclOutcome(long[] pools, int dimension, float[] gammas, double[] poolTasks)
+/// <summary>
+/// Final parameters of every trained model (rows: the finite pools ascending, then fresh tasks) and the task pool.
+/// Gamma model: Γ [rows, d, d]. Full model: u [rows, d+1] and V [rows, d+1, d].
+/// </summary>
+public sealed class IclOutcome(IclModel model, long[] pools, int dimension, float[] gammas, float[] u, float[] v, double[] poolTasks)
 {
+    /// <summary>Test prompts of the Monte-Carlo risk of the full model (summary; live reports use 1,024).</summary>
+    public const int FullModelPrompts = 8_192;
+
+    public IclModel Model { get; } = model;
+
     /// <summary>Pool size of each row; 0 = fresh tasks every step (M = ∞).</summary>
     public IReadOnlyList<long> Pools { get; } = pools;
     public int Dimension { get; } = dimension;
 
-    /// <summary>Row-major d×d Γ of row <paramref name="row"/>.</summary>
+    /// <summary>Row-major d×d Γ of row <paramref name="row"/> (gamma model only).</summary>
     public ReadOnlySpan<float> Gamma(int row) => gammas.AsSpan(row * Dimension * Dimension, Dimension * Dimension);
 
     /// <summary>The largest pool's tasks, [maxM, d] row-major; pool M is its first M rows.</summary>
     public ReadOnlyMemory<double> PoolTasks { get; } = poolTasks;
+
+    /// <summary>Fresh-task risk of every row at context length n: exact for gamma, Monte Carlo for full.</summary>
+    public double[] Risks(double[] s, int n, double noise, long seed, int prompts = FullModelPrompts)
+    {
+        if (Model == IclModel.Full) return IclReference.FullModelRisk(u, v, Pools.Count, s, n, noise, prompts, seed);
+        var risks = new double[Pools.Count];
+        for (var r = 0; r < risks.Length; r++) risks[r] = IclReference.Risk(Gamma(r), s, n, noise);
+        return risks;
+    }
 }
 
 /// <summary>
-/// Trains Γ ∈ R^{d×d} of ŷ = x_qᵀ Γ (1/N) Σ yᵢxᵢ for every pool size at once: Γ is one [rows, d, d] tensor, each step
-/// draws a batch of prompts per row (tasks uniform over that row's pool, or fresh), and one Adam step on the sum of
-/// the rows' mean squared errors updates every row by its own gradient (Adam is elementwise, so rows stay independent).
+/// Trains every pool size at once: the parameters carry a leading [rows] dimension, each step draws a batch of
+/// prompts per row (tasks uniform over that row's pool, or fresh), and one Adam step on the sum of the rows' mean
+/// squared errors updates every row by its own gradient (Adam is elementwise, so rows stay independent).
+/// Gamma: ŷ = x_qᵀ Γ h, h = (1/N) Σ yᵢxᵢ, Γ from 0. Full: ŷ = uᵀ G V x_q, G = (1/N) Σ zᵢzᵢᵀ, zᵢ = (xᵢ, yᵢ),
+/// from u = e_y, V = 0 (so it contains the gamma model: V = [Γᵀ; 0]).
 /// </summary>
 public static class IclTrainer
 {
@@ -38,6 +57,7 @@ public static class IclTrainer
         var (d, n, batch, steps) = (settings.Dimension, settings.TrainContext, settings.Batch, settings.Steps);
         var s = settings.Eigenvalues();
         var maxPool = finite.Max();
+        var full = settings.Model == IclModel.Full;
 
         using var generator = new Generator(unchecked((ulong)seed), CPU);
         // One draw of maxM tasks; pool M is its first M tasks (nested pools: differences between M are not draw noise).
@@ -48,8 +68,11 @@ public static class IclTrainer
         using var allTasks = tensor(poolTasks.Select(v => (float)v).ToArray(), [maxPool, d]).to(device);
         using var poolSizes = tensor(finite.Select(m => (float)m).ToArray(), [finite.Length, 1]);   // CPU: sampling only
         using var sqrtS = tensor(s.Select(v => (float)Math.Sqrt(v)).ToArray(), [d]).to(device);
-        using var gamma = new TorchSharp.Modules.Parameter(zeros([rows, d, d], device: device));
-        using var adam = optim.Adam([gamma], lr: settings.LearningRate);
+        using var gamma = new TorchSharp.Modules.Parameter(zeros([full ? 1 : rows, d, d], device: device));
+        using var uParam = new TorchSharp.Modules.Parameter(
+            zeros([full ? rows : 1, d + 1], device: device).index_fill_(1, tensor(new long[] { d }, device: device), 1));
+        using var vParam = new TorchSharp.Modules.Parameter(zeros([full ? rows : 1, d + 1, d], device: device));
+        using var adam = full ? optim.Adam([uParam, vParam], lr: settings.LearningRate) : optim.Adam([gamma], lr: settings.LearningRate);
         var noiseStd = (float)Math.Sqrt(settings.NoiseVariance);
         var invSqrtD = (float)(1 / Math.Sqrt(d));
 
@@ -57,8 +80,8 @@ public static class IclTrainer
         for (var step = 0; step < steps; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (step % every == 0) report(Live(step, settings, pools, gamma, s));
-            // Cosine decay to 0: the loss is a noisy quadratic, so a decaying rate lands on its minimum.
+            if (step % every == 0) report(Live(step, settings, pools, Snapshot(full, gamma, uParam, vParam, pools, d, seed), s));
+            // Cosine decay to 0: the loss is a noisy quadratic (gamma), so a decaying rate lands on its minimum.
             var lr = settings.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * step / steps));
             foreach (var group in adam.ParamGroups) group.LearningRate = lr;
             using var scope = NewDisposeScope();
@@ -73,32 +96,46 @@ public static class IclTrainer
                 + (randn([rows, batch, n + 1], generator: generator).to(device) * noiseStd);    // [R, B, N+1]
             var xc = x.narrow(2, 0, n);
             var yc = y.narrow(2, 0, n);
-            var h = xc.transpose(2, 3).matmul(yc.unsqueeze(-1)).squeeze(-1) / n;            // [R, B, d]
             var xq = x.select(2, n);                                                       // [R, B, d]
             var yq = y.select(2, n);                                                       // [R, B]
-            var pred = (xq.matmul(gamma) * h).sum(-1);                                     // x_qᵀ Γ h
+            Tensor pred;
+            if (full)
+            {
+                var zc = cat([xc, yc.unsqueeze(-1)], -1);                                  // [R, B, N, d+1]
+                var vq = vParam.unsqueeze(1).matmul(xq.unsqueeze(-1));                     // V x_q: [R, B, d+1, 1]
+                var gv = zc.transpose(2, 3).matmul(zc.matmul(vq)).squeeze(-1) / n;        // G V x_q: [R, B, d+1]
+                pred = (gv * uParam.unsqueeze(1)).sum(-1);
+            }
+            else
+            {
+                var h = xc.transpose(2, 3).matmul(yc.unsqueeze(-1)).squeeze(-1) / n;        // [R, B, d]
+                pred = (xq.matmul(gamma) * h).sum(-1);                                     // x_qᵀ Γ h
+            }
             var loss = (pred - yq).square().mean([1]).sum();
             adam.zero_grad();
             loss.backward();
             adam.step();
         }
-        report(Live(steps, settings, pools, gamma, s));
-        var final = gamma.detach().cpu().data<float>().ToArray();
-        return new IclOutcome(pools, d, final, poolTasks);
+        var outcome = Snapshot(full, gamma, uParam, vParam, pools, d, seed, poolTasks);
+        report(Live(steps, settings, pools, outcome, s));
+        return outcome;
     }
 
-    /// <summary>Exact test MSE (closed form, fresh tasks) of every row at n_test, from the current Γ.</summary>
-    private static LiveReport Live(long step, IclTaskCountSettings settings, long[] pools, Tensor gamma, double[] s)
+    private static IclOutcome Snapshot(bool full, Tensor gamma, Tensor u, Tensor v, long[] pools, int d, long seed, double[]? poolTasks = null)
     {
-        float[] values;
-        using (no_grad()) values = gamma.detach().cpu().data<float>().ToArray();
-        var dd = settings.Dimension * settings.Dimension;
+        using var noGrad = no_grad();
+        float[] Copy(Tensor t) => t.detach().cpu().data<float>().ToArray();
+        return full
+            ? new IclOutcome(IclModel.Full, pools, d, [], Copy(u), Copy(v), poolTasks ?? [])
+            : new IclOutcome(IclModel.Gamma, pools, d, Copy(gamma), [], [], poolTasks ?? []);
+    }
+
+    /// <summary>Test MSE on fresh tasks of every row at n_test (exact for gamma; for full, Monte Carlo on fixed prompts).</summary>
+    private static LiveReport Live(long step, IclTaskCountSettings settings, long[] pools, IclOutcome state, double[] s)
+    {
+        var risks = state.Risks(s, settings.TestContext, settings.NoiseVariance, 977, 1_024);
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
-        for (var r = 0; r < pools.Length; r++)
-        {
-            var risk = IclReference.Risk(values.AsSpan(r * dd, dd), s, settings.TestContext, settings.NoiseVariance);
-            metrics["test_mse/M=" + IclTaskCountSettings.Label(pools[r])] = risk;
-        }
+        for (var r = 0; r < pools.Length; r++) metrics["test_mse/M=" + IclTaskCountSettings.Label(pools[r])] = risks[r];
         return new LiveReport(step, (double)step / settings.Steps, metrics);
     }
 }

@@ -1,0 +1,41 @@
+using LayerLab.Data.Accounts;
+using Microsoft.AspNetCore.Authorization;
+
+namespace LayerLab.Web.Accounts;
+
+/// <summary>Authorization policies. Roles nest: Viewer ⊂ Researcher ⊂ Reviewer ⊂ Admin (by listing, not inheritance).</summary>
+public static class LabPolicies
+{
+    /// <summary>Read anything in the portal.</summary>
+    public const string Read = "lab:read";
+    /// <summary>Submit and cancel one's own runs, comment, log external runs.</summary>
+    public const string Submit = "lab:submit";
+    /// <summary>Review other people's runs.</summary>
+    public const string Review = "lab:review";
+    /// <summary>Users, roles, every run, the Hangfire dashboard.</summary>
+    public const string Admin = "lab:admin";
+
+    public const string ScopeClaim = "scope";
+    public const string ReadScope = "read";
+    public const string WriteScope = "write";
+
+    public static void Add(AuthorizationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        // Everything requires a signed-in user unless it says [AllowAnonymous] (sign-in page, health, static files).
+        options.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build();
+        options.AddPolicy(Read, p => p.RequireRole(LabRoles.All).RequireAssertion(c => HasScope(c, ReadScope)));
+        options.AddPolicy(Submit, p => p.RequireRole(LabRoles.Researcher, LabRoles.Reviewer, LabRoles.Admin)
+            .RequireAssertion(c => HasScope(c, WriteScope)));
+        options.AddPolicy(Review, p => p.RequireRole(LabRoles.Reviewer, LabRoles.Admin).RequireAssertion(c => HasScope(c, WriteScope)));
+        options.AddPolicy(Admin, p => p.RequireRole(LabRoles.Admin).RequireAssertion(c => HasScope(c, WriteScope)));
+    }
+
+    /// <summary>Signed-in people (cookie) have every scope; an API token only the scopes it was created with.</summary>
+    private static bool HasScope(AuthorizationHandlerContext context, string scope)
+    {
+        var scopes = context.User.FindAll(ScopeClaim).Select(c => c.Value).ToList();
+        var isToken = context.User.Identity?.AuthenticationType == ApiTokenDefaults.Scheme;
+        return isToken ? scopes.Contains(scope) : scopes.Count == 0;
+    }
+}
