@@ -216,10 +216,9 @@ public sealed class IclLinRegTests(ITestOutputHelper output)
         using var cts = new CancellationTokenSource();
         var reporter = new RecordingReporter { OnReport = call => call == 2 ? new ValueTask(cts.CancelAsync()) : ValueTask.CompletedTask };
         var parameters = IclLinRegSettings.Parameters(("steps", 200_000L), ("batch", 64L), ("test_prompts", 256L), ("ref_prompts", 1000L));
-        var watch = Stopwatch.StartNew();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Experiment.TrainAsync(Context(parameters, 1, reporter), cts.Token));
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30));
-        Assert.DoesNotContain(reporter.Progress, p => p >= 1);
+        // Stopped early: 200,000 steps were asked for, and progress never reached the end.
+        Assert.DoesNotContain(reporter.Progress, p => p >= 0.5);
 
         using var pre = new CancellationTokenSource();
         await pre.CancelAsync();
