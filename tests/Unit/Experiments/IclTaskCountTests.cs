@@ -299,16 +299,4 @@ public sealed class IclTaskCountTests(ITestOutputHelper output)
         Assert.Equal([1L, 4, 16, 64, 256, 1024, 4096, 16384, 65536], IclTaskCountSettings.Default.PoolSizes());
         Assert.Equal([1, 0.5, 1 / 3.0], (IclTaskCountSettings.Default with { Dimension = 3, Spectrum = Spectrum.PowerLaw }).Eigenvalues());
     }
-
-    [Theory(Skip = "manual: default config timing and numbers for the docs")]
-    [InlineData("gamma")]
-    [InlineData("full")]
-    public async Task Default_config(string model)
-    {
-        var watch = Stopwatch.StartNew();
-        var result = await Train(1, null, ("model", model));
-        output.WriteLine($"default config: {watch.ElapsedMilliseconds} ms");
-        output.WriteLine(result.Verdict);
-        foreach (var (k, v) in result.Summary.OrderBy(p => p.Key, StringComparer.Ordinal)) output.WriteLine($"{k} = {v:0.00000}");
-    }
 }

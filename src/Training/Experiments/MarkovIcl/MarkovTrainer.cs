@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using LayerLab.Training.Experiments.Shared;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LayerLab.Training.Experiments.MarkovIcl;
+
+/// <summary>What a finished run measured on the held-out set, and the exact references on that same set.</summary>
+public sealed record MarkovOutcome(
+    double TestCe, double L1ToLaplace, double TrainCe, MarkovReferences References, long ParameterCount, double TrainSeconds);
+
+/// <summary>
+/// The training loop: a fresh batch of chains per step, next-bit cross-entropy on positions t = k … T−1, AdamW.
+/// Synchronous and thread-affine; <see cref="MarkovIclExperiment"/> runs it on a dedicated thread.
+/// </summary>
+public static class MarkovTrainer
+{
+    private const int EvalChunk = 64;
+
+    public static MarkovOutcome Run(
+        MarkovIclSettings settings, long seed, Device device, Action<LiveReport> report, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(device);
+        cancellationToken.ThrowIfCancellationRequested();
+        using var threads = device.type == DeviceType.CPU ? SingleIntraOpThread.Enter() : null;
+        var (k, len, steps) = (settings.Order, settings.Length, settings.Steps);
+
+        // Separate streams: the test set depends only on the seed and the shape, not on how long we train.
+        var test = MarkovData.Generate(settings.TestSequences, len, k, new Random(unchecked((int)seed ^ 0x7E57)));
+        var references = MarkovReference.Compute(test);
+        var trainRng = new Random(unchecked((int)seed ^ 0x0DA7A));
+
+        using var model = MarkovModels.Create(settings, seed);
+        model.to(device);
+        var parameters = model.parameters().ToList();
+        var parameterCount = parameters.Sum(p => p.numel());
+        using var optimizer = optim.AdamW(parameters, settings.Lr);
+        using var testTokens = Tokens(test, device);
+        using var laplaceP = tensor(references.LaplaceP, [test.Count, references.PositionsPerSequence]).to(device);
+
+        var watch = Stopwatch.StartNew();
+        double trainCe = double.NaN;
+        var (testCe, l1) = Evaluate(model, testTokens, laplaceP, k);
+        report(new LiveReport(0, 0, new Dictionary<string, double>(StringComparer.Ordinal) { ["test_ce"] = testCe, ["l1_laplace"] = l1 }));
+        for (var step = 1; step <= steps; step++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var batch = MarkovData.Generate(settings.Batch, len, k, trainRng);
+            var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+            using (var scope = NewDisposeScope())
+            {
+                model.train();
+                var tokens = Tokens(batch, device);
+                var loss = Loss(model, tokens, k);
+                optimizer.zero_grad();
+                loss.backward();
+                optimizer.step();
+                if (step % settings.TrainReportEvery == 0 || step == steps)
+                {
+                    trainCe = loss.item<float>();
+                    if (!double.IsFinite(trainCe)) throw new InvalidOperationException($"Training diverged at step {step} (loss {trainCe}).");
+                    metrics["train_ce"] = trainCe;
+                }
+            }
+            if (step % settings.EvalEvery == 0 || step == steps)
+            {
+                (testCe, l1) = Evaluate(model, testTokens, laplaceP, k);
+                metrics["test_ce"] = testCe;
+                metrics["l1_laplace"] = l1;
+                metrics["gap_laplace"] = testCe - references.LaplaceCe;
+            }
+            if (metrics.Count > 0) report(new LiveReport(step, (double)step / steps, metrics));
+        }
+        return new MarkovOutcome(testCe, l1, trainCe, references, parameterCount, watch.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Mean next-bit cross-entropy over positions t = k … T−1 (the model reads bits 0 … T−2).</summary>
+    public static Tensor Loss(nn.Module<Tensor, Tensor> model, Tensor tokens, int order)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(tokens);
+        var len = tokens.shape[1];
+        var logits = model.forward(tokens.narrow(1, 0, len - 1)).narrow(1, order - 1, len - order);
+        var target = tokens.narrow(1, order, len - order);
+        return nn.functional.cross_entropy(logits.reshape(-1, 2), target.reshape(-1));
+    }
+
+    /// <summary>Held-out cross-entropy and mean |P_model(1) − P_Laplace(1)| over positions t = k … T−1.</summary>
+    public static (double Ce, double L1) Evaluate(nn.Module<Tensor, Tensor> model, Tensor tokens, Tensor laplaceP, int order)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(tokens);
+        ArgumentNullException.ThrowIfNull(laplaceP);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        model.eval();
+        var (n, len) = (tokens.shape[0], tokens.shape[1]);
+        double ce = 0, l1 = 0;
+        for (long start = 0; start < n; start += EvalChunk)
+        {
+            var rows = Math.Min(EvalChunk, n - start);
+            var chunk = tokens.narrow(0, start, rows);
+            var logits = model.forward(chunk.narrow(1, 0, len - 1)).narrow(1, order - 1, len - order);
+            var logp = logits.log_softmax(-1);
+            var target = chunk.narrow(1, order, len - order);
+            ce -= logp.gather(-1, target.unsqueeze(-1)).sum().item<float>();
+            var p1 = logp.select(-1, 1).exp();
+            l1 += (p1 - laplaceP.narrow(0, start, rows)).abs().sum().item<float>();
+        }
+        var total = (double)n * (len - order);
+        model.train();
+        return (ce / total, l1 / total);
+    }
+
+    /// <summary>The batch's bits as an int64 [count, length] tensor.</summary>
+    public static Tensor Tokens(MarkovBatch batch, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var values = new long[batch.Tokens.Length];
+        for (var i = 0; i < values.Length; i++) values[i] = batch.Tokens[i];
+        return tensor(values, [batch.Count, batch.Length]).to(device);
+    }
+}
