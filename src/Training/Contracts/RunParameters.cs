@@ -26,6 +26,20 @@ public sealed class RunParameters
 
     public string ToJson() => JsonSerializer.Serialize(_values);
 
+    /// <summary>Every spec's default, with some values overridden (tests, benchmarks, presets).</summary>
+    public static RunParameters DefaultsWith(IReadOnlyList<ParameterSpec> specs, params (string Name, object Value)[] overrides)
+    {
+        ArgumentNullException.ThrowIfNull(specs);
+        ArgumentNullException.ThrowIfNull(overrides);
+        var values = specs.ToDictionary(s => s.Name, s => s.Default, StringComparer.Ordinal);
+        foreach (var (name, value) in overrides)
+        {
+            if (!values.ContainsKey(name)) throw new ArgumentException($"Unknown parameter '{name}'.", nameof(overrides));
+            values[name] = value;
+        }
+        return new RunParameters(values);
+    }
+
     /// <summary>Reads stored JSON back, typing each value by the experiment's specs.</summary>
     public static RunParameters FromJson(string json, IReadOnlyList<ParameterSpec> specs)
     {

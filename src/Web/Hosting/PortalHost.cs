@@ -45,6 +45,7 @@ public static class PortalHost
         app.MapAccountEndpoints();
         app.MapRunApi();
         app.MapHealthChecks("/health").AllowAnonymous();
+        app.MapOpenApi().RequireAuthorization(LabPolicies.Read);
         // Admin only, checked on the endpoint and again by Hangfire's own filter (a local request is not enough).
         app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new AdminDashboardAuthorization()] })
             .RequireAuthorization(LabPolicies.Admin);

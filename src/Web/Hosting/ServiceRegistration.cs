@@ -62,6 +62,7 @@ public static class ServiceRegistration
         services.ConfigureHttpJsonOptions(json =>
             json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         services.AddProblemDetails();
+        services.AddOpenApi(); // served at /openapi/v1.json to signed-in users
         services.AddHealthChecks();
         return builder;
     }

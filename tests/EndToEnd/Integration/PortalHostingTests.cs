@@ -4,18 +4,9 @@ using LayerLab.Tests.EndToEnd.Infrastructure;
 namespace LayerLab.Tests.EndToEnd.Integration;
 
 [Collection(PortalCollection.Name)]
-public sealed class PortalHostingTests : IAsyncLifetime
+public sealed class PortalHostingTests(PortalFixture fixture) : IClassFixture<PortalFixture>
 {
-    private readonly TempDatabase _db = new();
-    private PortalProcess _portal = null!;
-
-    public async Task InitializeAsync() => _portal = await PortalProcess.StartAsync(_db.FilePath, new Dictionary<string, string> { ["LayerLab__Worker__Enabled"] = "false" });
-
-    public async Task DisposeAsync()
-    {
-        await _portal.DisposeAsync();
-        _db.Dispose();
-    }
+    private PortalProcess _portal => fixture.Portal;
 
     [Fact]
     public async Task Static_assets_come_from_the_repository_root_wwwroot()

@@ -25,38 +25,6 @@ public sealed class AccessControlTests : IAsyncLifetime
         _db.Dispose();
     }
 
-    [Theory]
-    [InlineData("GET", "/")]
-    [InlineData("GET", "/experiments")]
-    [InlineData("GET", "/runs/1")]
-    [InlineData("GET", "/submit/xor-prelu")]
-    [InlineData("GET", "/account/tokens")]
-    [InlineData("GET", "/admin/users")]
-    [InlineData("GET", "/api/info")]
-    [InlineData("GET", "/api/experiments")]
-    [InlineData("GET", "/api/runs")]
-    [InlineData("GET", "/api/runs/1")]
-    [InlineData("GET", "/api/runs/1/metrics")]
-    [InlineData("POST", "/api/runs")]
-    [InlineData("POST", "/api/runs/1/cancel")]
-    [InlineData("GET", "/api/tokens")]
-    [InlineData("POST", "/api/tokens")]
-    [InlineData("GET", "/api/admin/users")]
-    [InlineData("POST", "/hubs/runs/negotiate?negotiateVersion=1")]
-    [InlineData("GET", "/hangfire")]
-    [InlineData("GET", "/hangfire/stats")]
-    [InlineData("POST", "/_blazor/negotiate?negotiateVersion=1")]
-    public async Task Anonymous_requests_are_refused(string method, string path)
-    {
-        using var request = new HttpRequestMessage(new HttpMethod(method), path);
-        if (method == "POST") request.Content = JsonContent.Create(new { experiment = "xor-prelu" });
-        using var response = await _portal.Anonymous.SendAsync(request);
-        var refused = response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden ||
-                      (response.StatusCode == HttpStatusCode.Redirect && response.Headers.Location!.ToString().Contains("/account/signin", StringComparison.Ordinal));
-        Assert.True(refused, $"{method} {path} answered {(int)response.StatusCode} {response.Headers.Location}");
-        Assert.Equal(0, await _db.ScalarAsync("SELECT COUNT(*) FROM Runs"));
-    }
-
     [Fact]
     public async Task Roles_are_enforced_on_the_server_for_every_action()
     {
@@ -157,6 +125,33 @@ public sealed class AccessControlTests : IAsyncLifetime
         (await _portal.SignInAsync(PortalProcess.AdminEmail, PortalProcess.AdminPassword)).Dispose();
     }
 
+    [Fact]
+    public async Task Signed_in_users_get_the_OpenAPI_document_of_the_runs_api()
+    {
+        var viewer = await _portal.SignInAsync("viewer@lab.test", Password);
+        var document = await viewer.GetStringAsync(new Uri("/openapi/v1.json", UriKind.Relative));
+        Assert.Contains("\"/api/runs\"", document, StringComparison.Ordinal);
+        Assert.Contains("\"/api/runs/{id}/metrics\"", document, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Password_change_through_the_form_takes_effect()
+    {
+        var researcher = await _portal.SignInAsync("researcher@lab.test", Password);
+        var form = await researcher.GetStringAsync(new Uri("/account/password", UriKind.Relative));
+        var token = System.Text.RegularExpressions.Regex.Match(form, "name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"").Groups[1].Value;
+        using var change = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["current"] = Password, ["next"] = "a-new-password-2", ["__RequestVerificationToken"] = WebUtility.HtmlDecode(token),
+        });
+        using var changed = await researcher.PostAsync(new Uri("/account/password", UriKind.Relative), change);
+        Assert.Equal(HttpStatusCode.Redirect, changed.StatusCode);
+        Assert.Contains("changed=1", changed.Headers.Location!.ToString(), StringComparison.Ordinal);
+
+        (await _portal.SignInAsync("researcher@lab.test", "a-new-password-2")).Dispose();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => _portal.SignInAsync("researcher@lab.test", Password));
+    }
+
     private HttpClient Bearer(string token)
     {
         var client = new HttpClient { BaseAddress = _portal.BaseAddress };
@@ -170,5 +165,43 @@ public sealed class AccessControlTests : IAsyncLifetime
         if (body is not null) request.Content = JsonContent.Create(body);
         using var response = await client.SendAsync(request);
         return response.StatusCode;
+    }
+}
+
+/// <summary>Every route, hub and download refuses a visitor who is not signed in (one shared portal: nothing is stored).</summary>
+[Collection(PortalCollection.Name)]
+public sealed class AnonymousAccessTests(PortalFixture fixture) : IClassFixture<PortalFixture>
+{
+    [Theory]
+    [InlineData("GET", "/")]
+    [InlineData("GET", "/experiments")]
+    [InlineData("GET", "/runs/1")]
+    [InlineData("GET", "/submit/xor-prelu")]
+    [InlineData("GET", "/account/tokens")]
+    [InlineData("GET", "/admin/users")]
+    [InlineData("GET", "/api/info")]
+    [InlineData("GET", "/api/experiments")]
+    [InlineData("GET", "/api/runs")]
+    [InlineData("GET", "/api/runs/1")]
+    [InlineData("GET", "/api/runs/1/metrics")]
+    [InlineData("POST", "/api/runs")]
+    [InlineData("POST", "/api/runs/1/cancel")]
+    [InlineData("GET", "/api/tokens")]
+    [InlineData("POST", "/api/tokens")]
+    [InlineData("GET", "/api/admin/users")]
+    [InlineData("POST", "/hubs/runs/negotiate?negotiateVersion=1")]
+    [InlineData("GET", "/hangfire")]
+    [InlineData("GET", "/hangfire/stats")]
+    [InlineData("POST", "/_blazor/negotiate?negotiateVersion=1")]
+    [InlineData("GET", "/openapi/v1.json")]
+    public async Task Anonymous_requests_are_refused(string method, string path)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (method == "POST") request.Content = JsonContent.Create(new { experiment = "xor-prelu" });
+        using var response = await fixture.Portal.Anonymous.SendAsync(request);
+        var refused = response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden ||
+                      (response.StatusCode == HttpStatusCode.Redirect && response.Headers.Location!.ToString().Contains("/account/signin", StringComparison.Ordinal));
+        Assert.True(refused, $"{method} {path} answered {(int)response.StatusCode} {response.Headers.Location}");
+        Assert.Equal(0, await fixture.Database.ScalarAsync("SELECT COUNT(*) FROM Runs"));
     }
 }

@@ -12,34 +12,8 @@ public sealed class IclTaskCountTests(ITestOutputHelper output)
 {
     private static readonly IclTaskCountExperiment Experiment = new();
 
-    private sealed class RecordingReporter : IRunReporter
-    {
-        private readonly Lock _gate = new();
-        public List<MetricSample> Samples { get; } = [];
-        public List<double> Progress { get; } = [];
-        public Func<int, ValueTask>? OnReport { get; init; }
-        private int _calls;
-
-        public ValueTask ReportMetricsAsync(long runId, IReadOnlyList<MetricSample> samples, CancellationToken cancellationToken)
-        {
-            int call;
-            lock (_gate)
-            {
-                Samples.AddRange(samples);
-                call = ++_calls;
-            }
-            return OnReport?.Invoke(call) ?? ValueTask.CompletedTask;
-        }
-
-        public ValueTask ReportProgressAsync(long runId, double fraction, CancellationToken cancellationToken)
-        {
-            lock (_gate) Progress.Add(fraction);
-            return ValueTask.CompletedTask;
-        }
-    }
-
     private static RunContext Context(RunParameters parameters, long seed = 1, IRunReporter? reporter = null) =>
-        new(42, parameters, seed, CPU, reporter ?? new RecordingReporter(), NullLogger.Instance);
+        ExperimentHarness.Context(parameters, seed, reporter);
 
     private static Task<RunResult> Train(long seed, IRunReporter? reporter, params (string, object)[] overrides) =>
         Experiment.TrainAsync(Context(IclTaskCountSettings.Parameters(overrides), seed, reporter), CancellationToken.None);

@@ -12,35 +12,8 @@ public sealed class XorPreluTests(ITestOutputHelper output)
 {
     private static readonly XorPreluExperiment Experiment = new();
 
-    /// <summary>Records what an experiment reports, in order.</summary>
-    private sealed class RecordingReporter : IRunReporter
-    {
-        private readonly Lock _gate = new();
-        public List<MetricSample> Samples { get; } = [];
-        public List<double> Progress { get; } = [];
-        public Func<int, ValueTask>? OnReport { get; init; }
-        private int _calls;
-
-        public ValueTask ReportMetricsAsync(long runId, IReadOnlyList<MetricSample> samples, CancellationToken cancellationToken)
-        {
-            int call;
-            lock (_gate)
-            {
-                Samples.AddRange(samples);
-                call = ++_calls;
-            }
-            return OnReport?.Invoke(call) ?? ValueTask.CompletedTask;
-        }
-
-        public ValueTask ReportProgressAsync(long runId, double fraction, CancellationToken cancellationToken)
-        {
-            lock (_gate) Progress.Add(fraction);
-            return ValueTask.CompletedTask;
-        }
-    }
-
     private static RunContext Context(RunParameters parameters, long seed = 1, IRunReporter? reporter = null) =>
-        new(42, parameters, seed, CPU, reporter ?? new RecordingReporter(), NullLogger.Instance);
+        ExperimentHarness.Context(parameters, seed, reporter);
 
     private static Task<RunResult> Train(long seed = 1, IRunReporter? reporter = null, params (string, object)[] overrides) =>
         Experiment.TrainAsync(Context(XorPreluSettings.Parameters(overrides), seed, reporter), CancellationToken.None);

@@ -75,16 +75,8 @@ public sealed record IclLinRegSettings(
     }
 
     /// <summary>The default parameters as <see cref="RunParameters"/>, with some overridden (for tests and benchmarks).</summary>
-    public static RunParameters Parameters(params (string Name, object Value)[] overrides)
-    {
-        var values = Specs.ToDictionary(s => s.Name, s => s.Default, StringComparer.Ordinal);
-        foreach (var (name, value) in overrides)
-        {
-            if (!values.ContainsKey(name)) throw new ArgumentException($"Unknown parameter '{name}'.", nameof(overrides));
-            values[name] = value;
-        }
-        return new RunParameters(values);
-    }
+    public static RunParameters Parameters(params (string Name, object Value)[] overrides) =>
+        RunParameters.DefaultsWith(Specs, overrides);
 
     public IclTask Task => new(Data, Dim, Context, NoiseStd);
 

@@ -78,16 +78,8 @@ public sealed record IclTaskCountSettings(
     }
 
     /// <summary>The default parameters as <see cref="RunParameters"/>, with some overridden (tests, benchmarks).</summary>
-    public static RunParameters Parameters(params (string Name, object Value)[] overrides)
-    {
-        var values = Specs.ToDictionary(s => s.Name, s => s.Default, StringComparer.Ordinal);
-        foreach (var (name, value) in overrides)
-        {
-            if (!values.ContainsKey(name)) throw new ArgumentException($"Unknown parameter '{name}'.", nameof(overrides));
-            values[name] = value;
-        }
-        return new RunParameters(values);
-    }
+    public static RunParameters Parameters(params (string Name, object Value)[] overrides) =>
+        RunParameters.DefaultsWith(Specs, overrides);
 
     /// <summary>The finite pool sizes of this run, ascending.</summary>
     public long[] PoolSizes() =>

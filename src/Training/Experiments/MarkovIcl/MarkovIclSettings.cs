@@ -77,16 +77,8 @@ public sealed record MarkovIclSettings(
     }
 
     /// <summary>The default parameters with some overridden (for tests and benchmarks).</summary>
-    public static RunParameters Parameters(params (string Name, object Value)[] overrides)
-    {
-        var values = Specs.ToDictionary(s => s.Name, s => s.Default, StringComparer.Ordinal);
-        foreach (var (name, value) in overrides)
-        {
-            if (!values.ContainsKey(name)) throw new ArgumentException($"Unknown parameter '{name}'.", nameof(overrides));
-            values[name] = value;
-        }
-        return new RunParameters(values);
-    }
+    public static RunParameters Parameters(params (string Name, object Value)[] overrides) =>
+        RunParameters.DefaultsWith(Specs, overrides);
 
     /// <summary>Held-out metrics every this many steps (~20 points per run, every 10 to 250 steps).</summary>
     public int EvalEvery => Math.Clamp(Steps / 20, 10, 250);

@@ -62,16 +62,8 @@ public sealed record XorPreluSettings(
         string.Equals(parameters.GetString(name), choice, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The default parameters as <see cref="RunParameters"/>, with some overridden (for tests and benchmarks).</summary>
-    public static RunParameters Parameters(params (string Name, object Value)[] overrides)
-    {
-        var values = Specs.ToDictionary(s => s.Name, s => s.Default, StringComparer.Ordinal);
-        foreach (var (name, value) in overrides)
-        {
-            if (!values.ContainsKey(name)) throw new ArgumentException($"Unknown parameter '{name}'.", nameof(overrides));
-            values[name] = value;
-        }
-        return new RunParameters(values);
-    }
+    public static RunParameters Parameters(params (string Name, object Value)[] overrides) =>
+        RunParameters.DefaultsWith(Specs, overrides);
 
     /// <summary>
     /// The learning-rate grid, ascending: <see cref="LrPoints"/> points evenly spaced in log10 between the two ends
