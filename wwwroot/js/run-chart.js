@@ -762,7 +762,10 @@ class RunChart {
       this.colIndex.push(s.key);
     }
     this.references.forEach((r, i) => {
-      const label = r.label ? String(r.label) : `${r.metricKey ?? 'reference'} = ${fmtNum(+r.value)}`;
+      // Name the metric too: several metrics often share a reference label ("exact solution").
+      const label = r.label
+        ? (r.metricKey != null ? `${r.metricKey} · ${r.label}` : String(r.label))
+        : `${r.metricKey ?? 'reference'} = ${fmtNum(+r.value)}`;
       const legendLabel = `${label} (ref)`;
       const target = r.metricKey != null ? this.series.get(r.metricKey) : null;
       seriesOpts.push({
