@@ -1,6 +1,7 @@
 using Hangfire;
 using LayerLab.Web.Accounts;
 using LayerLab.Web.Components;
+using LayerLab.Web.ExternalRuns;
 using LayerLab.Web.Live;
 using LayerLab.Web.Runs;
 using Microsoft.Extensions.FileProviders;
@@ -44,6 +45,7 @@ public static class PortalHost
         app.MapHub<RunHub>(RunHub.Path).RequireAuthorization(LabPolicies.Read);
         app.MapAccountEndpoints();
         app.MapRunApi();
+        app.MapExternalRunApi();
         app.MapHealthChecks("/health").AllowAnonymous();
         app.MapOpenApi().RequireAuthorization(LabPolicies.Read);
         // Admin only, checked on the endpoint and again by Hangfire's own filter (a local request is not enough).

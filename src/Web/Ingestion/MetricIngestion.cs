@@ -18,7 +18,8 @@ public sealed partial class MetricIngestion(
     private const int MaxPointsPerTransaction = 20_000;
 
     private abstract record Item;
-    private sealed record Batch(long RunId, IReadOnlyList<MetricSample> Samples) : Item;
+    /// <param name="Stored">Completed once the batch is committed (or failed with the reason) when a caller waits for it.</param>
+    private sealed record Batch(long RunId, IReadOnlyList<MetricSample> Samples, TaskCompletionSource? Stored = null) : Item;
     private sealed record FlushMarker(TaskCompletionSource Done) : Item;
 
     // Bounded so a runaway reporter slows down instead of growing memory without limit.
@@ -27,6 +28,19 @@ public sealed partial class MetricIngestion(
 
     public ValueTask EnqueueAsync(long runId, IReadOnlyList<MetricSample> samples, CancellationToken cancellationToken) =>
         samples.Count == 0 ? ValueTask.CompletedTask : _queue.Writer.WriteAsync(new Batch(runId, samples), cancellationToken);
+
+    /// <summary>
+    /// Stores one batch and completes only when it is committed: an HTTP caller answering 200 must know its points
+    /// are in SQLite. Throws when the write failed.
+    /// </summary>
+    public async Task StoreAsync(long runId, IReadOnlyList<MetricSample> samples, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        if (samples.Count == 0) return;
+        var stored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _queue.Writer.WriteAsync(new Batch(runId, samples, stored), cancellationToken);
+        await stored.Task.WaitAsync(cancellationToken);
+    }
 
     /// <summary>Completes when everything enqueued before the call is stored and broadcast.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
@@ -73,8 +87,10 @@ public sealed partial class MetricIngestion(
         catch (Exception ex) when (ex is SqliteException or DbUpdateException or InvalidOperationException)
         {
             LogWriteFailed(ex, batches.Count);
+            foreach (var batch in batches) batch.Stored?.TrySetException(ex);
             return;
         }
+        foreach (var batch in batches) batch.Stored?.TrySetResult();
         foreach (var (runId, points) in fresh)
         {
             if (points.Count > 0) await events.PublishMetricsAsync(new MetricsAppendedMessage(runId, points));

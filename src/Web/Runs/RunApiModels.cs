@@ -18,7 +18,8 @@ public sealed record RunDto(
     IReadOnlyDictionary<string, JsonElement> Parameters,
     DateTimeOffset QueuedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
     string? Worker, string? Device, int Attempt, string? Error,
-    IReadOnlyDictionary<string, double>? Summary, string? Verdict)
+    IReadOnlyDictionary<string, double>? Summary, string? Verdict,
+    RunSource Source, string? Name, string? SubmittedBy)
 {
     public static RunDto From(Run run)
     {
@@ -27,7 +28,7 @@ public sealed record RunDto(
             JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(run.ParametersJson) ?? [],
             run.QueuedAt, run.StartedAt, run.FinishedAt, run.Worker, run.Device, run.Attempt, run.Error,
             run.SummaryJson is null ? null : JsonSerializer.Deserialize<Dictionary<string, double>>(run.SummaryJson),
-            run.Verdict);
+            run.Verdict, run.Source, run.Name, run.SubmittedBy);
     }
 }
 

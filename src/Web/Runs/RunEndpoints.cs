@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Json;
 using LayerLab.Data;
+using LayerLab.Data.Runs;
 using LayerLab.Training.Contracts;
 using LayerLab.Web.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -62,10 +63,15 @@ public static class RunEndpoints
     };
 
     private static async Task<IEnumerable<RunDto>> ListAsync(
-        IDbContextFactory<LabDbContext> dbFactory, CancellationToken ct, int take = 100)
+        IDbContextFactory<LabDbContext> dbFactory, CancellationToken ct, int take = 100, int skip = 0,
+        string? experiment = null, RunStatus? status = null, RunSource? source = null)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var runs = await db.Runs.AsNoTracking().OrderByDescending(r => r.Id).Take(Math.Clamp(take, 1, 1000)).ToListAsync(ct);
+        var query = db.Runs.AsNoTracking();
+        if (!string.IsNullOrEmpty(experiment)) query = query.Where(r => r.ExperimentKey == experiment);
+        if (status is { } wantedStatus) query = query.Where(r => r.Status == wantedStatus);
+        if (source is { } wantedSource) query = query.Where(r => r.Source == wantedSource);
+        var runs = await query.OrderByDescending(r => r.Id).Skip(Math.Max(0, skip)).Take(Math.Clamp(take, 1, 1000)).ToListAsync(ct);
         return runs.Select(RunDto.From);
     }
 
