@@ -6,25 +6,8 @@ namespace LayerLab.Tests.EndToEnd.Browser;
 
 /// <summary>A person's path: catalog → form → queue → watch the chart grow live → Succeeded.</summary>
 [Collection(PortalCollection.Name)]
-public sealed class SubmitAndWatchRunTests : IAsyncLifetime
+public sealed class SubmitAndWatchRunTests : BrowserTestBase
 {
-    private readonly TempDatabase _db = new();
-    private PortalProcess _portal = null!;
-    private ChromiumSession _chromium = null!;
-
-    public async Task InitializeAsync()
-    {
-        _portal = await PortalProcess.StartAsync(_db.FilePath);
-        _chromium = await ChromiumSession.LaunchAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _chromium.DisposeAsync();
-        await _portal.DisposeAsync();
-        _db.Dispose();
-    }
-
     [Fact]
     public async Task Researcher_submits_xor_prelu_in_the_browser_and_watches_the_chart_grow_until_Succeeded()
     {
@@ -53,7 +36,7 @@ public sealed class SubmitAndWatchRunTests : IAsyncLifetime
             await Task.Delay(250);
         }
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(RepoPaths.TestResults, "run-final.png"), FullPage = true });
-        Assert.True(status == "Succeeded", $"status {status}; point counts {string.Join(",", counts)}\nconsole:\n{string.Join("\n", _console)}\nportal:\n{_portal.Log}");
+        Assert.True(status == "Succeeded", $"status {status}; point counts {string.Join(",", counts)}\nconsole:\n{string.Join("\n", Console)}\nportal:\n{Portal.Log}");
         await Expect(page.GetByTestId("run-summary")).ToBeVisibleAsync();
 
         // Points arrived in several steps while training, not all at once at the end.
@@ -61,7 +44,7 @@ public sealed class SubmitAndWatchRunTests : IAsyncLifetime
         Assert.True(distinctCounts >= 3, $"chart grew only through {distinctCounts} sizes: {string.Join(",", counts)}");
 
         // And the live chart ends with every stored point (nothing lost on the way).
-        var stored = (await _db.PointsAsync(1)).Count;
+        var stored = (await Db.PointsAsync(1)).Count;
         await Expect(chart).ToHaveAttributeAsync("data-point-count", stored.ToString(CultureInfo.InvariantCulture));
 
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(RepoPaths.TestResults, "run-succeeded.png"), FullPage = true });
@@ -83,33 +66,11 @@ public sealed class SubmitAndWatchRunTests : IAsyncLifetime
         await Expect(page.GetByText("lr_max must be a finite number.")).ToBeVisibleAsync();
         Assert.EndsWith("/submit/xor-prelu", page.Url, StringComparison.Ordinal);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(RepoPaths.TestResults, "submit-errors.png"), FullPage = true });
-        Assert.Equal(0, await _db.ScalarAsync("SELECT COUNT(*) FROM Runs"));
-    }
-
-    private readonly List<string> _console = [];
-
-    /// <summary>Opens a page as an anonymous visitor, gets sent to the sign-in form, signs in and lands on it.</summary>
-    private async Task SignInAsync(IPage page, string path)
-    {
-        await page.GotoAsync(new Uri(_portal.BaseAddress, path).ToString());
-        await page.WaitForURLAsync("**/account/signin**");
-        await page.Locator("#email").FillAsync(PortalProcess.AdminEmail);
-        await page.Locator("#password").FillAsync(PortalProcess.AdminPassword);
-        await page.GetByTestId("signin-submit").ClickAsync();
-        await page.WaitForURLAsync($"**{path}");
+        Assert.Equal(0, await Db.ScalarAsync("SELECT COUNT(*) FROM Runs"));
     }
 
     private static Task WaitInteractiveAsync(IPage page) =>
         page.Locator("[data-testid=circuit][data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
-
-    private async Task<IPage> NewPageAsync()
-    {
-        var context = await _chromium.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
-        var page = await context.NewPageAsync();
-        page.Console += (_, message) => { lock (_console) _console.Add($"{message.Type}: {message.Text}"); };
-        page.SetDefaultTimeout(30_000);
-        return page;
-    }
 
     private static async Task FillAsync(IPage page, string inputId, string value)
     {
