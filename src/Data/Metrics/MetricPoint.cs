@@ -10,11 +10,16 @@ public sealed class MetricPoint
     public double? Value { get; set; }
 }
 
-/// <summary>The newest value of each metric of a run, kept on write so lists never scan the history.</summary>
+/// <summary>
+/// The newest value of each metric of a run and its extremes over the whole history, kept on write so that lists
+/// and leaderboards ("best value over the run") never scan the history. Min and Max ignore NaN.
+/// </summary>
 public sealed class LatestMetric
 {
     public long RunId { get; set; }
     public required string Key { get; set; }
     public long Step { get; set; }
     public double? Value { get; set; }
+    public double? Min { get; set; }
+    public double? Max { get; set; }
 }

@@ -190,6 +190,12 @@ namespace LayerLab.Data.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<double?>("Max")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("Min")
+                        .HasColumnType("REAL");
+
                     b.Property<long>("Step")
                         .HasColumnType("INTEGER");
 

@@ -107,7 +107,7 @@ public sealed partial class MetricIngestion(
         await using var latest = MetricSql.UpsertLatest(connection, transaction);
 
         var fresh = new Dictionary<long, List<PointMessage>>();
-        var newest = new Dictionary<(long RunId, string Key), (long Step, double Value)>();
+        var extents = new Dictionary<(long RunId, string Key), MetricExtent>();
         foreach (var batch in batches)
         {
             if (!fresh.TryGetValue(batch.RunId, out var list)) fresh[batch.RunId] = list = [];
@@ -116,11 +116,11 @@ public sealed partial class MetricIngestion(
                 if (!await MetricSql.ExecuteAsync(insert, batch.RunId, sample, cancellationToken)) continue;
                 list.Add(PointMessage.Of(sample.Key, sample.Step, sample.Value));
                 var key = (batch.RunId, sample.Key);
-                if (!newest.TryGetValue(key, out var seen) || sample.Step >= seen.Step) newest[key] = (sample.Step, sample.Value);
+                extents[key] = extents.TryGetValue(key, out var seen) ? seen.With(sample.Step, sample.Value) : MetricExtent.Of(sample.Step, sample.Value);
             }
         }
-        foreach (var ((runId, key), (step, value)) in newest)
-            await MetricSql.ExecuteAsync(latest, runId, new MetricSample(key, step, value), cancellationToken);
+        foreach (var ((runId, key), extent) in extents)
+            await MetricSql.UpsertLatestAsync(latest, runId, key, extent, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return fresh;
     }

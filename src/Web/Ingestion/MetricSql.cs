@@ -10,14 +10,37 @@ internal static class MetricSql
         connection, transaction,
         "INSERT INTO MetricPoints (RunId, Key, Step, Value) VALUES ($run, $key, $step, $value) ON CONFLICT DO NOTHING");
 
-    /// <summary>Keeps the newest step per (run, key); an older step arriving late never overwrites a newer one.</summary>
-    public static SqliteCommand UpsertLatest(SqliteConnection connection, SqliteTransaction transaction) => Prepare(
-        connection, transaction,
-        """
-        INSERT INTO LatestMetrics (RunId, Key, Step, Value) VALUES ($run, $key, $step, $value)
-        ON CONFLICT (RunId, Key) DO UPDATE SET Step = excluded.Step, Value = excluded.Value
-        WHERE excluded.Step >= LatestMetrics.Step
-        """);
+    /// <summary>
+    /// Keeps the newest step per (run, key) — an older step arriving late never overwrites a newer one — and widens
+    /// the run's extremes with the batch's. NULL (NaN) never becomes an extreme.
+    /// </summary>
+    public static SqliteCommand UpsertLatest(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        var command = Prepare(connection, transaction, """
+            INSERT INTO LatestMetrics (RunId, Key, Step, Value, Min, Max) VALUES ($run, $key, $step, $value, $min, $max)
+            ON CONFLICT (RunId, Key) DO UPDATE SET
+                Value = CASE WHEN excluded.Step >= LatestMetrics.Step THEN excluded.Value ELSE LatestMetrics.Value END,
+                Step = max(excluded.Step, LatestMetrics.Step),
+                Min = CASE WHEN LatestMetrics.Min IS NULL THEN excluded.Min WHEN excluded.Min IS NULL THEN LatestMetrics.Min
+                           ELSE min(LatestMetrics.Min, excluded.Min) END,
+                Max = CASE WHEN LatestMetrics.Max IS NULL THEN excluded.Max WHEN excluded.Max IS NULL THEN LatestMetrics.Max
+                           ELSE max(LatestMetrics.Max, excluded.Max) END
+            """, extraParameters: true);
+        return command;
+    }
+
+    public static async Task UpsertLatestAsync(SqliteCommand command, long runId, string key, MetricExtent extent, CancellationToken cancellationToken)
+    {
+        command.Parameters[0].Value = runId;
+        command.Parameters[1].Value = key;
+        command.Parameters[2].Value = extent.Step;
+        command.Parameters[3].Value = DbValue(extent.Value);
+        command.Parameters[4].Value = extent.Min is { } min ? min : DBNull.Value;
+        command.Parameters[5].Value = extent.Max is { } max ? max : DBNull.Value;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static object DbValue(double value) => double.IsNaN(value) ? DBNull.Value : value;
 
     /// <returns>True when a row was written (false: the point was already stored).</returns>
     public static async Task<bool> ExecuteAsync(SqliteCommand command, long runId, MetricSample sample, CancellationToken cancellationToken)
@@ -26,11 +49,11 @@ internal static class MetricSql
         command.Parameters[1].Value = sample.Key;
         command.Parameters[2].Value = sample.Step;
         // SQLite has no NaN (it would store NULL anyway); say so explicitly. ±Infinity is stored as is.
-        command.Parameters[3].Value = double.IsNaN(sample.Value) ? DBNull.Value : sample.Value;
+        command.Parameters[3].Value = DbValue(sample.Value);
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 
-    private static SqliteCommand Prepare(SqliteConnection connection, SqliteTransaction transaction, string sql)
+    private static SqliteCommand Prepare(SqliteConnection connection, SqliteTransaction transaction, string sql, bool extraParameters = false)
     {
         var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -41,7 +64,26 @@ internal static class MetricSql
         command.Parameters.Add("$key", SqliteType.Text);
         command.Parameters.Add("$step", SqliteType.Integer);
         command.Parameters.Add("$value", SqliteType.Real);
+        if (extraParameters)
+        {
+            command.Parameters.Add("$min", SqliteType.Real);
+            command.Parameters.Add("$max", SqliteType.Real);
+        }
         command.Prepare();
         return command;
     }
+}
+
+/// <summary>What one batch adds to a metric's latest-value row: its newest point and its extremes (NaN skipped).</summary>
+internal readonly record struct MetricExtent(long Step, double Value, double? Min, double? Max)
+{
+    public MetricExtent With(long step, double value)
+    {
+        var (newStep, newValue) = step >= Step ? (step, value) : (Step, Value);
+        if (double.IsNaN(value)) return this with { Step = newStep, Value = newValue };
+        return new MetricExtent(newStep, newValue, Min is { } min ? Math.Min(min, value) : value, Max is { } max ? Math.Max(max, value) : value);
+    }
+
+    public static MetricExtent Of(long step, double value) =>
+        double.IsNaN(value) ? new(step, value, null, null) : new(step, value, value, value);
 }

@@ -64,6 +64,13 @@ public sealed class RunLifecycleTests : IAsyncLifetime
         var lastStep = stored.Max(p => p.Step);
         Assert.Equal(keys, await _db.ScalarAsync($"SELECT COUNT(*) FROM LatestMetrics WHERE RunId = {id} AND Step = {lastStep}"));
 
+        // ... and each metric's extremes over the whole history (what leaderboards rank by).
+        Assert.Equal(0, await _db.ScalarAsync($"""
+            SELECT COUNT(*) FROM LatestMetrics l WHERE l.RunId = {id} AND (
+                l.Min IS NOT (SELECT MIN(Value) FROM MetricPoints p WHERE p.RunId = l.RunId AND p.Key = l.Key) OR
+                l.Max IS NOT (SELECT MAX(Value) FROM MetricPoints p WHERE p.RunId = l.RunId AND p.Key = l.Key))
+            """));
+
         // The HTTP metrics endpoint returns the same history the chart reads.
         var metrics = await _portal.Http.GetJsonAsync($"/api/runs/{id}/metrics");
         Assert.Equal(stored.Count, metrics.GetProperty("series").EnumerateObject().Sum(s => s.Value.GetProperty("steps").GetArrayLength()));

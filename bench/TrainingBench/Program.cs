@@ -1,0 +1,307 @@
+// TorchSharp side of bench/training-vs-pytorch.sh (issue #7). Mirrors bench/training_bench.py case by case:
+// same models, same shapes, same thread count. Prints one JSON line per measurement.
+//   dotnet TrainingBench.dll --threads 1 [--case mm,dispatch,xor,tiny,icl,lm1,lm4,xor-default] [--quick] [--round N]
+using System.Diagnostics;
+using System.Globalization;
+using LayerLab.Training.Experiments.IclLinReg;
+using LayerLab.Training.Experiments.Shared;
+using LayerLab.Training.Experiments.XorPrelu;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LayerLab.Bench.Training;
+
+internal static class Program
+{
+    private static int _threads = 1;
+    private static bool _quick;
+    private static int _round;
+
+    private static int Main(string[] args)
+    {
+        var cases = "mm,dispatch,xor,tiny,icl,lm1,lm4";
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--threads": _threads = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--case": cases = args[++i]; break;
+                case "--quick": _quick = true; break;
+                case "--round": _round = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
+            }
+        }
+        torch.set_num_threads(_threads);
+        manual_seed(0);
+        foreach (var c in cases.Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            switch (c)
+            {
+                case "mm": Matmul(512, _quick ? 20 : 40); Matmul(1024, _quick ? 5 : 10); break;
+                case "dispatch": Dispatch(); break;
+                case "xor": Xor(100); Xor(400); break;
+                case "tiny": Tiny(); break;
+                case "icl": Icl(); break;
+                case "lm1": Lm(1, _quick ? 4 : 8); break;
+                case "lm4": Lm(4, _quick ? 2 : 3); break;
+                case "xor-default": XorDefault(); break;
+                default: Console.Error.WriteLine($"unknown case {c}"); return 2;
+            }
+        }
+        return 0;
+    }
+
+    private static void Emit(string name, string metric, double value, string unit, string extra = "")
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{{\"impl\":\"torchsharp\",\"case\":\"{name}\",\"threads\":{_threads},\"round\":{_round},\"metric\":\"{metric}\",\"value\":{value:R},\"unit\":\"{unit}\"{extra}}}"));
+        Console.Out.Flush();
+    }
+
+    /// <summary>Seconds per call of <paramref name="step"/> over <paramref name="iterations"/> calls, after warm-up.</summary>
+    private static double Time(Action step, int warmup, int iterations)
+    {
+        for (var i = 0; i < warmup; i++) step();
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < iterations; i++) step();
+        return watch.Elapsed.TotalSeconds / iterations;
+    }
+
+    // ---- 1. matmul GFLOP/s -------------------------------------------------------------------------------------
+    private static void Matmul(int n, int iterations)
+    {
+        using var a = randn(n, n);
+        using var b = randn(n, n);
+        var s = Time(() => { using var scope = NewDisposeScope(); mm(a, b); }, 3, iterations);
+        Emit($"mm{n}", "gflops", 2.0 * n * n * n / s / 1e9, "GFLOP/s");
+    }
+
+    // ---- 2. per-op dispatch --------------------------------------------------------------------------------------
+    private static void Dispatch()
+    {
+        using var a = randn(4);
+        using var b = randn(4);
+        const int Block = 1000;
+        var blocks = _quick ? 20 : 50;
+        // Out of place: one new tensor per op; one dispose scope per 1,000 ops (like the ops of one training step).
+        var s = Time(() =>
+        {
+            using var scope = NewDisposeScope();
+            for (var i = 0; i < Block; i++) _ = a + b;
+        }, 5, blocks);
+        Emit("add4", "us_per_op", s / Block * 1e6, "µs/op");
+        // In place: no allocation on either side of the interop boundary except the returned wrapper.
+        using var c = zeros(4);
+        s = Time(() =>
+        {
+            using var scope = NewDisposeScope();
+            for (var i = 0; i < Block; i++) c.add_(b);
+        }, 5, blocks);
+        Emit("add4_inplace", "us_per_op", s / Block * 1e6, "µs/op");
+    }
+
+    // ---- 3a. the batched XOR program (real experiment code: XorModels.Forward + BatchedAdam) ---------------------
+    private static void Xor(int trials)
+    {
+        var settings = XorPreluSettings.Default;
+        var lrs = settings.LearningRates();
+        var lrCount = lrs.Length;
+        long rows = (long)lrCount * trials;                             // 13 × 100 = 1,300 rows = 5,200 models (the default)
+        var init = XorModels.InitialParameters(trials, 1, settings.InitScale);
+        using var inputsT = XorData.InputsTransposed(settings.Coding, CPU);
+        using var targets = XorData.TargetTensor(CPU);
+        using var theta = Detached(() => tensor(init, [1, trials, XorModels.Width]).expand(lrCount, trials, XorModels.Width)
+            .reshape(rows, XorModels.Width).requires_grad_(true));
+        var lrColumn = Detached(() => tensor(lrs.Select(l => (float)l).ToArray(), [lrCount, 1, 1])
+            .expand(lrCount, trials, 1).reshape(rows, 1));
+        using var optimizer = BatchedOptimizer.Create(OptimizerKind.Adam, lrColumn, theta);
+        // The loop body of XorTrainer.Run without its live report (every 5th epoch: one small .cpu() copy).
+        var s = Time(() =>
+        {
+            using var scope = NewDisposeScope();
+            var outputs = XorModels.Forward(theta, inputsT, MlpActivation.Tanh);
+            var loss = (outputs - targets).square().mean([-1]);
+            var gradient = autograd.grad([loss.sum()], [theta])[0];
+            using (no_grad()) optimizer.Step(theta, gradient);
+        }, 20, _quick ? 100 : 200);
+        Emit($"xor_{rows * 4}models", "ms_per_step", s * 1e3, "ms", $",\"rows\":{rows},\"models\":{rows * 4}");
+    }
+
+    // ---- 3b. tiny models: 1,024 PReLU XOR models batched vs one at a time ----------------------------------------
+    private static readonly Scalar Zero = 0.0f.ToScalar();
+
+    private static Tensor PreluForward(Tensor w, Tensor a, Tensor inputsT)
+    {
+        var z = w.matmul(inputsT);                                     // [rows, 4] or [4]
+        return where(z.ge(Zero), z, a * z);
+    }
+
+    private static void Tiny()
+    {
+        const int Models = 1024;
+        using var inputsT = XorData.InputsTransposed(InputCoding.PlusMinusOne, CPU);
+        using var targets = XorData.TargetTensor(CPU);
+        var init = XorModels.InitialParameters(Models, 1, 1.0);       // use columns 0..2 (prelu w₁ w₂ a)
+        using var theta = Detached(() => tensor(init, [Models, XorModels.Width]).narrow(1, 0, 3).contiguous().requires_grad_(true));
+        var lr = Detached(() => full([Models, 1], 0.05f));
+        using var optimizer = BatchedOptimizer.Create(OptimizerKind.Adam, lr, theta);
+        long[] sections = [2, 1];
+        var steps = _quick ? 100 : 300;
+        var s = Time(() =>
+        {
+            using var scope = NewDisposeScope();
+            var p = theta.split(sections, 1);
+            var y = PreluForward(p[0], p[1], inputsT);
+            var loss = (y - targets).square().mean([-1]);
+            var gradient = autograd.grad([loss.sum()], [theta])[0];
+            using (no_grad()) optimizer.Step(theta, gradient);
+        }, 20, steps);
+        Emit("tiny_batched", "model_steps_per_s", Models / s, "models·steps/s");
+
+        // One at a time: the idiomatic loop, one [3] parameter and torch.optim.Adam per model.
+        var loopModels = _quick ? 16 : 32;
+        const int LoopSteps = 20;
+        var watch = new Stopwatch();
+        for (var m = 0; m < loopModels + 2; m++)
+        {
+            if (m == 2) watch.Start();                                   // the first two models are warm-up
+            using var outer = NewDisposeScope();
+            using var w = new TorchSharp.Modules.Parameter(tensor(init.AsSpan(m * XorModels.Width, 3).ToArray()));
+            using var adam = optim.Adam([w], lr: 0.05);
+            for (var step = 0; step < LoopSteps; step++)
+            {
+                using var scope = NewDisposeScope();
+                var y = PreluForward(w.narrow(0, 0, 2), w.narrow(0, 2, 1), inputsT);
+                var loss = (y - targets).square().mean();
+                adam.zero_grad();
+                loss.backward();
+                adam.step();
+            }
+        }
+        Emit("tiny_loop", "model_steps_per_s", loopModels * LoopSteps / watch.Elapsed.TotalSeconds, "models·steps/s");
+    }
+
+    // ---- 3c. the real xor-prelu default run, end to end (XorTrainer.Run; always 1 intra-op thread) ----------------
+    private static void XorDefault()
+    {
+        var settings = XorPreluSettings.Default;
+        XorTrainer.Run(settings with { Epochs = 20 }, 1, CPU, _ => { }, CancellationToken.None);   // warm-up
+        var watch = Stopwatch.StartNew();
+        XorTrainer.Run(settings, 1, CPU, _ => { }, CancellationToken.None);
+        Emit("xor_default_run", "s", watch.Elapsed.TotalSeconds, "s");
+    }
+
+    // ---- 4. linear-attention ICL step (IclModel from src, IclTrainer's manual Adam) -------------------------------
+    private static void Icl()
+    {
+        var settings = IclLinRegSettings.Default;                       // d = N = 10, 1 layer, 1 head, linear, batch 512
+        var model = new IclModel(settings);
+        var (t, e, batch) = ((long)settings.Context + 1, (long)settings.Dim + 1, settings.Batch);
+        using var theta = tensor(model.InitialParameters(1)).requires_grad_(true);
+        using var m = zeros_like(theta, requires_grad: false);
+        using var v = zeros_like(theta, requires_grad: false);
+        // A fixed batch (the real trainer draws a fresh one in C# every step; that is data cost, not model cost).
+        using var gen = new Generator(7, CPU);
+        using var tokens = randn([batch, t, e], generator: gen).mul_(0.3);
+        using var target = randn([batch], generator: gen);
+        using var half = 0.5.ToScalar();
+        using var minusOne = (-1.0).ToScalar();
+        using var beta1 = 0.9.ToScalar();
+        using var oneMinusBeta1 = 0.1.ToScalar();
+        using var beta2 = 0.999.ToScalar();
+        using var oneMinusBeta2 = 0.001.ToScalar();
+        using var epsilon = 1e-8.ToScalar();
+        var k = 0;
+        var s = Time(() =>
+        {
+            using var scope = NewDisposeScope();
+            var loss = model.Forward(theta, tokens).add(target, minusOne).square().mean().mul(half);
+            var gradient = autograd.grad([loss], [theta])[0];
+            using (no_grad())
+            {
+                k++;
+                using var sqrtCorrection2 = Math.Sqrt(1 - Math.Pow(0.999, k)).ToScalar();
+                using var minusStep = (-1e-3 / (1 - Math.Pow(0.9, k))).ToScalar();
+                m.mul_(beta1).add_(gradient, oneMinusBeta1);
+                v.mul_(beta2).addcmul_(gradient, gradient, oneMinusBeta2);
+                var denominator = v.sqrt().div_(sqrtCorrection2).add_(epsilon);
+                theta.addcdiv_(m, denominator, minusStep);
+            }
+            _ = loss.item<float>();
+        }, 10, _quick ? 50 : 100);
+        Emit("icl_linreg", "ms_per_step", s * 1e3, "ms");
+    }
+
+    // ---- 5. transformer LM step (bench-only; identical in training_bench.py) -------------------------------------
+    private const int Vocab = 256, DModel = 128, Heads = 4, Context = 128, LmBatch = 32;
+
+    private static void Lm(int layers, int iterations)
+    {
+        using var outer = NewDisposeScope();
+        using var gen = new Generator(11, CPU);
+        var ps = new List<TorchSharp.Modules.Parameter>();
+        TorchSharp.Modules.Parameter P(Tensor init) { var p = new TorchSharp.Modules.Parameter(init); ps.Add(p); return p; }
+        TorchSharp.Modules.Parameter Normal(params long[] shape) => P(randn(shape, generator: gen).mul_(0.02));
+        TorchSharp.Modules.Parameter Zeros(params long[] shape) => P(zeros(shape));
+        TorchSharp.Modules.Parameter Ones(params long[] shape) => P(ones(shape));
+        const int D = DModel;
+        var wte = Normal(Vocab, D);
+        var wpe = Normal(Context, D);
+        var blocks = Enumerable.Range(0, layers).Select(_ => new[]
+        {
+            Ones(D), Zeros(D), Normal(3 * D, D), Zeros(3 * D), Normal(D, D), Zeros(D),
+            Ones(D), Zeros(D), Normal(4 * D, D), Zeros(4 * D), Normal(D, 4 * D), Zeros(D),
+        }).ToArray();
+        var lnfG = Ones(D);
+        var lnfB = Zeros(D);
+        var head = Normal(Vocab, D);
+        using var adamw = optim.AdamW(ps, lr: 3e-4, weight_decay: 0.01);
+        using var data = randint(0, Vocab, [LmBatch, Context + 1], dtype: ScalarType.Int64, generator: gen);
+        using var input = data.narrow(1, 0, Context).contiguous();
+        using var target = data.narrow(1, 1, Context).contiguous();
+        // Additive causal mask (0 / −∞) made once: no masked_fill with an implicit scalar in the loop.
+        using var mask = Detached(() => ones(Context, Context).triu(1).mul(double.NegativeInfinity).nan_to_num(0, double.NegativeInfinity));
+        using var scale = (1.0 / Math.Sqrt(D / Heads)).ToScalar();
+        long dh = D / Heads;
+
+        Tensor Forward()
+        {
+            var x = wte.index_select(0, input.view(-1)).view(LmBatch, Context, D) + wpe;
+            foreach (var b in blocks)
+            {
+                var h = nn.functional.layer_norm(x, [D], b[0], b[1]);
+                var qkv = nn.functional.linear(h, b[2], b[3]).view(LmBatch, Context, 3, Heads, dh).permute(2, 0, 3, 1, 4);
+                var (q, k, v) = (qkv[0], qkv[1], qkv[2]);                  // [B, H, T, dh]
+                var att = q.matmul(k.transpose(-2, -1)).mul_(scale).add_(mask).softmax(-1);
+                var y = att.matmul(v).transpose(1, 2).reshape(LmBatch, Context, D);
+                x = x + nn.functional.linear(y, b[4], b[5]);
+                h = nn.functional.layer_norm(x, [D], b[6], b[7]);
+                x = x + nn.functional.linear(nn.functional.gelu(nn.functional.linear(h, b[8], b[9])), b[10], b[11]);
+            }
+            x = nn.functional.layer_norm(x, [D], lnfG, lnfB);
+            var logits = nn.functional.linear(x, head);
+            return nn.functional.cross_entropy(logits.view(-1, Vocab), target.view(-1));
+        }
+
+        var s = Time(() =>
+        {
+            using var scope = NewDisposeScope();
+            var loss = Forward();
+            adamw.zero_grad();
+            loss.backward();
+            adamw.step();
+        }, 2, iterations);
+        long matmulParams = (layers * 12L * D * D) + ((long)Vocab * D);
+        long tokens = (long)LmBatch * Context;
+        double flops = (6.0 * matmulParams * tokens) + (layers * 12.0 * LmBatch * Context * Context * D);
+        var total = ps.Sum(p => p.numel());
+        Emit($"lm{layers}", "ms_per_step", s * 1e3, "ms",
+            string.Create(CultureInfo.InvariantCulture, $",\"tokens_per_s\":{tokens / s:R},\"gflops\":{flops / s / 1e9:R},\"flops_per_step\":{flops:R},\"params\":{total}"));
+    }
+
+    private static Tensor Detached(Func<Tensor> make)
+    {
+        using var scope = NewDisposeScope();
+        return make().DetachFromDisposeScope();
+    }
+}

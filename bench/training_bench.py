@@ -1,0 +1,295 @@
+#!/usr/bin/python3
+"""PyTorch side of bench/training-vs-pytorch.sh (issue #7).
+
+Mirrors bench/TrainingBench/Program.cs case by case: same models, same shapes, same thread count, same
+output (one JSON line per measurement). Run with Debian's PyTorch: /usr/bin/python3 bench/training_bench.py
+--threads 1 [--case mm,dispatch,xor,tiny,icl,lm1,lm4] [--quick] [--round N] [--label pytorch]
+"""
+import argparse
+import json
+import math
+import time
+
+import torch
+import torch.nn.functional as F
+
+ARGS = None
+
+
+def emit(case, metric, value, unit, **extra):
+    row = {"impl": ARGS.label, "case": case, "threads": ARGS.threads, "round": ARGS.round,
+           "metric": metric, "value": value, "unit": unit}
+    row.update(extra)
+    print(json.dumps(row), flush=True)
+
+
+def timed(step, warmup, iterations):
+    for _ in range(warmup):
+        step()
+    start = time.perf_counter()
+    for _ in range(iterations):
+        step()
+    return (time.perf_counter() - start) / iterations
+
+
+# ---- 1. matmul GFLOP/s -------------------------------------------------------------------------------------------
+def matmul(n, iterations):
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    s = timed(lambda: torch.mm(a, b), 3, iterations)
+    emit(f"mm{n}", "gflops", 2.0 * n ** 3 / s / 1e9, "GFLOP/s")
+
+
+# ---- 2. per-op dispatch ------------------------------------------------------------------------------------------
+def dispatch():
+    a, b = torch.randn(4), torch.randn(4)
+    block, blocks = 1000, (20 if ARGS.quick else 50)
+
+    def out_of_place():
+        for _ in range(block):
+            a + b
+    s = timed(out_of_place, 5, blocks)
+    emit("add4", "us_per_op", s / block * 1e6, "µs/op")
+    c = torch.zeros(4)
+
+    def in_place():
+        for _ in range(block):
+            c.add_(b)
+    s = timed(in_place, 5, blocks)
+    emit("add4_inplace", "us_per_op", s / block * 1e6, "µs/op")
+
+
+# ---- 3a. the batched XOR program: a faithful copy of XorModels.Forward + BatchedAdam ------------------------------
+SECTIONS = [2, 1, 2, 1, 1, 4, 2, 2, 1, 2, 1]
+WIDTH = 19
+
+
+def xor_inputs():
+    bits = torch.tensor([[0., 0.], [0., 1.], [1., 0.], [1., 1.]])
+    return (2 * bits - 1).t().contiguous(), torch.tensor([0., 1., 1., 0.])   # pm1 coding, Xᵀ [2, 4]; targets [4]
+
+
+def xor_forward(theta, inputs_t):
+    rows = theta.shape[0]
+    pw, pa, bw, bb, ba, w1, b1, w2, b2, gw, gb = theta.split(SECTIONS, 1)
+    zp = pw.matmul(inputs_t)
+    y_prelu = torch.where(zp.ge(0), zp, pa * zp)
+    zb = torch.addmm(bb, bw, inputs_t)
+    y_prelu_bias = torch.where(zb.ge(0), zb, ba * zb)
+    h = w1.view(rows, 2, 2).matmul(inputs_t) + b1.unsqueeze(-1)
+    y_mlp = w2.unsqueeze(1).matmul(h.tanh()).squeeze(1) + b2
+    zg = torch.addmm(gb, gw, inputs_t)
+    y_gcu = zg * zg.cos()
+    return torch.stack([y_prelu, y_prelu_bias, y_mlp, y_gcu], 1)
+
+
+class BatchedAdam:
+    """Same arithmetic as src/Training/Experiments/XorPrelu/BatchedOptimizer.cs (per-row lr column)."""
+
+    def __init__(self, lr, params):
+        self.lr, self.t = lr, 0
+        self.m, self.v = torch.zeros_like(params), torch.zeros_like(params)
+
+    def step(self, params, grad):
+        self.t += 1
+        c1, c2 = 1 - 0.9 ** self.t, 1 - 0.999 ** self.t
+        self.m.mul_(0.9).add_(grad, alpha=0.1)
+        self.v.mul_(0.999).addcmul_(grad, grad, value=0.001)
+        den = self.v.sqrt().div_(math.sqrt(c2)).add_(1e-8)
+        params.addcdiv_(self.m * self.lr, den, value=-1 / c1)
+
+
+def lr_grid(lo=1e-3, hi=1.0, points=13):
+    a, b = math.log10(lo), math.log10(hi)
+    return [lo if i == 0 else hi if i == points - 1 else 10 ** (a + (b - a) * i / (points - 1)) for i in range(points)]
+
+
+def xor(trials):
+    lrs = lr_grid()
+    rows = len(lrs) * trials
+    inputs_t, targets = xor_inputs()
+    bound = 1 / math.sqrt(2)
+    init = (torch.rand(trials, WIDTH) * 2 - 1) * bound
+    init[:, 2] = 0.25
+    init[:, 6] = 0.25
+    theta = init.unsqueeze(0).expand(len(lrs), trials, WIDTH).reshape(rows, WIDTH).clone().requires_grad_(True)
+    lr = torch.tensor(lrs, dtype=torch.float32).view(-1, 1, 1).expand(len(lrs), trials, 1).reshape(rows, 1)
+    opt = BatchedAdam(lr, theta)
+
+    def step():
+        outputs = xor_forward(theta, inputs_t)
+        loss = (outputs - targets).square().mean(-1)
+        grad, = torch.autograd.grad([loss.sum()], [theta])
+        with torch.no_grad():
+            opt.step(theta, grad)
+    s = timed(step, 20, 100 if ARGS.quick else 200)
+    emit(f"xor_{rows * 4}models", "ms_per_step", s * 1e3, "ms", rows=rows, models=rows * 4)
+
+
+# ---- 3b. tiny models: 1,024 PReLU XOR models batched vs one at a time --------------------------------------------
+def prelu_forward(w, a, inputs_t):
+    z = w.matmul(inputs_t)
+    return torch.where(z.ge(0), z, a * z)
+
+
+def tiny():
+    models = 1024
+    inputs_t, targets = xor_inputs()
+    init = (torch.rand(models, 3) * 2 - 1) / math.sqrt(2)
+    init[:, 2] = 0.25
+    theta = init.clone().requires_grad_(True)
+    opt = BatchedAdam(torch.full((models, 1), 0.05), theta)
+
+    def step():
+        w, a = theta.split([2, 1], 1)
+        loss = (prelu_forward(w, a, inputs_t) - targets).square().mean(-1)
+        grad, = torch.autograd.grad([loss.sum()], [theta])
+        with torch.no_grad():
+            opt.step(theta, grad)
+    s = timed(step, 20, 100 if ARGS.quick else 300)
+    emit("tiny_batched", "model_steps_per_s", models / s, "models·steps/s")
+
+    loop_models, loop_steps = (16 if ARGS.quick else 32), 20
+    start = None
+    for m in range(loop_models + 2):
+        if m == 2:
+            start = time.perf_counter()
+        w = torch.nn.Parameter(init[m].clone())
+        adam = torch.optim.Adam([w], lr=0.05)
+        for _ in range(loop_steps):
+            loss = (prelu_forward(w[0:2], w[2:3], inputs_t) - targets).square().mean()
+            adam.zero_grad()
+            loss.backward()
+            adam.step()
+    emit("tiny_loop", "model_steps_per_s", loop_models * loop_steps / (time.perf_counter() - start), "models·steps/s")
+
+
+# ---- 4. linear-attention ICL step: a copy of IclModel.Forward (1 layer, 1 head, linear) + IclTrainer's Adam -------
+def icl():
+    d, n, batch = 10, 10, 512
+    e, t = d + 1, n + 1
+    theta = (torch.randn(4 * e * e) * 0.1).requires_grad_(True)
+    m, v = torch.zeros_like(theta), torch.zeros_like(theta)
+    g = torch.Generator().manual_seed(7)
+    tokens = torch.randn(batch, t, e, generator=g).mul_(0.3)
+    target = torch.randn(batch, generator=g)
+    k = [0]
+
+    def forward():
+        q_, k_, v_, p_ = (part.view(1, e, e) for part in theta.split([e * e] * 4, 0))
+        x = tokens
+        a4 = x.unsqueeze(1)
+        ctx = a4.narrow(2, 0, n)
+        q = a4.matmul(q_.transpose(-1, -2))
+        kk = ctx.matmul(k_.transpose(-1, -2))
+        vv = ctx.matmul(v_.transpose(-1, -2))
+        heads = q.matmul(kk.transpose(-1, -2).matmul(vv)).mul(1.0 / n)
+        x = x.add(heads.matmul(p_.transpose(-1, -2)).sum(1), alpha=1.0)
+        return x.select(1, n).select(1, d).neg()
+
+    def step():
+        loss = forward().add(target, alpha=-1.0).square().mean().mul(0.5)
+        grad, = torch.autograd.grad([loss], [theta])
+        with torch.no_grad():
+            k[0] += 1
+            m.mul_(0.9).add_(grad, alpha=0.1)
+            v.mul_(0.999).addcmul_(grad, grad, value=0.001)
+            den = v.sqrt().div_(math.sqrt(1 - 0.999 ** k[0])).add_(1e-8)
+            theta.addcdiv_(m, den, value=-1e-3 / (1 - 0.9 ** k[0]))
+        loss.item()
+    s = timed(step, 10, 50 if ARGS.quick else 100)
+    emit("icl_linreg", "ms_per_step", s * 1e3, "ms")
+
+
+# ---- 5. transformer LM step (bench-only; identical in Program.cs) ------------------------------------------------
+VOCAB, D, HEADS, CONTEXT, BATCH = 256, 128, 4, 128, 32
+
+
+def lm(layers, iterations):
+    g = torch.Generator().manual_seed(11)
+    ps = []
+
+    def P(init):
+        p = torch.nn.Parameter(init)
+        ps.append(p)
+        return p
+
+    def normal(*shape):
+        return P(torch.randn(*shape, generator=g).mul_(0.02))
+
+    def zeros(*shape):
+        return P(torch.zeros(*shape))
+
+    def ones(*shape):
+        return P(torch.ones(*shape))
+
+    wte, wpe = normal(VOCAB, D), normal(CONTEXT, D)
+    blocks = [[ones(D), zeros(D), normal(3 * D, D), zeros(3 * D), normal(D, D), zeros(D),
+               ones(D), zeros(D), normal(4 * D, D), zeros(4 * D), normal(D, 4 * D), zeros(D)] for _ in range(layers)]
+    lnf_g, lnf_b, head = ones(D), zeros(D), normal(VOCAB, D)
+    adamw = torch.optim.AdamW(ps, lr=3e-4, weight_decay=0.01)
+    data = torch.randint(0, VOCAB, (BATCH, CONTEXT + 1), generator=g)
+    inp, target = data[:, :CONTEXT].contiguous(), data[:, 1:].contiguous()
+    mask = torch.ones(CONTEXT, CONTEXT).triu(1).mul(float("-inf")).nan_to_num(0, float("-inf"))
+    scale, dh = 1.0 / math.sqrt(D // HEADS), D // HEADS
+
+    def forward():
+        x = wte.index_select(0, inp.view(-1)).view(BATCH, CONTEXT, D) + wpe
+        for b in blocks:
+            h = F.layer_norm(x, [D], b[0], b[1])
+            qkv = F.linear(h, b[2], b[3]).view(BATCH, CONTEXT, 3, HEADS, dh).permute(2, 0, 3, 1, 4)
+            q, k, v = qkv[0], qkv[1], qkv[2]
+            att = q.matmul(k.transpose(-2, -1)).mul_(scale).add_(mask).softmax(-1)
+            y = att.matmul(v).transpose(1, 2).reshape(BATCH, CONTEXT, D)
+            x = x + F.linear(y, b[4], b[5])
+            h = F.layer_norm(x, [D], b[6], b[7])
+            x = x + F.linear(F.gelu(F.linear(h, b[8], b[9])), b[10], b[11])
+        x = F.layer_norm(x, [D], lnf_g, lnf_b)
+        return F.cross_entropy(F.linear(x, head).view(-1, VOCAB), target.view(-1))
+
+    def step():
+        loss = forward()
+        adamw.zero_grad()
+        loss.backward()
+        adamw.step()
+    s = timed(step, 2, iterations)
+    matmul_params = layers * 12 * D * D + VOCAB * D
+    tokens = BATCH * CONTEXT
+    flops = 6.0 * matmul_params * tokens + layers * 12.0 * BATCH * CONTEXT * CONTEXT * D
+    emit(f"lm{layers}", "ms_per_step", s * 1e3, "ms", tokens_per_s=tokens / s, gflops=flops / s / 1e9,
+         flops_per_step=flops, params=sum(p.numel() for p in ps))
+
+
+def main():
+    global ARGS
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--case", default="mm,dispatch,xor,tiny,icl,lm1,lm4")
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--round", type=int, default=0)
+    ap.add_argument("--label", default="pytorch")
+    ARGS = ap.parse_args()
+    torch.set_num_threads(ARGS.threads)
+    torch.manual_seed(0)
+    for c in ARGS.case.split(","):
+        if c == "mm":
+            matmul(512, 20 if ARGS.quick else 40)
+            matmul(1024, 5 if ARGS.quick else 10)
+        elif c == "dispatch":
+            dispatch()
+        elif c == "xor":
+            xor(100)
+            xor(400)
+        elif c == "tiny":
+            tiny()
+        elif c == "icl":
+            icl()
+        elif c == "lm1":
+            lm(1, 4 if ARGS.quick else 8)
+        elif c == "lm4":
+            lm(4, 2 if ARGS.quick else 3)
+        elif c:
+            raise SystemExit(f"unknown case {c}")
+
+
+if __name__ == "__main__":
+    main()
