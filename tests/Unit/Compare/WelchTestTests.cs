@@ -1,0 +1,42 @@
+using LayerLab.Data.Compare;
+
+namespace LayerLab.Tests.Unit.Compare;
+
+public sealed class WelchTestTests
+{
+    [Theory]
+    // Two-sided p-values of Student's t from standard tables / R's 2*pt(-|t|, df).
+    [InlineData(2.0, 10, 0.07339)]
+    [InlineData(2.228, 10, 0.05000)]
+    [InlineData(1.0, 1, 0.5)]
+    [InlineData(3.0, 30, 0.005401)]
+    [InlineData(0.0, 5, 1.0)]
+    public void Student_t_tail_matches_known_values(double t, double df, double p) =>
+        Assert.Equal(p, WelchTest.TwoSidedP(t, df), 4);
+
+    [Fact]
+    public void Welch_matches_a_hand_computed_example()
+    {
+        // a: mean 2, var 1 (n 3); b: mean 5, var 4 (n 3). se = sqrt(1/3 + 4/3) = 1.2910; t = -2.3238;
+        // df = (5/3)² / ((1/3)²/2 + (4/3)²/2) = 2.7778/0.9444 = 2.9412.
+        var result = WelchTest.Compare([1, 2, 3], [3, 5, 7]);
+        Assert.Equal(-3, result.Difference, 12);
+        Assert.Equal(-2.32379, result.T, 4);
+        Assert.Equal(2.94118, result.DegreesOfFreedom, 4);
+        Assert.InRange(result.P, 0.10, 0.11); // R: t.test(c(1,2,3), c(3,5,7)) → p-value = 0.1044
+        Assert.Equal(0.1044, result.P, 3);
+        Assert.Equal(WelchTest.TQuantile975(result.DegreesOfFreedom) * Math.Sqrt(5.0 / 3), result.Ci95, 6);
+    }
+
+    [Fact]
+    public void Description_names_the_winner_in_the_metrics_direction()
+    {
+        var lossA = new double[] { 0.10, 0.11, 0.09, 0.10, 0.10 };
+        var lossB = new double[] { 0.20, 0.21, 0.19, 0.20, 0.20 };
+        var text = WelchTest.Compare(lossA, lossB).Describe("A", "B", "bits/token", higherIsBetter: false);
+        Assert.StartsWith("A beats B by 0.1 ± ", text, StringComparison.Ordinal);
+        Assert.Contains("5 vs 5 seeds", text, StringComparison.Ordinal);
+        var same = WelchTest.Compare([1.0, 2, 3], [1.1, 2, 2.9]).Describe("A", "B", "x", higherIsBetter: true);
+        Assert.Contains("is not distinguishable from", same, StringComparison.Ordinal);
+    }
+}
