@@ -2,7 +2,8 @@
 # TorchSharp vs Python PyTorch training benchmark (issue #7, BARS "Training").
 #   bench/training-vs-pytorch.sh [--quick] [--rounds N] [--cases mm,dispatch,xor,tiny,icl,lm1,lm4]
 # Builds bench/TrainingBench once (into bench/.artifacts, not src/*/bin), then runs rounds; in every round, at 1 and
-# 2 threads, one process each of: TorchSharp, PyTorch (OpenMP default policy), PyTorch with OMP_WAIT_POLICY=PASSIVE,
+# 2 threads, one process each of: TorchSharp and PyTorch, each with the OpenMP default wait policy and with
+# OMP_WAIT_POLICY=PASSIVE (both libtorches use OpenMP),
 # in an order rotated per round. Every process sets torch.set_num_threads(N); OMP_NUM_THREADS and
 # OPENBLAS_NUM_THREADS are N for all of them (Debian's torch calls OpenBLAS, whose own pool ignores
 # set_num_threads). Prints the environment and a markdown table of medians; raw JSON lines in bench/results/.
@@ -32,16 +33,17 @@ run_one() {  # impl threads round
   local impl=$1 t=$2 r=$3
   case "$impl" in
     torchsharp) env OMP_NUM_THREADS="$t" OPENBLAS_NUM_THREADS="$t" "${TS[@]}" --threads "$t" --round "$r" --case "$CASES" $QUICK ;;
+    torchsharp_passive) env OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$t" OPENBLAS_NUM_THREADS="$t" "${TS[@]}" --threads "$t" --round "$r" --case "$CASES" $QUICK | sed 's/"impl":"torchsharp"/"impl":"torchsharp_passive"/' ;;
     pytorch) env OMP_NUM_THREADS="$t" OPENBLAS_NUM_THREADS="$t" "$PY" bench/training_bench.py --threads "$t" --round "$r" --case "$CASES" $QUICK --label pytorch ;;
     pytorch_passive) env OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$t" OPENBLAS_NUM_THREADS="$t" "$PY" bench/training_bench.py --threads "$t" --round "$r" --case "$CASES" $QUICK --label pytorch_passive ;;
   esac
 }
 
-IMPLS=(torchsharp pytorch pytorch_passive)
+IMPLS=(torchsharp pytorch torchsharp_passive pytorch_passive)
 for ((r = 1; r <= ROUNDS; r++)); do
   for t in 1 2; do
-    for ((i = 0; i < 3; i++)); do
-      impl=${IMPLS[$(((i + r) % 3))]}
+    for ((i = 0; i < 4; i++)); do
+      impl=${IMPLS[$(((i + r) % 4))]}
       echo "round $r/$ROUNDS threads $t $impl" >&2
       run_one "$impl" "$t" "$r" >> "$OUT"
     done

@@ -470,7 +470,7 @@ function onRunUpdated(payload) {
 // Chart
 // ---------------------------------------------------------------------------------------
 
-function seriesColor(i) {
+export function seriesColor(i) {
   if (i < PALETTE.length) return PALETTE[i];
   const hue = (i * 137.508) % 360;
   return `hsl(${hue.toFixed(0)}, 65%, 42%)`;

@@ -11,12 +11,12 @@ public sealed record GroupComparison(
         var (winner, loser) = aBetter ? (nameA, nameB) : (nameB, nameA);
         var verb = P < 0.05 ? "beats" : "is not distinguishable from";
         var by = P < 0.05 ? $" by {Format(Math.Abs(Difference))} ± {Format(Ci95)} {metric}" : $" (difference {Format(Math.Abs(Difference))} ± {Format(Ci95)} {metric})";
-        return $"{winner} {verb} {loser}{by}, p = {FormatP(P)}, {NA} vs {NB} seeds (Welch's t-test).";
+        return $"{winner} {verb} {loser}{by}, p {FormatP(P)}, {NA} vs {NB} seeds (Welch's t-test).";
     }
 
     private static string Format(double v) => v.ToString(Math.Abs(v) is >= 1e-3 and < 1e4 or 0 ? "0.####" : "0.###e0", System.Globalization.CultureInfo.InvariantCulture);
 
-    private static string FormatP(double p) => p < 1e-4 ? "< 0.0001" : p.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture);
+    private static string FormatP(double p) => p < 1e-4 ? "< 0.0001" : "= " + p.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>Welch's unequal-variance t-test, two-sided, with its 95% interval for the difference of means.</summary>

@@ -1,5 +1,6 @@
 using Hangfire;
 using LayerLab.Web.Accounts;
+using LayerLab.Web.Compare;
 using LayerLab.Web.Components;
 using LayerLab.Web.ExternalRuns;
 using LayerLab.Web.Live;
@@ -45,6 +46,7 @@ public static class PortalHost
         app.MapHub<RunHub>(RunHub.Path).RequireAuthorization(LabPolicies.Read);
         app.MapAccountEndpoints();
         app.MapRunApi();
+        app.MapCompareApi();
         app.MapExternalRunApi();
         app.MapHealthChecks("/health").AllowAnonymous();
         app.MapOpenApi().RequireAuthorization(LabPolicies.Read);
