@@ -10,10 +10,16 @@ namespace LayerLab.Data.Leaderboard;
 /// </summary>
 public static class LeaderboardQueries
 {
+    public static Task<List<LeaderboardRow>> LeaderboardAsync(
+        this LabDbContext db, string experiment, string metric, bool maximize, int skip, int take, CancellationToken cancellationToken) =>
+        db.LeaderboardAsync(experiment, metric, maximize, LeaderboardFilter.None, skip, take, cancellationToken);
+
     public static async Task<List<LeaderboardRow>> LeaderboardAsync(
-        this LabDbContext db, string experiment, string metric, bool maximize, int skip, int take, CancellationToken cancellationToken)
+        this LabDbContext db, string experiment, string metric, bool maximize, LeaderboardFilter filter,
+        int skip, int take, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(filter);
         var order = maximize ? "DESC" : "ASC";
         var extreme = maximize ? "lm.Max" : "lm.Min";
         // Only the ORDER BY direction and the column name vary, chosen from two constants; values are parameters.
@@ -21,17 +27,22 @@ public static class LeaderboardQueries
         var sql = $"""
             WITH vals AS (
                 SELECT r.Id, r.ParametersJson, r.StartedAt, r.FinishedAt, r.Device, r.SubmittedBy,
-                       COALESCE({extreme}, json_extract(r.SummaryJson, $path)) AS Value
+                       COALESCE({extreme}, json_extract(r.SummaryJson, $path)) AS Value,
+                       json_extract(r.SummaryJson, '$.{RunResultKeys.ParameterCount}') AS ParamCount
                 FROM Runs r LEFT JOIN LatestMetrics lm ON lm.RunId = r.Id AND lm.Key = $metric
-                WHERE r.ExperimentKey = $experiment AND r.Status = 'Succeeded')
+                WHERE r.ExperimentKey = $experiment AND r.Status = 'Succeeded'
+                  AND ($layers IS NULL OR json_extract(r.ParametersJson, '$.layers') = $layers)
+                  AND ($since IS NULL OR r.FinishedAt >= $since))
             SELECT ParametersJson, COUNT(*) AS N, AVG(Value) AS Mean,
                    CASE WHEN COUNT(*) > 1 THEN (SUM(Value * Value) - COUNT(*) * AVG(Value) * AVG(Value)) / (COUNT(*) - 1) ELSE 0 END AS Variance,
                    {(maximize ? "MAX" : "MIN")}(Value) AS Best, {(maximize ? "MIN" : "MAX")}(Value) AS Worst,
                    AVG((FinishedAt - StartedAt) / 10000000.0) AS MeanSeconds,
                    COALESCE(group_concat(DISTINCT Device), '') AS Devices,
-                   COALESCE(group_concat(DISTINCT SubmittedBy), '') AS Submitters, MAX(Id) AS LatestRunId
+                   COALESCE(group_concat(DISTINCT SubmittedBy), '') AS Submitters, MAX(Id) AS LatestRunId,
+                   AVG(ParamCount) AS ParamCount
             FROM vals WHERE Value IS NOT NULL
             GROUP BY ParametersJson
+            HAVING $budget IS NULL OR AVG(ParamCount) <= $budget
             ORDER BY Mean {order}, N DESC
             LIMIT $take OFFSET $skip
             """;
@@ -49,6 +60,9 @@ public static class LeaderboardQueries
             command.Parameters.AddWithValue("$path", JsonPath(metric));
             command.Parameters.AddWithValue("$take", Math.Clamp(take, 1, 500));
             command.Parameters.AddWithValue("$skip", Math.Max(0, skip));
+            command.Parameters.AddWithValue("$layers", (object?)filter.Layers ?? DBNull.Value);
+            command.Parameters.AddWithValue("$since", filter.FinishedSince is { } since ? since.UtcTicks : DBNull.Value);
+            command.Parameters.AddWithValue("$budget", (object?)filter.MaxParameters ?? DBNull.Value);
             var rows = new List<LeaderboardRow>();
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
@@ -56,7 +70,7 @@ public static class LeaderboardQueries
                 rows.Add(new LeaderboardRow(
                     reader.GetString(0), reader.GetInt32(1), reader.GetDouble(2), Math.Sqrt(Math.Max(0, reader.GetDouble(3))),
                     reader.GetDouble(4), reader.GetDouble(5), reader.IsDBNull(6) ? 0 : reader.GetDouble(6),
-                    reader.GetString(7), reader.GetString(8), reader.GetInt64(9)));
+                    reader.GetString(7), reader.GetString(8), reader.GetInt64(9), reader.IsDBNull(10) ? null : reader.GetDouble(10)));
             }
             return rows;
         }
@@ -83,4 +97,16 @@ public static class LeaderboardQueries
     /// <summary>JSON path of a summary key; keys hold '/', '@' and '=', so the member is quoted.</summary>
     public static string JsonPath(string metric) =>
         "$.\"" + (metric ?? "").Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+}
+
+/// <summary>Leaderboard filters; null means "any".</summary>
+public sealed record LeaderboardFilter(long? Layers = null, double? MaxParameters = null, DateTimeOffset? FinishedSince = null)
+{
+    public static LeaderboardFilter None { get; } = new();
+}
+
+/// <summary>Summary keys the leaderboard reads (the Training contract names them; Data does not reference Training).</summary>
+public static class RunResultKeys
+{
+    public const string ParameterCount = "param_count";
 }

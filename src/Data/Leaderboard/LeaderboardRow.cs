@@ -11,11 +11,33 @@ public sealed record LeaderboardRow(
     double MeanSeconds,
     string Devices,
     string Submitters,
-    long LatestRunId)
+    long LatestRunId,
+    double? ParameterCount = null)
 {
+    /// <summary>On the Pareto front of (fewer parameters, better mean): set by <see cref="Pareto.Mark"/>.</summary>
+    public bool OnParetoFront { get; init; }
+
     /// <summary>Half-width of the 95% confidence interval of the mean (Student t); null for a single seed.</summary>
     public double? Ci95 => N < 2 ? null : StudentT.Quantile975(N - 1) * StdDev / Math.Sqrt(N);
 }
 
 /// <summary>An exact reference of the experiment for the metric, averaged over the runs that computed it.</summary>
 public sealed record LeaderboardReference(string Label, double Value, int Runs);
+
+public static class Pareto
+{
+    /// <summary>
+    /// Marks the rows no other row dominates: another row dominates when it has no more parameters and a mean at
+    /// least as good, and is strictly better in one of the two. Rows without a parameter count are never on it.
+    /// </summary>
+    public static List<LeaderboardRow> Mark(IReadOnlyList<LeaderboardRow> rows, bool maximize)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        bool Better(double a, double b) => maximize ? a > b : a < b;
+        return rows.Select(row => row with
+        {
+            OnParetoFront = row.ParameterCount is { } p && !rows.Any(o => o.ParameterCount is { } q &&
+                q <= p && (Better(o.Mean, row.Mean) || o.Mean == row.Mean) && (q < p || Better(o.Mean, row.Mean))),
+        }).ToList();
+    }
+}

@@ -7,4 +7,8 @@ public sealed record ReferenceValue(string MetricKey, string Label, double Value
 public sealed record RunResult(
     IReadOnlyDictionary<string, double> Summary,
     IReadOnlyList<ReferenceValue> References,
-    string? Verdict = null);
+    string? Verdict = null)
+{
+    /// <summary>Summary key for the trained model's parameter count: leaderboards' budget view reads it.</summary>
+    public const string ParameterCountKey = "param_count";
+}

@@ -159,7 +159,7 @@ public sealed class IclLinRegTests(ITestOutputHelper output)
         Assert.InRange(s["eta_star"] / s["eta_star_closed_form"], 0.95, 1.05);
         Assert.True(s["ref/ols"] < 1e-6);
         Assert.Contains(result.References, r => r.MetricKey == "test_loss" && r.Label.StartsWith("1 step GD", StringComparison.Ordinal) && r.Value == s["ref/gd1"]);
-        Assert.Equal(484, s["params"]);
+        Assert.Equal(484, s[RunResult.ParameterCountKey]);
 
         var steps = reporter.Samples.Where(x => x.Key == "test_loss").Select(x => x.Step).ToList();
         Assert.Equal(steps.Order(), steps);

@@ -78,6 +78,27 @@ public sealed class LeaderboardQueriesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Filters_narrow_the_rows()
+    {
+        async Task<int> Count(LeaderboardFilter f) => (await _db.LeaderboardAsync("exp", "loss", false, f, 0, 10, CancellationToken.None)).Count;
+        Assert.Equal(2, await Count(LeaderboardFilter.None));
+        Assert.Equal(2, await Count(new LeaderboardFilter(FinishedSince: DateTimeOffset.UtcNow.AddDays(-1))));
+        Assert.Equal(0, await Count(new LeaderboardFilter(FinishedSince: DateTimeOffset.UtcNow.AddDays(1))));
+        Assert.Equal(0, await Count(new LeaderboardFilter(Layers: 2)));           // no run has a "layers" parameter
+        Assert.Equal(0, await Count(new LeaderboardFilter(MaxParameters: 1e9)));  // nor a parameter count
+    }
+
+    [Fact]
+    public void Pareto_front_keeps_rows_no_smaller_or_equal_model_beats()
+    {
+        LeaderboardRow Row(double? parameters, double mean) => new("{}", 1, mean, 0, mean, mean, 0, "", "", 1, parameters);
+        var rows = Pareto.Mark([Row(10, 0.5), Row(20, 0.3), Row(30, 0.4), Row(5, 0.9), Row(null, 0.1), Row(20, 0.3)], maximize: false);
+        Assert.Equal([true, true, false, true, false, true], rows.Select(r => r.OnParetoFront));
+        var up = Pareto.Mark([Row(10, 0.5), Row(20, 0.3)], maximize: true);
+        Assert.Equal([true, false], up.Select(r => r.OnParetoFront));
+    }
+
+    [Fact]
     public void T_quantiles_match_the_table_and_approach_the_normal()
     {
         Assert.Equal(12.706, StudentT.Quantile975(1));

@@ -81,7 +81,7 @@ public sealed class IclLinRegExperiment : IExperiment
             ["loss_ratio_gd"] = outcome.TestLoss / baselines.TargetLoss,
             ["cosine_gd1"] = IclReference.Cosine(outcome.TestPrediction, baselines.Gd1Prediction),
             ["loss_ratio_gd1"] = outcome.TestLoss / baselines.Gd1Loss,
-            ["params"] = outcome.ParameterCount,
+            [RunResult.ParameterCountKey] = outcome.ParameterCount,
             ["eta_star"] = baselines.Eta,
             ["ref/gd1"] = baselines.Gd1Loss,
             ["ref/ols"] = baselines.OlsLoss,

@@ -81,7 +81,7 @@ public sealed class MarkovIclExperiment : IExperiment
             ["ref/laplace"] = r.LaplaceCe,
             ["ref/oracle"] = r.OracleCe,
             ["ref/unigram"] = r.UnigramCe,
-            ["parameters"] = outcome.ParameterCount,
+            [RunResult.ParameterCountKey] = outcome.ParameterCount,
             ["train_seconds"] = outcome.TrainSeconds,
         };
         var tolerance = Math.Max(AbsoluteTolerance, RelativeTolerance * r.LaplaceCe);
