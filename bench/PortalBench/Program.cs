@@ -1,0 +1,124 @@
+// Portal benchmarks against BARS.md: leaderboard and run-list server time at 100k runs, metric ingestion
+// throughput into SQLite. Builds a real portal (worker off) on a temporary SQLite file; prints a markdown table.
+//   dotnet run -c Release --project bench/PortalBench [-- --runs 100000]
+using System.Diagnostics;
+using System.Globalization;
+using LayerLab.Data;
+using LayerLab.Data.Leaderboard;
+using LayerLab.Training.Contracts;
+using LayerLab.Web.Hosting;
+using LayerLab.Web.Ingestion;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+var runs = args.Length > 1 && args[0] == "--runs" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100_000;
+var folder = Directory.CreateTempSubdirectory("layerlab-bench").FullName;
+var file = Path.Combine(folder, "bench.db");
+var app = PortalHost.Build([$"--LayerLab:Database=Data Source={file}", "--LayerLab:Worker:Enabled=false", "--urls=http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning"]);
+await app.StartAsync();
+var dbFactory = app.Services.GetRequiredService<IDbContextFactory<LabDbContext>>();
+
+Console.WriteLine($"Seeding {runs:N0} runs (1,000 configurations × {runs / 1000} seeds, 3 metrics each) ...");
+var seed = Stopwatch.StartNew();
+await Seed.RunsAsync(file, runs);
+Console.WriteLine($"seeded in {seed.Elapsed.TotalSeconds:F1} s");
+
+var results = new List<(string What, string Value, string Target)>();
+await using (var db = await dbFactory.CreateDbContextAsync())
+{
+    var leaderboard = await Timing.MedianAsync(() => db.LeaderboardAsync("xor-prelu", "loss/prelu", false, 0, 100, CancellationToken.None));
+    results.Add(($"leaderboard page (100 rows) at {runs:N0} runs, median of 15", $"{leaderboard:F1} ms", "< 100 ms"));
+    var filtered = await Timing.MedianAsync(() => db.LeaderboardAsync("xor-prelu", "success/prelu", true,
+        new LeaderboardFilter(FinishedSince: DateTimeOffset.UtcNow.AddDays(-1)), 0, 100, CancellationToken.None));
+    results.Add(($"leaderboard, maximised metric + date filter", $"{filtered:F1} ms", "< 100 ms"));
+    var list = await Timing.MedianAsync(() => db.Runs.AsNoTracking().OrderByDescending(r => r.Id).Take(200).ToListAsync());
+    results.Add(($"run list page (200 newest) at {runs:N0} runs", $"{list:F1} ms", "< 100 ms"));
+    var deep = await Timing.MedianAsync(() => db.Runs.AsNoTracking().OrderByDescending(r => r.Id).Skip(runs / 2).Take(200).ToListAsync());
+    results.Add(($"run list page at offset {runs / 2:N0}", $"{deep:F1} ms", "< 100 ms"));
+}
+
+var ingestion = app.Services.GetRequiredService<MetricIngestion>();
+const int PointsPerBatch = 1000, Batches = 300;
+var watch = Stopwatch.StartNew();
+for (var b = 0; b < Batches; b++)
+{
+    var samples = new MetricSample[PointsPerBatch];
+    for (var i = 0; i < PointsPerBatch; i++) samples[i] = new MetricSample($"m{i % 10}", (b * 100L) + (i / 10), i * 0.001);
+    await ingestion.EnqueueAsync(1 + (b % 20), samples, CancellationToken.None);
+}
+await ingestion.FlushAsync(CancellationToken.None);
+var rate = Batches * PointsPerBatch / watch.Elapsed.TotalSeconds;
+results.Add(($"metric ingestion, 20 runs × 1,000-point batches, {Batches * PointsPerBatch:N0} points", $"{rate:N0} points/s", "≥ 100,000 points/s"));
+
+await app.StopAsync();
+SqliteConnection.ClearAllPools();
+Directory.Delete(folder, recursive: true);
+Console.WriteLine();
+Console.WriteLine("| what | measured | target |");
+Console.WriteLine("| --- | --- | --- |");
+foreach (var (what, value, target) in results) Console.WriteLine($"| {what} | {value} | {target} |");
+
+internal static class Timing
+{
+    public static async Task<double> MedianAsync<T>(Func<Task<T>> action, int repeats = 15)
+    {
+        await action(); // warm-up: plan cache, page cache
+        var times = new List<double>();
+        for (var i = 0; i < repeats; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            await action();
+            times.Add(watch.Elapsed.TotalMilliseconds);
+        }
+        times.Sort();
+        return times[times.Count / 2];
+    }
+}
+
+internal static class Seed
+{
+    /// <summary>Bulk-inserts runs and their latest-value rows in one transaction with prepared statements.</summary>
+    public static async Task RunsAsync(string file, int runs)
+    {
+        await using var connection = new SqliteConnection($"Data Source={file}");
+        await connection.OpenAsync();
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync();
+        var run = connection.CreateCommand();
+        run.Transaction = tx;
+        run.CommandText = """
+            INSERT INTO Runs (Id, ExperimentKey, ParametersJson, Seed, Status, Progress, QueuedAt, StartedAt, FinishedAt, Attempt,
+                              CancelRequested, Source, Device, SubmittedBy, SummaryJson)
+            VALUES ($id, 'xor-prelu', $params, $seed, 'Succeeded', 1, $t, $t, $t2, 1, 0, 'Catalog', 'cpu', 'bench', $summary)
+            """;
+        foreach (var name in new[] { "$id", "$params", "$seed", "$t", "$t2", "$summary" }) run.Parameters.Add(new SqliteParameter(name, null));
+        var latest = connection.CreateCommand();
+        latest.Transaction = tx;
+        latest.CommandText = "INSERT INTO LatestMetrics (RunId, Key, Step, Value, Min, Max) VALUES ($run, $key, 300, $v, $min, $max)";
+        foreach (var name in new[] { "$run", "$key", "$v", "$min", "$max" }) latest.Parameters.Add(new SqliteParameter(name, null));
+        var random = new Random(1);
+        var now = DateTimeOffset.UtcNow.UtcTicks;
+        for (var id = 1; id <= runs; id++)
+        {
+            var config = id % 1000;
+            run.Parameters[0].Value = id;
+            run.Parameters[1].Value = $$"""{"lr_min":0.001,"lr_max":1,"lr_points":13,"epochs":{{300 + config}},"trials":100}""";
+            run.Parameters[2].Value = id / 1000;
+            run.Parameters[3].Value = now - (id * 10_000_000L);
+            run.Parameters[4].Value = now - (id * 10_000_000L) + 20_000_000L;
+            run.Parameters[5].Value = $$"""{"band_decades/prelu":{{random.NextDouble() * 3}},"param_count":3}""";
+            await run.ExecuteNonQueryAsync();
+            foreach (var key in new[] { "loss/prelu", "success/prelu", "loss/mlp" })
+            {
+                var v = random.NextDouble();
+                latest.Parameters[0].Value = id; latest.Parameters[1].Value = key; latest.Parameters[2].Value = v;
+                latest.Parameters[3].Value = v / 2; latest.Parameters[4].Value = Math.Min(1, v * 2);
+                await latest.ExecuteNonQueryAsync();
+            }
+        }
+        await tx.CommitAsync();
+        await using var analyze = connection.CreateCommand();
+        analyze.CommandText = Environment.GetEnvironmentVariable("BENCH_EXTRA_SQL") ?? "ANALYZE;";
+        await analyze.ExecuteNonQueryAsync();
+    }
+}
