@@ -40,6 +40,7 @@ public static class ServiceRegistration
         services.AddSingleton<RunQueue>();
         services.AddSingleton<RunSubmission>();
         services.AddSingleton<RunCommands>();
+        services.AddSingleton<Review.ReviewService>();
 
         services.AddHangfire(config => config
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
