@@ -4,12 +4,13 @@ using Markdig;
 
 namespace LayerLab.Web.Review;
 
-/// <summary>Markdown → HTML that is safe to put on the page: Markdig renders, HtmlSanitizer strips scripts,
-/// event handlers and dangerous URLs. Mentions of known users are wrapped in <c>span.mention</c>.</summary>
+/// <summary>Markdown → HTML that is safe to put on the page: Markdig renders with raw HTML turned off (typed tags
+/// show as text, and cannot swallow the markdown after them), then HtmlSanitizer strips anything dangerous that is
+/// left (javascript: links, event handlers). Mentions of known users are wrapped in <c>span.mention</c>.</summary>
 public static partial class CommentMarkdown
 {
     private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder()
-        .UseEmphasisExtras().UsePipeTables().UseAutoLinks().UseTaskLists().Build();
+        .DisableHtml().UseEmphasisExtras().UsePipeTables().UseAutoLinks().UseTaskLists().Build();
 
     private static readonly HtmlSanitizer Sanitizer = CreateSanitizer();
 
@@ -17,15 +18,15 @@ public static partial class CommentMarkdown
     public static string ToSafeHtml(string? markdown, IReadOnlyCollection<string>? mentionHandles = null)
     {
         if (string.IsNullOrWhiteSpace(markdown)) return "";
-        var text = markdown;
+        var html = Markdown.ToHtml(markdown, Pipeline);
         if (mentionHandles is { Count: > 0 })
         {
             var wanted = new HashSet<string>(mentionHandles, StringComparer.OrdinalIgnoreCase);
-            // Handles contain only [\w.+@-], so the span carries no user-controlled markup.
-            text = MentionPattern().Replace(text, m => wanted.Contains(m.Groups[1].Value)
-                ? $"<span class=\"mention\">@{m.Groups[1].Value}</span>" : m.Value);
+            // Only in text between tags (never inside an attribute); handles are [\w.+@-] only, so the span carries no markup.
+            html = TagOrText().Replace(html, part => part.Value.StartsWith('<') ? part.Value
+                : MentionPattern().Replace(part.Value, m => wanted.Contains(m.Groups[1].Value)
+                    ? $"<span class=\"mention\">@{m.Groups[1].Value}</span>" : m.Value));
         }
-        var html = Markdown.ToHtml(text, Pipeline);
         return Sanitizer.Sanitize(html);
     }
 
@@ -48,6 +49,9 @@ public static partial class CommentMarkdown
         sanitizer.AllowedSchemes.Add("mailto");
         return sanitizer;
     }
+
+    [GeneratedRegex(@"<[^>]*>|[^<]+", RegexOptions.CultureInvariant)]
+    private static partial Regex TagOrText();
 
     [GeneratedRegex(@"(?<![\w@])@([\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\w][\w.-]*[\w]|\w)", RegexOptions.CultureInvariant)]
     private static partial Regex MentionPattern();

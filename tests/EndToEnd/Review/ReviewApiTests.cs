@@ -75,7 +75,9 @@ public sealed class ReviewApiTests : IAsyncLifetime
         var html = comment.GetProperty("html").GetString()!;
         Assert.Contains("<strong>bold</strong>", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
-        Assert.DoesNotContain("onerror", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("<img", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotMatch(@"<[^>]*\bon\w+\s*=", html);
+        Assert.Contains("<span class=\"mention\">@researcher@lab.test</span>", html, StringComparison.Ordinal);
         Assert.Equal(["researcher@lab.test"], comment.GetProperty("mentions").EnumerateArray().Select(m => m.GetString()));
 
         Assert.Equal(HttpStatusCode.Forbidden, await PutAsync(_researcher, $"{comments}/{id}", new { body = "hijacked" }));

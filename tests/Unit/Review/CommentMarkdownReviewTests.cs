@@ -11,15 +11,25 @@ public sealed class CommentMarkdownReviewTests
 
         Assert.Contains("<strong>bold</strong>", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
-        Assert.DoesNotContain("onerror", html, StringComparison.OrdinalIgnoreCase);
-        Assert.DoesNotContain("alert(1)</script", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("<img", html, StringComparison.OrdinalIgnoreCase);
+        // What was typed as a tag shows as text; no element carries an event handler.
+        Assert.DoesNotMatch(@"<[^>]*\bon\w+\s*=", html);
+        Assert.Contains("&lt;script&gt;", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void What_survives_the_renderer_is_also_sanitized()
+    {
+        var html = CommentMarkdown.ToSafeHtml("[x](javascript:alert(1)) ![i](javascript:alert(2)) https://example.org/a");
+        Assert.DoesNotContain("javascript:", html, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("href=\"https://example.org/a\"", html, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Javascript_links_are_dropped()
     {
-        var html = CommentMarkdown.ToSafeHtml("[x](javascript:alert(1)) <a href=\"javascript:alert(2)\">y</a>");
-        Assert.DoesNotContain("javascript:", html, StringComparison.OrdinalIgnoreCase);
+        var html = CommentMarkdown.ToSafeHtml("<a href=\"javascript:alert(2)\">y</a> [z](javascript:alert(3))");
+        Assert.DoesNotMatch(@"<a[^>]*javascript:", html);
     }
 
     [Fact]
