@@ -1,6 +1,7 @@
 using LayerLab.Data.Accounts;
 using LayerLab.Data.Artifacts;
 using LayerLab.Data.Metrics;
+using LayerLab.Data.Review;
 using LayerLab.Data.Runs;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -18,6 +19,10 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
     public DbSet<LatestMetric> LatestMetrics => Set<LatestMetric>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<Artifact> Artifacts => Set<Artifact>();
+    public DbSet<RunComment> RunComments => Set<RunComment>();
+    public DbSet<RunCommentMention> RunCommentMentions => Set<RunCommentMention>();
+    public DbSet<RunReviewEvent> RunReviewEvents => Set<RunReviewEvent>();
+    public DbSet<RunTag> RunTags => Set<RunTag>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -39,7 +44,10 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
             run.Property(r => r.Source).HasConversion<string>().HasMaxLength(16);
             run.Property(r => r.Name).HasMaxLength(200);
             run.Property(r => r.SubmittedById).HasMaxLength(100);
+            run.Property(r => r.ReviewState).HasConversion<string>().HasMaxLength(24).HasDefaultValue(ReviewState.Unreviewed).HasSentinel((ReviewState)(-1));
+            run.Property(r => r.Notes).HasMaxLength(RunComment.MaxBodyLength);
             run.HasIndex(r => r.Status);
+            run.HasIndex(r => r.ReviewState);
             run.HasIndex(r => new { r.ExperimentKey, r.Status });
         });
         modelBuilder.Entity<MetricPoint>(point =>
@@ -71,11 +79,53 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
             artifact.HasIndex(a => a.RunId);
             artifact.HasOne<Run>().WithMany().HasForeignKey(a => a.RunId).OnDelete(DeleteBehavior.Cascade);
         });
+        ConfigureReview(modelBuilder);
         modelBuilder.Entity<LatestMetric>(latest =>
         {
             latest.HasKey(p => new { p.RunId, p.Key });
             latest.Property(p => p.Key).HasMaxLength(200);
             latest.HasOne<Run>().WithMany().HasForeignKey(p => p.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+    }
+
+    private static void ConfigureReview(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<RunComment>(comment =>
+        {
+            comment.Property(c => c.AuthorId).HasMaxLength(100);
+            comment.Property(c => c.AuthorName).HasMaxLength(256);
+            comment.Property(c => c.Body).HasMaxLength(RunComment.MaxBodyLength);
+            comment.Property(c => c.CreatedAt).HasConversion(UtcTicks);
+            comment.Property(c => c.EditedAt).HasConversion(UtcTicks);
+            comment.HasIndex(c => new { c.RunId, c.Id });
+            comment.HasOne<Run>().WithMany().HasForeignKey(c => c.RunId).OnDelete(DeleteBehavior.Cascade);
+            comment.HasOne<RunComment>().WithMany().HasForeignKey(c => c.ParentId).OnDelete(DeleteBehavior.Cascade);
+            comment.HasMany(c => c.Mentions).WithOne().HasForeignKey(m => m.CommentId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<RunCommentMention>(mention =>
+        {
+            mention.HasKey(m => new { m.CommentId, m.UserId });
+            mention.Property(m => m.UserId).HasMaxLength(100);
+            mention.Property(m => m.Handle).HasMaxLength(256);
+            mention.HasIndex(m => m.UserId);
+        });
+        modelBuilder.Entity<RunReviewEvent>(review =>
+        {
+            review.Property(e => e.ReviewerId).HasMaxLength(100);
+            review.Property(e => e.ReviewerName).HasMaxLength(256);
+            review.Property(e => e.From).HasConversion<string>().HasMaxLength(24);
+            review.Property(e => e.To).HasConversion<string>().HasMaxLength(24);
+            review.Property(e => e.Comment).HasMaxLength(RunComment.MaxBodyLength);
+            review.Property(e => e.At).HasConversion(UtcTicks);
+            review.HasIndex(e => new { e.RunId, e.Id });
+            review.HasOne<Run>().WithMany().HasForeignKey(e => e.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<RunTag>(tag =>
+        {
+            tag.HasKey(t => new { t.RunId, t.Tag });
+            tag.Property(t => t.Tag).HasMaxLength(RunTag.MaxLength);
+            tag.HasIndex(t => t.Tag);
+            tag.HasOne<Run>().WithMany().HasForeignKey(t => t.RunId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 }

@@ -33,6 +33,10 @@ public sealed class Run
     public RunSource Source { get; set; }
     /// <summary>Optional human name (external runs name themselves; catalog runs may be renamed).</summary>
     public string? Name { get; set; }
+    /// <summary>The current review state (history in <c>RunReviewEvents</c>; both written in one transaction).</summary>
+    public Review.ReviewState ReviewState { get; set; }
+    /// <summary>The author's notes (markdown).</summary>
+    public string? Notes { get; set; }
 }
 
 public enum RunSource

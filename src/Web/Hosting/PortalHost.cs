@@ -4,6 +4,7 @@ using LayerLab.Web.Compare;
 using LayerLab.Web.Components;
 using LayerLab.Web.ExternalRuns;
 using LayerLab.Web.Live;
+using LayerLab.Web.Review;
 using LayerLab.Web.Runs;
 using Microsoft.Extensions.FileProviders;
 
@@ -48,6 +49,7 @@ public static class PortalHost
         app.MapRunApi();
         app.MapCompareApi();
         app.MapExternalRunApi();
+        app.MapReviewApi();
         app.MapHealthChecks("/health").AllowAnonymous();
         app.MapOpenApi().RequireAuthorization(LabPolicies.Read);
         // Admin only, checked on the endpoint and again by Hangfire's own filter (a local request is not enough).

@@ -41,6 +41,7 @@ public static class ServiceRegistration
         services.AddSingleton<RunSubmission>();
         services.AddSingleton<RunCommands>();
         services.AddSingleton<LayerLab.Web.Compare.CompareQueries>();
+        services.AddSingleton<Review.ReviewService>();
 
         services.AddHangfire(config => config
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)

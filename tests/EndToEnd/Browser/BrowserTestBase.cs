@@ -34,12 +34,15 @@ public abstract class BrowserTestBase : IAsyncLifetime
     }
 
     /// <summary>Opens a page as an anonymous visitor, gets sent to the sign-in form, signs in as admin and lands on it.</summary>
-    protected async Task SignInAsync(IPage page, string path)
+    protected Task SignInAsync(IPage page, string path) => SignInAsync(page, path, PortalProcess.AdminEmail, PortalProcess.AdminPassword);
+
+    /// <summary>The same sign-in path as another user.</summary>
+    protected async Task SignInAsync(IPage page, string path, string email, string password)
     {
         await page.GotoAsync(new Uri(Portal.BaseAddress, path).ToString());
         await page.WaitForURLAsync("**/account/signin**");
-        await page.Locator("#email").FillAsync(PortalProcess.AdminEmail);
-        await page.Locator("#password").FillAsync(PortalProcess.AdminPassword);
+        await page.Locator("#email").FillAsync(email);
+        await page.Locator("#password").FillAsync(password);
         await page.GetByTestId("signin-submit").ClickAsync();
         await page.WaitForURLAsync($"**{path}");
     }
