@@ -25,7 +25,9 @@ RUN dotnet publish src/Web/LayerLab.Web.csproj -c Release -o /app --no-restore \
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS portal
 WORKDIR /app
 COPY --from=build /app ./
+# DOTNET_GCgen0size: fewer GCs during training (TorchSharp temporary-Scalar race; see lab.sh).
 ENV LAYERLAB_ROOT=/app \
+    DOTNET_GCgen0size=0x8000000 \
     Urls=http://0.0.0.0:8080 \
     LayerLab__Database="Data Source=/data/layerlab.db"
 VOLUME /data

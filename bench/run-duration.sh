@@ -10,7 +10,7 @@ port=5197; db=$(mktemp -d)/bench.db
 dotnet build src/Web -c Release -nologo -v quiet >/dev/null
 pass="bench-$RANDOM-$RANDOM"; jar=$(dirname "$db")/cookies
 LayerLab__Database="Data Source=$db" LayerLab__Admin__Email=bench@lab.local LayerLab__Admin__Password="$pass" \
-  dotnet src/Web/bin/Release/net10.0/LayerLab.Web.dll --urls "http://127.0.0.1:$port" >/dev/null 2>&1 &
+  dotnet src/Web/bin/Release/net10.0/LayerLab.Web.dll --urls "http://127.0.0.1:$port" >"${PORTAL_LOG:-/dev/null}" 2>&1 &
 pid=$!; trap 'kill $pid 2>/dev/null; rm -rf "$(dirname "$db")"' EXIT
 until curl -sf "http://127.0.0.1:$port/health" >/dev/null; do sleep 0.2; done
 # Sign in through the form like a browser (antiforgery token + cookie); every API call below carries the cookie.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # TorchSharp vs Python PyTorch training benchmark (issue #7, BARS "Training").
 #   bench/training-vs-pytorch.sh [--quick] [--rounds N] [--cases mm,dispatch,xor,tiny,icl,lm1,lm4]
-# Builds bench/TrainingBench once (into bench/.artifacts, not src/*/bin), then runs rounds; in every round, at 1 and
+# Builds bench/TrainingBench once (into $TMPDIR/layerlab-training-bench, not src/*/bin), then runs rounds; in every round, at 1 and
 # 2 threads, one process each of: TorchSharp and PyTorch, each with the OpenMP default wait policy and with
 # OMP_WAIT_POLICY=PASSIVE (both libtorches use OpenMP),
 # in an order rotated per round. Every process sets torch.set_num_threads(N); OMP_NUM_THREADS and
@@ -20,9 +20,11 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 PY=/usr/bin/python3
+# Build output outside the repository (src/*/bin and obj stay untouched; nothing for git to ignore).
+ARTIFACTS=${TRAINING_BENCH_ARTIFACTS:-${TMPDIR:-/tmp}/layerlab-training-bench}
 "$PY" -c "import torch" 2>/dev/null || { echo "need Debian's python3-torch: apt-get install -y python3-torch libopenblas0" >&2; exit 1; }
-dotnet build bench/TrainingBench/TrainingBench.csproj -c Release --artifacts-path bench/.artifacts -v quiet -nologo >&2
-TS=(dotnet bench/.artifacts/bin/TrainingBench/release/TrainingBench.dll)
+dotnet build bench/TrainingBench/TrainingBench.csproj -c Release --artifacts-path "$ARTIFACTS" -v quiet -nologo >&2
+TS=(dotnet "$ARTIFACTS/bin/TrainingBench/release/TrainingBench.dll")
 mkdir -p bench/results
 OUT="bench/results/training-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
 : > "$OUT"

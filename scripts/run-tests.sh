@@ -4,6 +4,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p test-results
+# Fewer GCs during training: see lab.sh (TorchSharp temporary-Scalar race).
+export DOTNET_GCgen0size="${DOTNET_GCgen0size:-0x8000000}"
 echo "[test] building Portal.sln (Release)"
 if ! dotnet build Portal.sln -c Release -nologo -v quiet; then
   echo "Tests: 0 passed, 1 failed, 0 skipped (build failed)"

@@ -47,6 +47,7 @@ public sealed class TrainRunJob(
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(shutdown, userCancel);
         var poller = PollForCancelAsync(spec.RunId, linked);
         var watch = Stopwatch.StartNew();
+        var collections = GC.CollectionCount(0);
         try
         {
             var parameters = RunParameters.FromJson(spec.ParametersJson, experiment.Parameters);
@@ -55,7 +56,8 @@ public sealed class TrainRunJob(
                 experiment.Key, spec.RunId, claim.Attempt, context.Device);
             var result = await experiment.TrainAsync(context, linked.Token);
             await ledger.CompleteAsync(spec.RunId, claim.Attempt, result, CancellationToken.None);
-            logger.LogInformation("Run {RunId} succeeded in {Seconds:F2} s", spec.RunId, watch.Elapsed.TotalSeconds);
+            logger.LogInformation("Run {RunId} succeeded in {Seconds:F2} s ({Collections} gen0 GCs)",
+                spec.RunId, watch.Elapsed.TotalSeconds, GC.CollectionCount(0) - collections);
         }
         catch (OperationCanceledException) when (linked.IsCancellationRequested)
         {

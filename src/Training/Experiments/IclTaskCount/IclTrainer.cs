@@ -85,15 +85,16 @@ public static class IclTrainer
             var lr = settings.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * step / steps));
             foreach (var group in adam.ParamGroups) group.LearningRate = lr;
             using var scope = NewDisposeScope();
+            using var k = new ScalarPins();
             // Data are drawn on the CPU generator (deterministic per seed), then moved to the device.
             var pick = (rand([finite.Length, batch], generator: generator) * poolSizes).floor().to(ScalarType.Int64)
-                .clamp(0, maxPool - 1).to(device);
+                .clamp(k[0L], k[maxPool - 1L]).to(device);
             var pooled = allTasks.index_select(0, pick.reshape(-1)).reshape(finite.Length, batch, d);
-            var fresh = randn([1, batch, d], generator: generator).to(device) * invSqrtD;
+            var fresh = randn([1, batch, d], generator: generator).to(device) * k[invSqrtD];
             var w = cat([pooled, fresh], 0);                                               // [R, B, d]
             var x = randn([rows, batch, n + 1, d], generator: generator).to(device) * sqrtS;  // [R, B, N+1, d]
             var y = x.matmul(w.unsqueeze(-1)).squeeze(-1)
-                + (randn([rows, batch, n + 1], generator: generator).to(device) * noiseStd);    // [R, B, N+1]
+                + (randn([rows, batch, n + 1], generator: generator).to(device) * k[noiseStd]);    // [R, B, N+1]
             var xc = x.narrow(2, 0, n);
             var yc = y.narrow(2, 0, n);
             var xq = x.select(2, n);                                                       // [R, B, d]
@@ -103,12 +104,12 @@ public static class IclTrainer
             {
                 var zc = cat([xc, yc.unsqueeze(-1)], -1);                                  // [R, B, N, d+1]
                 var vq = vParam.unsqueeze(1).matmul(xq.unsqueeze(-1));                     // V x_q: [R, B, d+1, 1]
-                var gv = zc.transpose(2, 3).matmul(zc.matmul(vq)).squeeze(-1) / n;        // G V x_q: [R, B, d+1]
+                var gv = zc.transpose(2, 3).matmul(zc.matmul(vq)).squeeze(-1) / k[(long)n]; // G V x_q: [R, B, d+1]
                 pred = (gv * uParam.unsqueeze(1)).sum(-1);
             }
             else
             {
-                var h = xc.transpose(2, 3).matmul(yc.unsqueeze(-1)).squeeze(-1) / n;        // [R, B, d]
+                var h = xc.transpose(2, 3).matmul(yc.unsqueeze(-1)).squeeze(-1) / k[(long)n]; // [R, B, d]
                 pred = (xq.matmul(gamma) * h).sum(-1);                                     // x_qᵀ Γ h
             }
             var loss = (pred - yq).square().mean([1]).sum();

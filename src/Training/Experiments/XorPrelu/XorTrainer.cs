@@ -97,7 +97,8 @@ public static class XorTrainer
     {
         using var noGrad = no_grad();
         var finite = loss.isfinite();
-        var meanLoss = loss.masked_fill(finite.logical_not(), 0).sum([0L]) / finite.sum([0L]).to(ScalarType.Float32);
+        using var zero = 0.0.ToScalar(); // held: see ScalarPins
+        var meanLoss = loss.masked_fill(finite.logical_not(), zero).sum([0L]) / finite.sum([0L]).to(ScalarType.Float32);
         var success = Correct(outputs, targetBits).to(ScalarType.Float32).mean([0]);
         var values = cat([meanLoss, success], 0).cpu().data<float>().ToArray();
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
