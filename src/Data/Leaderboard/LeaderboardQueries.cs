@@ -31,7 +31,8 @@ public static class LeaderboardQueries
                 FROM Runs r LEFT JOIN LatestMetrics lm ON lm.RunId = r.Id AND lm.Key = $metric
                 WHERE r.ExperimentKey = $experiment AND r.Status = 'Succeeded'
                   AND ($layers IS NULL OR json_extract(r.ParametersJson, '$.layers') = $layers)
-                  AND ($since IS NULL OR r.FinishedAt >= $since))
+                  AND ($since IS NULL OR r.FinishedAt >= $since)
+                  AND ($approved = 0 OR r.ReviewState = 'Approved'))
             SELECT ParametersJson, COUNT(*) AS N, AVG(Value) AS Mean,
                    CASE WHEN COUNT(*) > 1 THEN (SUM(Value * Value) - COUNT(*) * AVG(Value) * AVG(Value)) / (COUNT(*) - 1) ELSE 0 END AS Variance,
                    {(maximize ? "MAX" : "MIN")}(Value) AS Best, {(maximize ? "MIN" : "MAX")}(Value) AS Worst,
@@ -64,6 +65,7 @@ public static class LeaderboardQueries
             command.Parameters.AddWithValue("$layers", (object?)filter.Layers ?? DBNull.Value);
             command.Parameters.AddWithValue("$since", filter.FinishedSince is { } since ? since.UtcTicks : DBNull.Value);
             command.Parameters.AddWithValue("$budget", (object?)filter.MaxParameters ?? DBNull.Value);
+            command.Parameters.AddWithValue("$approved", filter.ApprovedOnly ? 1 : 0);
             var rows = new List<LeaderboardRow>();
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
@@ -101,7 +103,8 @@ public static class LeaderboardQueries
 }
 
 /// <summary>Leaderboard filters; null means "any".</summary>
-public sealed record LeaderboardFilter(long? Layers = null, double? MaxParameters = null, DateTimeOffset? FinishedSince = null)
+public sealed record LeaderboardFilter(
+    long? Layers = null, double? MaxParameters = null, DateTimeOffset? FinishedSince = null, bool ApprovedOnly = false)
 {
     public static LeaderboardFilter None { get; } = new();
 }

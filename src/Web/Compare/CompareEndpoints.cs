@@ -49,14 +49,15 @@ public static class CompareEndpoints
     }
 
     private static async Task<IResult> LeaderboardCsvAsync(
-        string? experiment, string? metric, ExperimentCatalog catalog, IDbContextFactory<LabDbContext> dbFactory, CancellationToken ct)
+        string? experiment, string? metric, string? review, ExperimentCatalog catalog, IDbContextFactory<LabDbContext> dbFactory, CancellationToken ct)
     {
         var e = catalog.Find(experiment ?? "");
         var m = e?.Metrics.FirstOrDefault(x => x.Key == metric);
         if (e is null || m is null)
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["metric"] = ["Give a catalog experiment and one of its metrics."] });
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var rows = await db.LeaderboardAsync(e.Key, m.Key, m.Direction == MetricDirection.Maximize, 0, 500, ct);
+        var rows = await db.LeaderboardAsync(e.Key, m.Key, m.Direction == MetricDirection.Maximize,
+            new LeaderboardFilter(ApprovedOnly: review != "any"), 0, 500, ct);
         var csv = CsvWriter.Write(
             ["rank", "parameters", "mean", "ci95", "n", "stddev", "best", "worst", "mean_seconds", "devices", "submitters", "latest_run"],
             rows.Select((r, i) => new object?[] { i + 1, r.ParametersJson, r.Mean, r.Ci95, r.N, r.StdDev, r.Best, r.Worst, r.MeanSeconds, r.Devices, r.Submitters, r.LatestRunId }));

@@ -21,7 +21,10 @@ public sealed class LeaderboardPageTests : BrowserTestBase
         foreach (var id in ids) await Portal.Http.WaitForStatusAsync(id, TimeSpan.FromSeconds(90), "Succeeded");
 
         var page = await NewPageAsync();
+        // Nothing is approved yet: the default (approved-only) view is empty and says how to see the rest.
         await SignInAsync(page, "/leaderboard?experiment=xor-prelu&metric=success%2Fprelu");
+        await Assertions.Expect(page.GetByTestId("lb-empty")).ToBeVisibleAsync();
+        await page.GotoAsync(new Uri(Portal.BaseAddress, "/leaderboard?experiment=xor-prelu&metric=success%2Fprelu&review=any").ToString());
         var rows = page.GetByTestId("lb-row");
         await Assertions.Expect(rows).ToHaveCountAsync(2);
         await Assertions.Expect(page.GetByTestId("lb-reference")).ToHaveCountAsync(1);

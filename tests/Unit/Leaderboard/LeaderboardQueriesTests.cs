@@ -86,6 +86,12 @@ public sealed class LeaderboardQueriesTests : IAsyncLifetime
         Assert.Equal(0, await Count(new LeaderboardFilter(FinishedSince: DateTimeOffset.UtcNow.AddDays(1))));
         Assert.Equal(0, await Count(new LeaderboardFilter(Layers: 2)));           // no run has a "layers" parameter
         Assert.Equal(0, await Count(new LeaderboardFilter(MaxParameters: 1e9)));  // nor a parameter count
+
+        // Approved only: nothing until a run is approved, then just that run's configuration.
+        Assert.Equal(0, await Count(new LeaderboardFilter(ApprovedOnly: true)));
+        await _db.Runs.Where(r => r.Id == 1).ExecuteUpdateAsync(s => s.SetProperty(r => r.ReviewState, LayerLab.Data.Review.ReviewState.Approved));
+        var approved = await _db.LeaderboardAsync("exp", "loss", false, new LeaderboardFilter(ApprovedOnly: true), 0, 10, CancellationToken.None);
+        Assert.Equal(1, Assert.Single(approved).N);
     }
 
     [Fact]
