@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Http.Json;
 using LayerLab.Tests.EndToEnd.Infrastructure;
 using Microsoft.Playwright;
 
@@ -36,5 +37,31 @@ public sealed class LeaderboardPageTests : BrowserTestBase
         Assert.Contains(cells, c => c[4] == "1" && c[3] == "–" && c[1].Contains("optimizer=sgd", StringComparison.Ordinal));
         Assert.Contains(cells, c => c[4] == "2" && c[3] != "–");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(RepoPaths.TestResults, "leaderboard.png"), FullPage = true });
+    }
+
+    [Fact]
+    public async Task Runs_logged_over_http_rank_on_the_external_leaderboard()
+    {
+        foreach (var (lr, loss) in new[] { (0.1, 0.30), (0.1, 0.20), (0.01, 0.05) })
+        {
+            var (status, run) = await Portal.Http.PostJsonAsync("/api/runs/external", new { name = "laptop", parameters = new { lr } });
+            Assert.Equal(System.Net.HttpStatusCode.Created, status);
+            var id = run.GetProperty("id").GetInt64();
+            var points = Enumerable.Range(0, 10).Select(step => new { key = "loss", step, value = loss + (0.1 * (9 - step)) }).ToArray();
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await Portal.Http.PostJsonAsync($"/api/runs/{id}/metrics", new { points })).Status);
+            using var done = await Portal.Http.PutAsJsonAsync(new Uri($"/api/runs/{id}/status", UriKind.Relative), new { status = "Succeeded" });
+            Assert.True(done.IsSuccessStatusCode, await done.Content.ReadAsStringAsync());
+        }
+
+        var page = await NewPageAsync();
+        await SignInAsync(page, "/leaderboard?experiment=external&review=any");
+        var rows = page.GetByTestId("lb-row");
+        await Assertions.Expect(rows).ToHaveCountAsync(2);
+        // Lower loss is better by default: lr=0.01 (best 0.05, 1 run) first, then lr=0.1 (mean of 0.30 and 0.20, 2 runs).
+        var first = await rows.Nth(0).Locator("td").AllInnerTextsAsync();
+        var second = await rows.Nth(1).Locator("td").AllInnerTextsAsync();
+        Assert.Contains("lr=0.01", first[1], StringComparison.Ordinal);
+        Assert.Equal("0.05", first[2]);
+        Assert.Equal(("0.25", "2"), (second[2], second[4]));
     }
 }
