@@ -28,7 +28,7 @@ if ! command -v dotnet >/dev/null 2>&1; then
 fi
 
 # --- libstdc++ with GLIBCXX_3.4.32 (TorchSharp 0.107's native library needs GCC 13+) ---
-libstdcxx=$(ldconfig -p 2>/dev/null | awk '/libstdc\+\+\.so\.6 .*x86-64/ {print $NF; exit}')
+libstdcxx=$(ldconfig -p 2>/dev/null | awk '/libstdc\+\+\.so\.6 .*x86-64/ && !found {print $NF; found = 1}' || true)
 libstdcxx=${libstdcxx:-/usr/lib/x86_64-linux-gnu/libstdc++.so.6}
 if grep -q GLIBCXX_3.4.32 "$libstdcxx" 2>/dev/null; then
   say "libstdc++ already provides GLIBCXX_3.4.32 - nothing to do"
