@@ -43,6 +43,8 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
             run.Property(r => r.FinishedAt).HasConversion(UtcTicks);
             run.Property(r => r.Source).HasConversion<string>().HasMaxLength(16);
             run.Property(r => r.Name).HasMaxLength(200);
+            run.Property(r => r.Reproduction).HasMaxLength(16);
+            run.Property(r => r.ReproductionNote).HasMaxLength(1000);
             run.Property(r => r.SubmittedById).HasMaxLength(100);
             run.Property(r => r.ReviewState).HasConversion<string>().HasMaxLength(24).HasDefaultValue(ReviewState.Unreviewed).HasSentinel((ReviewState)(-1));
             run.Property(r => r.Notes).HasMaxLength(RunComment.MaxBodyLength);

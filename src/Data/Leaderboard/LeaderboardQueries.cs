@@ -26,10 +26,11 @@ public static class LeaderboardQueries
 #pragma warning disable EF1002, CA2100
         var sql = $"""
             WITH vals AS (
-                SELECT r.Id, r.ParametersJson, r.StartedAt, r.FinishedAt, r.Device, r.SubmittedBy, r.SummaryJson,
+                SELECT r.Id, r.ParametersJson, r.StartedAt, r.FinishedAt, r.Device, r.SubmittedBy, r.SummaryJson, r.Reproduction,
                        COALESCE({extreme}, json_extract(r.SummaryJson, $path)) AS Value
                 FROM Runs r LEFT JOIN LatestMetrics lm ON lm.RunId = r.Id AND lm.Key = $metric
                 WHERE r.ExperimentKey = $experiment AND r.Status = 'Succeeded'
+                  AND r.ReproducesRunId IS NULL -- a reproduction repeats a seed: it marks its original, it is not a new seed
                   AND ($layers IS NULL OR json_extract(r.ParametersJson, '$.layers') = $layers)
                   AND ($since IS NULL OR r.FinishedAt >= $since)
                   AND ($approved = 0 OR r.ReviewState = 'Approved'))
@@ -41,7 +42,8 @@ public static class LeaderboardQueries
                    COALESCE(group_concat(DISTINCT SubmittedBy), '') AS Submitters, MAX(Id) AS LatestRunId,
                    -- The parameter count is a property of the configuration: read it from one summary per group,
                    -- not from every run's (parsing 100k summaries was most of the query's time).
-                   json_extract(MAX(SummaryJson), '$.{RunResultKeys.ParameterCount}') AS ParamCount
+                   json_extract(MAX(SummaryJson), '$.{RunResultKeys.ParameterCount}') AS ParamCount,
+                   SUM(Reproduction = 'Reproduced') AS Reproduced, SUM(Reproduction = 'NotReproduced') AS NotReproduced
             FROM vals WHERE Value IS NOT NULL
             GROUP BY ParametersJson
             HAVING $budget IS NULL OR ParamCount <= $budget
@@ -73,7 +75,11 @@ public static class LeaderboardQueries
                 rows.Add(new LeaderboardRow(
                     reader.GetString(0), reader.GetInt32(1), reader.GetDouble(2), Math.Sqrt(Math.Max(0, reader.GetDouble(3))),
                     reader.GetDouble(4), reader.GetDouble(5), reader.IsDBNull(6) ? 0 : reader.GetDouble(6),
-                    reader.GetString(7), reader.GetString(8), reader.GetInt64(9), reader.IsDBNull(10) ? null : reader.GetDouble(10)));
+                    reader.GetString(7), reader.GetString(8), reader.GetInt64(9), reader.IsDBNull(10) ? null : reader.GetDouble(10))
+                {
+                    Reproduced = reader.IsDBNull(11) ? 0 : reader.GetInt32(11),
+                    NotReproduced = reader.IsDBNull(12) ? 0 : reader.GetInt32(12),
+                });
             }
             return rows;
         }

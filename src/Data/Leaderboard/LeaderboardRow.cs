@@ -14,6 +14,10 @@ public sealed record LeaderboardRow(
     long LatestRunId,
     double? ParameterCount = null)
 {
+    /// <summary>Runs of this configuration whose reproduction agreed / disagreed (the "Reproduce" action).</summary>
+    public int Reproduced { get; init; }
+    public int NotReproduced { get; init; }
+
     /// <summary>On the Pareto front of (fewer parameters, better mean): set by <see cref="Pareto.Mark"/>.</summary>
     public bool OnParetoFront { get; init; }
 

@@ -401,6 +401,17 @@ namespace LayerLab.Data.Migrations
                     b.Property<string>("ReferencesJson")
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("ReproducesRunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Reproduction")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReproductionNote")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ReviewState")
                         .IsRequired()
                         .ValueGeneratedOnAdd()

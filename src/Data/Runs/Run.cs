@@ -31,6 +31,12 @@ public sealed class Run
     public string? SubmittedById { get; set; }
     /// <summary>Catalog runs are trained by the portal's workers; external runs are trained elsewhere and logged over HTTP.</summary>
     public RunSource Source { get; set; }
+    /// <summary>Set on a run queued by "Reproduce": the run it repeats (same experiment, parameters, seed).</summary>
+    public long? ReproducesRunId { get; set; }
+    /// <summary>On the original: Pending while a reproduction runs, then Reproduced or NotReproduced.</summary>
+    public string? Reproduction { get; set; }
+    /// <summary>The numbers behind <see cref="Reproduction"/>, in words.</summary>
+    public string? ReproductionNote { get; set; }
     /// <summary>Optional human name (external runs name themselves; catalog runs may be renamed).</summary>
     public string? Name { get; set; }
     /// <summary>The current review state (history in <c>RunReviewEvents</c>; both written in one transaction).</summary>

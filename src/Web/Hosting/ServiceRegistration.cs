@@ -40,6 +40,7 @@ public static class ServiceRegistration
         services.AddSingleton<RunQueue>();
         services.AddSingleton<RunSubmission>();
         services.AddSingleton<RunCommands>();
+        services.AddSingleton<RunReproduction>();
         services.AddSingleton<LayerLab.Web.Compare.CompareQueries>();
         services.AddSingleton<Review.ReviewService>();
 

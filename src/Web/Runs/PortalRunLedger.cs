@@ -18,6 +18,7 @@ public sealed class PortalRunLedger(
     MetricIngestion ingestion,
     RunProgressWriter progress,
     RunEvents events,
+    IServiceProvider services,
     TimeProvider clock) : IRunLedger
 {
     public async Task<RunClaim?> TryClaimAsync(long runId, string worker, string device, CancellationToken cancellationToken)
@@ -121,5 +122,8 @@ public sealed class PortalRunLedger(
         progress.Forget(runId);
         var run = await db.Runs.AsNoTracking().FirstAsync(r => r.Id == runId, cancellationToken);
         await events.PublishRunUpdatedAsync(run.ToUpdateMessage());
+        // A reproduction that ended decides its original's badge.
+        if (run.ReproducesRunId is not null && run.Status.IsFinished())
+            await services.GetRequiredService<RunReproduction>().JudgeAsync(run.Id, cancellationToken);
     }
 }

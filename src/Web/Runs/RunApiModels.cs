@@ -19,7 +19,8 @@ public sealed record RunDto(
     DateTimeOffset QueuedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
     string? Worker, string? Device, int Attempt, string? Error,
     IReadOnlyDictionary<string, double>? Summary, string? Verdict,
-    RunSource Source, string? Name, string? SubmittedBy)
+    RunSource Source, string? Name, string? SubmittedBy,
+    long? ReproducesRunId = null, string? Reproduction = null, string? ReproductionNote = null)
 {
     public static RunDto From(Run run)
     {
@@ -28,7 +29,7 @@ public sealed record RunDto(
             JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(run.ParametersJson) ?? [],
             run.QueuedAt, run.StartedAt, run.FinishedAt, run.Worker, run.Device, run.Attempt, run.Error,
             run.SummaryJson is null ? null : JsonSerializer.Deserialize<Dictionary<string, double>>(run.SummaryJson),
-            run.Verdict, run.Source, run.Name, run.SubmittedBy);
+            run.Verdict, run.Source, run.Name, run.SubmittedBy, run.ReproducesRunId, run.Reproduction, run.ReproductionNote);
     }
 }
 

@@ -27,6 +27,7 @@ public static class RunEndpoints
         api.MapGet("/runs/{id:long}", GetAsync);
         api.MapGet("/runs/{id:long}/metrics", MetricsAsync);
         api.MapPost("/runs/{id:long}/cancel", CancelAsync).RequireAuthorization(LabPolicies.Submit);
+        api.MapPost("/runs/{id:long}/reproduce", ReproduceAsync).RequireAuthorization(LabPolicies.Submit);
         return app;
     }
 
@@ -46,6 +47,16 @@ public static class RunEndpoints
         var result = await submission.SubmitAsync(new SubmitRunRequest(body.Experiment ?? "", raw, body.Seed), RunActor.From(user), ct);
         if (!result.Succeeded)
             return TypedResults.ValidationProblem(result.Errors.ToDictionary(e => FieldName(e.Key), e => new[] { e.Value }));
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var run = await db.Runs.AsNoTracking().FirstAsync(r => r.Id == result.RunId, ct);
+        return TypedResults.Created($"/api/runs/{run.Id}", RunDto.From(run));
+    }
+
+    private static async Task<Results<Created<RunDto>, ValidationProblem>> ReproduceAsync(
+        long id, ClaimsPrincipal user, RunReproduction reproduction, IDbContextFactory<LabDbContext> dbFactory, CancellationToken ct)
+    {
+        var result = await reproduction.StartAsync(id, RunActor.From(user), ct);
+        if (!result.Succeeded) return TypedResults.ValidationProblem(result.Errors.ToDictionary(e => e.Key, e => new[] { e.Value }));
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var run = await db.Runs.AsNoTracking().FirstAsync(r => r.Id == result.RunId, ct);
         return TypedResults.Created($"/api/runs/{run.Id}", RunDto.From(run));

@@ -6,7 +6,9 @@ using Microsoft.EntityFrameworkCore;
 
 namespace LayerLab.Web.Runs;
 
-public sealed record SubmitRunRequest(string Experiment, IReadOnlyDictionary<string, string?> Parameters, long? Seed);
+/// <param name="ReproducesRunId">Set when this run repeats another one ("Reproduce").</param>
+public sealed record SubmitRunRequest(
+    string Experiment, IReadOnlyDictionary<string, string?> Parameters, long? Seed, long? ReproducesRunId = null);
 
 /// <summary>Either the new run's id or the errors per field (and then nothing was stored or queued).</summary>
 public sealed record SubmitRunResult(long? RunId, IReadOnlyDictionary<string, string> Errors)
@@ -41,6 +43,7 @@ public sealed class RunSubmission(
             QueuedAt = clock.GetUtcNow(),
             SubmittedBy = submitter.UserName,
             SubmittedById = submitter.UserId,
+            ReproducesRunId = request.ReproducesRunId,
         };
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         db.Runs.Add(run);
