@@ -54,7 +54,7 @@ public sealed class TrainRunJob(
             var context = new RunContext(spec.RunId, parameters, spec.Seed, device, reporter, logger);
             logger.LogInformation("Training {Experiment} run {RunId} (attempt {Attempt}) on {Device}",
                 experiment.Key, spec.RunId, claim.Attempt, context.Device);
-            var result = await experiment.TrainAsync(context, linked.Token);
+            var result = await TrainWithRetryAsync(experiment, context, linked.Token);
             await ledger.CompleteAsync(spec.RunId, claim.Attempt, result, CancellationToken.None);
             logger.LogInformation("Run {RunId} succeeded in {Seconds:F2} s ({Collections} gen0 GCs)",
                 spec.RunId, watch.Elapsed.TotalSeconds, GC.CollectionCount(0) - collections);
@@ -83,6 +83,27 @@ public sealed class TrainRunJob(
             cancellation.Unregister(spec.RunId);
         }
     }
+
+    /// <summary>
+    /// Trains, and once more from the start if TorchSharp 0.107's temporary-Scalar race hit (a GC freed a native
+    /// Scalar libtorch was still reading: "Scalar.h" assertions, dotnet/TorchSharp PR 1434). Training is seeded, so
+    /// the second pass reports the same (run, metric, step) points again and ingestion ignores the repeats.
+    /// </summary>
+    private async Task<RunResult> TrainWithRetryAsync(IExperiment experiment, RunContext context, CancellationToken token)
+    {
+        try
+        {
+            return await experiment.TrainAsync(context, token);
+        }
+        catch (System.Runtime.InteropServices.ExternalException ex) when (IsScalarRace(ex))
+        {
+            logger.LogWarning(ex, "Run {RunId} hit TorchSharp's temporary-Scalar race; training it again from the start", context.RunId);
+            return await experiment.TrainAsync(context, token);
+        }
+    }
+
+    public static bool IsScalarRace(Exception ex) =>
+        ex is System.Runtime.InteropServices.ExternalException && ex.Message.Contains("Scalar.h", StringComparison.Ordinal);
 
     private Task PollForCancelAsync(long runId, CancellationTokenSource linked) => Task.Run(async () =>
     {
