@@ -23,7 +23,6 @@ public static class LeaderboardQueries
         var order = maximize ? "DESC" : "ASC";
         var extreme = maximize ? "lm.Max" : "lm.Min";
         // Only the ORDER BY direction and the column name vary, chosen from two constants; values are parameters.
-#pragma warning disable EF1002, CA2100
         var sql = $"""
             WITH vals AS (
                 SELECT r.Id, r.ParametersJson, r.StartedAt, r.FinishedAt, r.Device, r.SubmittedBy, r.SummaryJson, r.Reproduction,
@@ -50,7 +49,6 @@ public static class LeaderboardQueries
             ORDER BY Mean {order}, N DESC
             LIMIT $take OFFSET $skip
             """;
-#pragma warning restore EF1002, CA2100
         var connection = (SqliteConnection)db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(cancellationToken);
         try

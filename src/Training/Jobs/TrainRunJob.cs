@@ -102,8 +102,8 @@ public sealed class TrainRunJob(
         }
     }
 
-    public static bool IsScalarRace(Exception ex) =>
-        ex is System.Runtime.InteropServices.ExternalException && ex.Message.Contains("Scalar.h", StringComparison.Ordinal);
+    private static bool IsScalarRace(System.Runtime.InteropServices.ExternalException ex) =>
+        ex.Message.Contains("Scalar.h", StringComparison.Ordinal);
 
     private Task PollForCancelAsync(long runId, CancellationTokenSource linked) => Task.Run(async () =>
     {

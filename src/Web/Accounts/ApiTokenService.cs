@@ -11,6 +11,8 @@ public sealed record CreatedToken(long Id, string Token, DateTimeOffset? Expires
 /// <summary>Creates, checks and revokes personal API tokens. Only a hash of the secret is ever stored.</summary>
 public sealed class ApiTokenService(IDbContextFactory<LabDbContext> dbFactory, TimeProvider clock)
 {
+    private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
+
     public static readonly string[] KnownScopes = [LabPolicies.ReadScope, LabPolicies.WriteScope];
 
     public async Task<CreatedToken> CreateAsync(
@@ -50,8 +52,12 @@ public sealed class ApiTokenService(IDbContextFactory<LabDbContext> dbFactory, T
         if (!CryptographicOperations.FixedTimeEquals(expected, actual)) return null;
         var now = clock.GetUtcNow();
         if (token.RevokedAt is not null || token.ExpiresAt <= now) return null;
-        token.LastUsedAt = now;
-        await db.SaveChangesAsync(cancellationToken);
+        // Every API request passes here: record use at most once a minute instead of writing on each request.
+        if (token.LastUsedAt is null || now - token.LastUsedAt >= LastUsedResolution)
+        {
+            token.LastUsedAt = now;
+            await db.SaveChangesAsync(cancellationToken);
+        }
         return token;
     }
 
@@ -82,5 +88,5 @@ public sealed class ApiTokenService(IDbContextFactory<LabDbContext> dbFactory, T
 
     private static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '-');
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -25,12 +25,11 @@ public static class CompareEndpoints
         if (ids.Count == 0 || string.IsNullOrEmpty(key))
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["runs"] = ["Give run ids (runs=1,2,3) and a metric key."] });
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var series = ids.ToDictionary(id => id, _ => new SeriesDto([], []));
+        var series = ids.ToDictionary(id => id, _ => new SeriesDto());
         await foreach (var p in db.MetricPoints.AsNoTracking().Where(p => ids.Contains(p.RunId) && p.Key == key)
                            .OrderBy(p => p.RunId).ThenBy(p => p.Step).AsAsyncEnumerable().WithCancellation(ct))
         {
-            series[p.RunId].Steps.Add(p.Step);
-            series[p.RunId].Values.Add(p.Value is { } v && double.IsFinite(v) ? v : null);
+            series[p.RunId].Add(p.Step, p.Value);
         }
         return Results.Ok(new { key, runs = series.Select(s => new { runId = s.Key, steps = s.Value.Steps, values = s.Value.Values }) });
     }

@@ -18,7 +18,7 @@ public sealed class PortalRunLedger(
     MetricIngestion ingestion,
     RunProgressWriter progress,
     RunEvents events,
-    IServiceProvider services,
+    RunReproduction reproduction,
     TimeProvider clock) : IRunLedger
 {
     public async Task<RunClaim?> TryClaimAsync(long runId, string worker, string device, CancellationToken cancellationToken)
@@ -124,6 +124,6 @@ public sealed class PortalRunLedger(
         await events.PublishRunUpdatedAsync(run.ToUpdateMessage());
         // A reproduction that ended decides its original's badge.
         if (run.ReproducesRunId is not null && run.Status.IsFinished())
-            await services.GetRequiredService<RunReproduction>().JudgeAsync(run.Id, cancellationToken);
+            await reproduction.JudgeAsync(run.Id, cancellationToken);
     }
 }

@@ -35,6 +35,16 @@ public sealed record RunDto(
 
 /// <summary>A run's metric history in columns, the shape the chart module reads.</summary>
 /// <remarks>Values are null where the stored value is NaN or ±Infinity (JSON has no such numbers).</remarks>
-public sealed record SeriesDto(List<long> Steps, List<double?> Values);
+public sealed record SeriesDto(List<long> Steps, List<double?> Values)
+{
+    public SeriesDto() : this([], []) { }
+
+    /// <summary>Appends a stored point; NaN (stored NULL) and ±Infinity become null, which JSON can carry.</summary>
+    public void Add(long step, double? value)
+    {
+        Steps.Add(step);
+        Values.Add(value is { } v && double.IsFinite(v) ? v : null);
+    }
+}
 
 public sealed record RunMetricsDto(long RunId, IReadOnlyDictionary<string, SeriesDto> Series);

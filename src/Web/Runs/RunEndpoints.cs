@@ -103,9 +103,8 @@ public static class RunEndpoints
         await foreach (var p in db.MetricPoints.AsNoTracking().Where(p => p.RunId == id)
                            .OrderBy(p => p.Key).ThenBy(p => p.Step).AsAsyncEnumerable().WithCancellation(ct))
         {
-            if (!series.TryGetValue(p.Key, out var s)) series[p.Key] = s = new SeriesDto([], []);
-            s.Steps.Add(p.Step);
-            s.Values.Add(p.Value is { } v && double.IsFinite(v) ? v : null); // JSON has no NaN/Infinity
+            if (!series.TryGetValue(p.Key, out var s)) series[p.Key] = s = new SeriesDto();
+            s.Add(p.Step, p.Value);
         }
         return TypedResults.Ok(new RunMetricsDto(id, series));
     }
