@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LayerLab.Tests.Unit.Jobs;
 
-/// <summary>The job trains again once when TorchSharp's temporary-Scalar race hits, and fails on anything else.</summary>
+/// <summary>The job trains again once when TorchSharp's temporary-Scalar race hits, and fails on anything else, once, with a reason.</summary>
 public sealed class TrainRunJobRetryTests
 {
     [Fact]
@@ -27,7 +27,17 @@ public sealed class TrainRunJobRetryTests
         var ledger = new RecordingLedger();
         await Job(experiment, ledger).RunAsync(new RunSpec(1, experiment.Key, "{}", 7), CancellationToken.None);
         Assert.Equal(1, experiment.Calls);
-        Assert.StartsWith("failed: ExternalException: CUDA out of memory", ledger.Outcome, StringComparison.Ordinal);
+        Assert.StartsWith("failed: out of memory: CUDA out of memory", ledger.Outcome, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_diverged_loss_fails_the_run_once_with_the_step_in_the_reason()
+    {
+        var experiment = new FlakyExperiment(new TrainingDivergedException(17, double.NaN));
+        var ledger = new RecordingLedger();
+        await Job(experiment, ledger).RunAsync(new RunSpec(1, experiment.Key, "{}", 7), CancellationToken.None);
+        Assert.Equal(1, experiment.Calls);
+        Assert.Equal("failed: loss became NaN at step 17", ledger.Outcome);
     }
 
     private static TrainRunJob Job(IExperiment experiment, IRunLedger ledger) =>
@@ -54,6 +64,7 @@ public sealed class TrainRunJobRetryTests
     {
         public string Outcome { get; private set; } = "";
         public Task<RunClaim?> TryClaimAsync(long runId, string worker, string device, CancellationToken cancellationToken) => Task.FromResult<RunClaim?>(new RunClaim(1));
+        public Task<bool> RenewLeaseAsync(long runId, int attempt, CancellationToken cancellationToken) => Task.FromResult(true);
         public Task<bool> IsCancelRequestedAsync(long runId, CancellationToken cancellationToken) => Task.FromResult(false);
         public Task CompleteAsync(long runId, int attempt, RunResult result, CancellationToken cancellationToken) { Outcome = "completed"; return Task.CompletedTask; }
         public Task FailAsync(long runId, int attempt, string error, CancellationToken cancellationToken) { Outcome = "failed: " + error; return Task.CompletedTask; }
