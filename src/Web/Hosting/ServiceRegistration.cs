@@ -46,7 +46,8 @@ public static class ServiceRegistration
         services.AddSingleton<IRunReporter, InProcessRunReporter>();
         services.AddSingleton<IRunLedger, PortalRunLedger>();
         services.AddSingleton<RunQueue>();
-        services.AddHostedService<LeaseExpiry>();
+        services.AddSingleton<LeaseExpiry>();
+        services.AddHostedService(sp => sp.GetRequiredService<LeaseExpiry>());
         services.AddSingleton<RunSubmission>();
         services.AddSingleton<RunCommands>();
         services.AddSingleton<RunReproduction>();
