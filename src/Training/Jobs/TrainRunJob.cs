@@ -157,9 +157,10 @@ public sealed class TrainRunJob(
         });
 
     /// <summary>
-    /// Trains, and once more from the start if TorchSharp 0.107's temporary-Scalar race hit (a GC freed a native
-    /// Scalar libtorch was still reading: "Scalar.h" assertions, dotnet/TorchSharp PR 1434). Training is seeded, so
-    /// the second pass reports the same (run, metric, step) points again and ingestion ignores the repeats.
+    /// Trains, and once more if TorchSharp 0.107's temporary-Scalar race hit (a GC freed a native Scalar libtorch was
+    /// still reading: "Scalar.h" assertions, dotnet/TorchSharp PR 1434) — from the last checkpoint when the experiment
+    /// has one, else from the start. Training is seeded, so the second pass reports the same (run, metric, step)
+    /// points again and ingestion ignores the repeats.
     /// </summary>
     private async Task<RunResult> TrainWithRetryAsync(IExperiment experiment, RunContext context, CancellationToken token)
     {

@@ -11,9 +11,9 @@ namespace LayerLab.Tests.EndToEnd.Durability;
 [Collection(PortalCollection.Name)]
 public sealed partial class CheckpointResumeTests : IDisposable
 {
-    private const int Steps = 4000;
-    private const int ReportEvery = 40; // icl-linreg: max(10, ⌈steps/100⌉)
-    private static readonly Dictionary<string, string> Settings = new() { ["LayerLab__Checkpoints__IntervalSeconds"] = "1" };
+    private const int Steps = 1500;
+    private const int ReportEvery = 15; // icl-linreg: max(10, ⌈steps/100⌉)
+    private static readonly Dictionary<string, string> Settings = new() { ["LayerLab__Checkpoints__IntervalSeconds"] = "0.2" };
     private readonly TempDatabase _db = new();
 
     private string CheckpointPath(long id) => Path.Combine(Path.GetDirectoryName(_db.FilePath)!, "checkpoints", $"run-{id}.ckpt");
@@ -60,7 +60,7 @@ public sealed partial class CheckpointResumeTests : IDisposable
         var (status, body) = await first.Http.PostJsonAsync("/api/runs", new
         {
             experiment = "icl-linreg",
-            parameters = new { steps = Steps, batch = 256, test_prompts = 512, ref_prompts = 2000 },
+            parameters = new { steps = Steps, batch = 128, test_prompts = 512, ref_prompts = 2000 },
             seed = 3,
         });
         Assert.True(status == System.Net.HttpStatusCode.Created, $"{status}: {body}");

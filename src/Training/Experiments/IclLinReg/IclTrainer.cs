@@ -62,6 +62,7 @@ public static class IclTrainer
         using var beta2 = Beta2.ToScalar();
         using var oneMinusBeta2 = (1 - Beta2).ToScalar();
         using var epsilon = Epsilon.ToScalar();
+        using var two = 2.0.ToScalar(); // square() would make a temporary Scalar (the race above); pow(two) is the same op
         for (var step = start; step < steps; step++)
         {
             checkpoints.AtStep(step, writer =>
@@ -80,7 +81,7 @@ public static class IclTrainer
                 if (step % every == 0) live = Evaluate(model, theta, testTokens, testTarget, reference, step, steps, trainLoss);
                 var tokens = tensor(batch.Tokens(), [batch.Count, t, e]).to(device);
                 var target = tensor(batch.Yq.Select(y => (float)y).ToArray()).to(device);
-                var loss = model.Forward(theta, tokens).add(target, minusOne).square().mean().mul(half);
+                var loss = model.Forward(theta, tokens).add(target, minusOne).pow(two).mean().mul(half);
                 var gradient = autograd.grad([loss], [theta])[0];
                 // Cosine decay of the learning rate to 1% (Adam at a constant step rattles around the optimum,
                 // and the claim is a 2% match).
@@ -138,8 +139,9 @@ public static class IclTrainer
         var prediction = model.Forward(theta, tokens);
         using var tiny = 1e-30.ToScalar();
         using var minusOne = (-1.0).ToScalar();
-        var testLoss = prediction.add(target, minusOne).square().mean().item<float>() * 0.5;
-        var cosine = prediction.mul(reference).sum().div(prediction.square().sum().mul(reference.square().sum()).sqrt().clamp_min(tiny));
+        using var two = 2.0.ToScalar();
+        var testLoss = prediction.add(target, minusOne).pow(two).mean().item<float>() * 0.5;
+        var cosine = prediction.mul(reference).sum().div(prediction.pow(two).sum().mul(reference.pow(two).sum()).sqrt().clamp_min(tiny));
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal) { ["test_loss"] = testLoss };
         var c = cosine.item<float>();
         if (float.IsFinite(c)) metrics["cosine_gd"] = c;

@@ -144,7 +144,7 @@ public static class IclTrainer
                 var h = xc.transpose(2, 3).matmul(yc.unsqueeze(-1)).squeeze(-1) / k[(long)n]; // [R, B, d]
                 pred = (xq.matmul(gamma) * h).sum(-1);                                     // x_qᵀ Γ h
             }
-            var loss = (pred - yq).square().mean([1]).sum();
+            var loss = (pred - yq).pow(k[2.0]).mean([1]).sum(); // square() would make an unpinned temporary Scalar
             adam.zero_grad();
             loss.backward();
             adam.step();
