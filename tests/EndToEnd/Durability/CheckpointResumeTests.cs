@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using LayerLab.Tests.EndToEnd.Infrastructure;
+using Xunit.Abstractions;
 
 namespace LayerLab.Tests.EndToEnd.Durability;
 
@@ -9,7 +10,7 @@ namespace LayerLab.Tests.EndToEnd.Durability;
 /// starts it over) and it ends Succeeded with every metric step stored exactly once.
 /// </summary>
 [Collection(PortalCollection.Name)]
-public sealed partial class CheckpointResumeTests : IDisposable
+public sealed partial class CheckpointResumeTests(ITestOutputHelper output) : IDisposable
 {
     private const int Steps = 1500;
     private const int ReportEvery = 15; // icl-linreg: max(10, ⌈steps/100⌉)
@@ -30,6 +31,7 @@ public sealed partial class CheckpointResumeTests : IDisposable
         var resumed = ResumedAt().Match(second.Log);
         Assert.True(resumed.Success, second.Log);
         Assert.True(long.Parse(resumed.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 0);
+        output.WriteLine($"run {id}: {resumed.Value} (of {Steps})");
         await AssertEveryStepStoredOnceAsync(id);
         Assert.False(File.Exists(CheckpointPath(id)), "a finished run's checkpoints are deleted");
     }
