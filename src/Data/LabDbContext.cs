@@ -41,6 +41,8 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
             run.Property(r => r.QueuedAt).HasConversion(UtcTicks);
             run.Property(r => r.StartedAt).HasConversion(UtcTicks);
             run.Property(r => r.FinishedAt).HasConversion(UtcTicks);
+            run.Property(r => r.LeaseExpiresAt).HasConversion(UtcTicks);
+            run.Property(r => r.LeaseOwner).HasMaxLength(200);
             run.Property(r => r.Source).HasConversion<string>().HasMaxLength(16);
             run.Property(r => r.Name).HasMaxLength(200);
             run.Property(r => r.Reproduction).HasMaxLength(16);

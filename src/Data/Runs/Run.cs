@@ -18,6 +18,13 @@ public sealed class Run
     public string? Device { get; set; }
     /// <summary>How many times a worker claimed this run (a restart or redelivery adds one).</summary>
     public int Attempt { get; set; }
+    /// <summary>The worker that holds the current attempt's lease (null when no attempt is running).</summary>
+    public string? LeaseOwner { get; set; }
+    /// <summary>
+    /// Until when the running attempt's lease holds; its worker renews it by heartbeat. Past this time the portal
+    /// puts the run back in the queue (the worker is presumed dead) and that attempt's writes are refused.
+    /// </summary>
+    public DateTimeOffset? LeaseExpiresAt { get; set; }
     public string? Error { get; set; }
     public string? HangfireJobId { get; set; }
     /// <summary>Final summary metrics as a JSON object of name → number.</summary>

@@ -1,3 +1,4 @@
+using LayerLab.Training.Checkpoints;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
 
@@ -12,15 +13,19 @@ public interface IRunReporter
     ValueTask ReportProgressAsync(long runId, double fraction, CancellationToken cancellationToken);
 }
 
-/// <summary>Everything an experiment needs to train one run: its parameters, seed, device and a reporter.</summary>
+/// <summary>Everything an experiment needs to train one run: its parameters, seed, device, a reporter, and where to
+/// checkpoint (off unless the job passes a store).</summary>
 public sealed class RunContext(
-    long runId, RunParameters parameters, long seed, torch.Device device, IRunReporter reporter, ILogger logger)
+    long runId, RunParameters parameters, long seed, torch.Device device, IRunReporter reporter, ILogger logger,
+    RunCheckpoints? checkpoints = null)
 {
     public long RunId { get; } = runId;
     public RunParameters Parameters { get; } = parameters;
     public long Seed { get; } = seed;
     public torch.Device Device { get; } = device;
     public ILogger Logger { get; } = logger;
+    /// <summary>Save and resume the loop's state (see <see cref="RunCheckpoints"/>); a no-op when off.</summary>
+    public RunCheckpoints Checkpoints { get; } = checkpoints ?? RunCheckpoints.None();
 
     public ValueTask ReportAsync(long step, IReadOnlyDictionary<string, double> metrics, CancellationToken cancellationToken)
     {

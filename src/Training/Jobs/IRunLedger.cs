@@ -6,11 +6,18 @@ namespace LayerLab.Training.Jobs;
 /// database; a remote worker would implement it over HTTP. Training never opens the database itself.</summary>
 public interface IRunLedger
 {
-    /// <summary>Moves the run from Queued to Running for this worker. Returns null when another delivery already
+    /// <summary>Moves the run from Queued to Running for this worker, as a compare-and-set on its row that also adds
+    /// one to the attempt and gives the worker a lease (owner, expiry). Returns null when another delivery already
     /// claimed it or it is finished or cancelled — the caller must then do nothing.</summary>
     Task<RunClaim?> TryClaimAsync(long runId, string worker, string device, CancellationToken cancellationToken);
 
+    /// <summary>Heartbeat: extends the lease of this attempt. False when the lease was lost (it expired and the run
+    /// was queued again, a newer attempt exists, or the run ended): training must stop and write nothing more.</summary>
+    Task<bool> RenewLeaseAsync(long runId, int attempt, CancellationToken cancellationToken);
+
     Task<bool> IsCancelRequestedAsync(long runId, CancellationToken cancellationToken);
+
+    // Every write below is conditional on the attempt still being the run's running attempt: a stale one writes nothing.
 
     Task CompleteAsync(long runId, int attempt, RunResult result, CancellationToken cancellationToken);
 

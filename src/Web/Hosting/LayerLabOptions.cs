@@ -13,6 +13,12 @@ public sealed class LayerLabOptions
 
     public WorkerOptions Worker { get; set; } = new();
 
+    /// <summary>Leases of running runs (<c>LayerLab:Runs:LeaseSeconds</c>, <c>HeartbeatSeconds</c>, <c>LeaseCheckSeconds</c>).</summary>
+    public Training.Jobs.RunLeaseOptions Runs { get; set; } = new();
+
+    /// <summary>Checkpoints of running runs (<c>LayerLab:Checkpoints:IntervalSeconds</c>, <c>Directory</c>).</summary>
+    public Training.Checkpoints.CheckpointOptions Checkpoints { get; set; } = new();
+
     public AdminOptions Admin { get; set; } = new();
 }
 

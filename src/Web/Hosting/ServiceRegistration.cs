@@ -2,6 +2,7 @@ using Hangfire;
 using Hangfire.InMemory;
 using LayerLab.Data;
 using LayerLab.Web.Accounts;
+using LayerLab.Training.Checkpoints;
 using LayerLab.Training.Contracts;
 using LayerLab.Training.Jobs;
 using LayerLab.Web.Ingestion;
@@ -30,6 +31,13 @@ public static class ServiceRegistration
 
         AddExperiments(services);
         services.AddSingleton<RunCancellation>();
+        services.AddSingleton(options.Runs);
+        services.AddSingleton(options.Checkpoints);
+        var checkpointDirectory = string.IsNullOrWhiteSpace(options.Checkpoints.Directory)
+            ? Path.Combine(DataFolderOf(database, builder.Environment.ContentRootPath), "checkpoints")
+            : Path.GetFullPath(options.Checkpoints.Directory, builder.Environment.ContentRootPath);
+        services.AddSingleton<ICheckpointStore>(sp =>
+            new FileCheckpointStore(checkpointDirectory, sp.GetRequiredService<ILogger<FileCheckpointStore>>()));
         services.AddTransient<TrainRunJob>();
         services.AddSingleton<RunEvents>();
         services.AddSingleton<MetricIngestion>();
@@ -38,6 +46,8 @@ public static class ServiceRegistration
         services.AddSingleton<IRunReporter, InProcessRunReporter>();
         services.AddSingleton<IRunLedger, PortalRunLedger>();
         services.AddSingleton<RunQueue>();
+        services.AddSingleton<LeaseExpiry>();
+        services.AddHostedService(sp => sp.GetRequiredService<LeaseExpiry>());
         services.AddSingleton<RunSubmission>();
         services.AddSingleton<RunCommands>();
         services.AddSingleton<RunReproduction>();

@@ -11,7 +11,8 @@ namespace LayerLab.Web.Runs;
 
 /// <summary>
 /// The portal's side of <see cref="IRunLedger"/>: every status change is a compare-and-set on the run's row
-/// (expected status and attempt), so a stale or duplicate delivery changes nothing.
+/// (expected status and attempt), so a stale or duplicate delivery changes nothing. A claim gives the worker a lease
+/// that its heartbeat renews; <see cref="LeaseExpiry"/> queues a run again when its lease runs out.
 /// </summary>
 public sealed class PortalRunLedger(
     IDbContextFactory<LabDbContext> dbFactory,
@@ -19,7 +20,8 @@ public sealed class PortalRunLedger(
     RunProgressWriter progress,
     RunEvents events,
     RunReproduction reproduction,
-    TimeProvider clock) : IRunLedger
+    TimeProvider clock,
+    RunLeaseOptions lease) : IRunLedger
 {
     public async Task<RunClaim?> TryClaimAsync(long runId, string worker, string device, CancellationToken cancellationToken)
     {
@@ -33,6 +35,8 @@ public sealed class PortalRunLedger(
                 .SetProperty(r => r.StartedAt, now)
                 .SetProperty(r => r.FinishedAt, (DateTimeOffset?)null)
                 .SetProperty(r => r.Worker, worker)
+                .SetProperty(r => r.LeaseOwner, worker)
+                .SetProperty(r => r.LeaseExpiresAt, now + lease.Lease)
                 .SetProperty(r => r.Device, device)
                 .SetProperty(r => r.Progress, 0)
                 .SetProperty(r => r.Error, (string?)null), cancellationToken);
@@ -45,6 +49,14 @@ public sealed class PortalRunLedger(
         var run = await db.Runs.AsNoTracking().FirstAsync(r => r.Id == runId, cancellationToken);
         await events.PublishRunUpdatedAsync(run.ToUpdateMessage());
         return new RunClaim(run.Attempt);
+    }
+
+    public async Task<bool> RenewLeaseAsync(long runId, int attempt, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var until = clock.GetUtcNow() + lease.Lease;
+        return await RunningAttempt(db, runId, attempt)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseExpiresAt, until), cancellationToken) == 1;
     }
 
     public async Task<bool> IsCancelRequestedAsync(long runId, CancellationToken cancellationToken)
@@ -64,6 +76,8 @@ public sealed class PortalRunLedger(
         var now = clock.GetUtcNow();
         var changed = await RunningAttempt(db, runId, attempt).ExecuteUpdateAsync(s => s
             .SetProperty(r => r.Status, RunStatus.Succeeded)
+            .SetProperty(r => r.LeaseOwner, (string?)null)
+            .SetProperty(r => r.LeaseExpiresAt, (DateTimeOffset?)null)
             .SetProperty(r => r.Progress, 1)
             .SetProperty(r => r.FinishedAt, now)
             .SetProperty(r => r.SummaryJson, summary)
@@ -80,6 +94,8 @@ public sealed class PortalRunLedger(
         var now = clock.GetUtcNow();
         var changed = await RunningAttempt(db, runId, attempt).ExecuteUpdateAsync(s => s
             .SetProperty(r => r.Status, RunStatus.Failed)
+            .SetProperty(r => r.LeaseOwner, (string?)null)
+            .SetProperty(r => r.LeaseExpiresAt, (DateTimeOffset?)null)
             .SetProperty(r => r.FinishedAt, now)
             .SetProperty(r => r.Error, text), cancellationToken);
         await PublishIfChangedAsync(db, runId, changed, cancellationToken);
@@ -94,9 +110,14 @@ public sealed class PortalRunLedger(
 
     public async Task ReleaseAsync(long runId, int attempt, CancellationToken cancellationToken)
     {
+        // The points reported before the loop stopped are older than its last checkpoint: store them first, or the
+        // resumed run would leave a gap (ingestion is still running: the worker stops before it).
+        await ingestion.FlushAsync(cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var changed = await RunningAttempt(db, runId, attempt).ExecuteUpdateAsync(s => s
             .SetProperty(r => r.Status, RunStatus.Queued)
+            .SetProperty(r => r.LeaseOwner, (string?)null)
+            .SetProperty(r => r.LeaseExpiresAt, (DateTimeOffset?)null)
             .SetProperty(r => r.Worker, (string?)null), cancellationToken);
         await PublishIfChangedAsync(db, runId, changed, cancellationToken);
     }
@@ -111,6 +132,8 @@ public sealed class PortalRunLedger(
         var now = clock.GetUtcNow();
         var changed = await db.Runs.Where(r => r.Id == runId).Where(expected).ExecuteUpdateAsync(s => s
             .SetProperty(r => r.Status, status)
+            .SetProperty(r => r.LeaseOwner, (string?)null)
+            .SetProperty(r => r.LeaseExpiresAt, (DateTimeOffset?)null)
             .SetProperty(r => r.FinishedAt, now)
             .SetProperty(r => r.Error, error), cancellationToken);
         await PublishIfChangedAsync(db, runId, changed, cancellationToken);

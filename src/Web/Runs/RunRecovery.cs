@@ -16,7 +16,11 @@ public sealed partial class RunRecovery(
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await SqliteSetup.MigrateAsync(db, cancellationToken);
         var orphaned = await db.Runs.Where(r => r.Status == RunStatus.Running && r.Source == RunSource.Catalog)
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Queued).SetProperty(r => r.Worker, (string?)null), cancellationToken);
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.Status, RunStatus.Queued)
+                .SetProperty(r => r.Worker, (string?)null)
+                .SetProperty(r => r.LeaseOwner, (string?)null)
+                .SetProperty(r => r.LeaseExpiresAt, (DateTimeOffset?)null), cancellationToken);
         var pending = await db.Runs.Where(r => r.Status == RunStatus.Queued && r.Source == RunSource.Catalog).OrderBy(r => r.Id).ToListAsync(cancellationToken);
         foreach (var run in pending) run.HangfireJobId = queue.Enqueue(run);
         await db.SaveChangesAsync(cancellationToken);

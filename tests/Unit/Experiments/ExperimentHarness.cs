@@ -7,8 +7,9 @@ namespace LayerLab.Tests.Unit.Experiments;
 /// <summary>Runs an experiment the way the job does, on the CPU, with a reporter that records what it is told.</summary>
 public static class ExperimentHarness
 {
-    public static RunContext Context(RunParameters parameters, long seed = 1, IRunReporter? reporter = null) =>
-        new(42, parameters, seed, CPU, reporter ?? new RecordingReporter(), NullLogger.Instance);
+    public static RunContext Context(
+        RunParameters parameters, long seed = 1, IRunReporter? reporter = null, LayerLab.Training.Checkpoints.RunCheckpoints? checkpoints = null) =>
+        new(42, parameters, seed, CPU, reporter ?? new RecordingReporter(), NullLogger.Instance, checkpoints);
 }
 
 /// <summary>Records what an experiment reports, in order; <see cref="OnReport"/> can act on the n-th report (e.g. cancel).</summary>

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LayerLab.Tests.Unit.Jobs;
 
-/// <summary>The job trains again once when TorchSharp's temporary-Scalar race hits, and fails on anything else.</summary>
+/// <summary>The job trains again once when TorchSharp's temporary-Scalar race hits, and fails on anything else, once, with a reason.</summary>
 public sealed class TrainRunJobRetryTests
 {
     [Fact]
@@ -27,7 +27,66 @@ public sealed class TrainRunJobRetryTests
         var ledger = new RecordingLedger();
         await Job(experiment, ledger).RunAsync(new RunSpec(1, experiment.Key, "{}", 7), CancellationToken.None);
         Assert.Equal(1, experiment.Calls);
-        Assert.StartsWith("failed: ExternalException: CUDA out of memory", ledger.Outcome, StringComparison.Ordinal);
+        Assert.StartsWith("failed: out of memory: CUDA out of memory", ledger.Outcome, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Managed_out_of_memory_fails_the_run_once_with_the_reason()
+    {
+        var experiment = new FlakyExperiment(new OutOfMemoryException("Array dimensions exceeded supported range."));
+        var ledger = new RecordingLedger();
+        await Job(experiment, ledger).RunAsync(new RunSpec(1, experiment.Key, "{}", 7), CancellationToken.None);
+        Assert.Equal(1, experiment.Calls);
+        Assert.Equal("failed: out of memory: Array dimensions exceeded supported range.", ledger.Outcome);
+    }
+
+    [Fact]
+    public async Task A_diverged_loss_fails_the_run_once_with_the_step_in_the_reason()
+    {
+        var experiment = new FlakyExperiment(new TrainingDivergedException(17, double.NaN));
+        var ledger = new RecordingLedger();
+        await Job(experiment, ledger).RunAsync(new RunSpec(1, experiment.Key, "{}", 7), CancellationToken.None);
+        Assert.Equal(1, experiment.Calls);
+        Assert.Equal("failed: loss became NaN at step 17", ledger.Outcome);
+    }
+
+    [Fact]
+    public async Task A_lost_lease_stops_training_and_the_attempt_writes_nothing()
+    {
+        var experiment = new UntilCancelledExperiment();
+        var ledger = new RecordingLedger { LeaseHeld = false };
+        var reporter = new RecordingReporter();
+        var job = new TrainRunJob(new ExperimentCatalog([experiment]), ledger, reporter, new RunCancellation(),
+            NullLogger<TrainRunJob>.Instance, leaseOptions: new RunLeaseOptions { HeartbeatSeconds = 1 });
+        await job.RunAsync(new RunSpec(1, experiment.Key, "{}", 7), CancellationToken.None);
+        Assert.True(experiment.Stopped);
+        Assert.Equal("", ledger.Outcome);
+        Assert.Empty(reporter.Samples); // the report made after the lease was lost never left the worker
+    }
+
+    /// <summary>Trains until cancelled, then (as a loop might) reports once more on its way out.</summary>
+    private sealed class UntilCancelledExperiment : IExperiment
+    {
+        public bool Stopped { get; private set; }
+        public string Key => "forever";
+        public string Title => "forever";
+        public string Paper => "";
+        public string PaperUrl => "";
+        public string Claim => "";
+        public IReadOnlyList<ParameterSpec> Parameters { get; } = [];
+        public IReadOnlyList<MetricDefinition> Metrics { get; } = [];
+        public string PrimaryMetric => "x";
+
+        public async Task<RunResult> TrainAsync(RunContext context, CancellationToken cancellationToken)
+        {
+            try { await Task.Delay(Timeout.Infinite, cancellationToken); }
+            finally
+            {
+                Stopped = true;
+                await context.ReportAsync(5, new Dictionary<string, double> { ["x"] = 1 }, CancellationToken.None);
+            }
+            return new RunResult(new Dictionary<string, double>(), []);
+        }
     }
 
     private static TrainRunJob Job(IExperiment experiment, IRunLedger ledger) =>
@@ -53,7 +112,9 @@ public sealed class TrainRunJobRetryTests
     private sealed class RecordingLedger : IRunLedger
     {
         public string Outcome { get; private set; } = "";
+        public bool LeaseHeld { get; init; } = true;
         public Task<RunClaim?> TryClaimAsync(long runId, string worker, string device, CancellationToken cancellationToken) => Task.FromResult<RunClaim?>(new RunClaim(1));
+        public Task<bool> RenewLeaseAsync(long runId, int attempt, CancellationToken cancellationToken) => Task.FromResult(LeaseHeld);
         public Task<bool> IsCancelRequestedAsync(long runId, CancellationToken cancellationToken) => Task.FromResult(false);
         public Task CompleteAsync(long runId, int attempt, RunResult result, CancellationToken cancellationToken) { Outcome = "completed"; return Task.CompletedTask; }
         public Task FailAsync(long runId, int attempt, string error, CancellationToken cancellationToken) { Outcome = "failed: " + error; return Task.CompletedTask; }

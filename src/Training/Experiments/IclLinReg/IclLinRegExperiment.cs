@@ -56,7 +56,7 @@ public sealed class IclLinRegExperiment : IExperiment
                 token.ThrowIfCancellationRequested();
                 var b = IclBaselines.Compute(task, test, sample, settings.Layers);
                 token.ThrowIfCancellationRequested();
-                var o = IclTrainer.Run(settings, context.Seed, context.Device, test, b.TargetPrediction, report, token);
+                var o = IclTrainer.Run(settings, context.Seed, context.Device, test, b.TargetPrediction, report, token, context.Checkpoints);
                 return (b, o);
             },
             cancellationToken);

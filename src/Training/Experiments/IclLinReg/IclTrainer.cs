@@ -1,3 +1,5 @@
+using LayerLab.Training.Checkpoints;
+using LayerLab.Training.Contracts;
 using LayerLab.Training.Experiments.Shared;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -10,6 +12,8 @@ public sealed record IclOutcome(double[] TestPrediction, double TestLoss, double
 /// <summary>
 /// The training loop: Adam on a fresh batch of prompts every step (online, as in the papers), ½MSE on the query.
 /// Synchronous and thread-affine; <see cref="IclLinRegExperiment"/> runs it on a dedicated thread.
+/// Checkpoints hold θ, Adam's m and v, the training-batch generator and the last train loss: a resumed run continues
+/// bit for bit as if it had never stopped (the learning-rate schedule and Adam's bias correction depend only on the step).
 /// </summary>
 public static class IclTrainer
 {
@@ -17,23 +21,34 @@ public static class IclTrainer
 
     public static IclOutcome Run(
         IclLinRegSettings settings, long seed, Device device, IclPrompts test, double[] targetPrediction,
-        Action<LiveReport> report, CancellationToken cancellationToken)
+        Action<LiveReport> report, CancellationToken cancellationToken, RunCheckpoints? checkpoints = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(test);
         ArgumentNullException.ThrowIfNull(targetPrediction);
         ArgumentNullException.ThrowIfNull(report);
         cancellationToken.ThrowIfCancellationRequested();
+        checkpoints ??= RunCheckpoints.None();
         using var threads = device.type == DeviceType.CPU ? SingleIntraOpThread.Enter() : null;
 
         var model = new IclModel(settings);
         var task = settings.Task;
         var (t, e) = ((long)settings.Context + 1, (long)settings.Dim + 1);
         var trainRandom = new IclRandom(seed, 3);
+        var (start, initial, m0, v0, trainLoss) = (0, model.InitialParameters(seed), (float[]?)null, (float[]?)null, double.NaN);
+        if (checkpoints.Resume() is { } checkpoint)
+        {
+            using var reader = checkpoint.OpenState();
+            if (reader.ReadInt32() != StateVersion) throw new InvalidDataException("icl-linreg checkpoint of another version");
+            (initial, m0, v0) = (ReadFloats(reader), ReadFloats(reader), ReadFloats(reader));
+            trainRandom.ReadState(reader);
+            trainLoss = reader.ReadDouble();
+            start = checked((int)checkpoint.Step);
+        }
 
-        using var theta = tensor(model.InitialParameters(seed)).to(device).requires_grad_(true);
-        using var m = zeros_like(theta, requires_grad: false);
-        using var v = zeros_like(theta, requires_grad: false);
+        using var theta = tensor(initial).to(device).requires_grad_(true);
+        using var m = m0 is null ? zeros_like(theta, requires_grad: false) : tensor(m0).to(device);
+        using var v = v0 is null ? zeros_like(theta, requires_grad: false) : tensor(v0).to(device);
         using var testTokens = tensor(test.Tokens(), [test.Count, t, e]).to(device);
         using var testTarget = tensor(test.Yq.Select(y => (float)y).ToArray()).to(device);
         using var reference = tensor(targetPrediction.Select(y => (float)y).ToArray()).to(device);
@@ -47,10 +62,18 @@ public static class IclTrainer
         using var beta2 = Beta2.ToScalar();
         using var oneMinusBeta2 = (1 - Beta2).ToScalar();
         using var epsilon = Epsilon.ToScalar();
-        var trainLoss = double.NaN;
-        for (var step = 0; step < steps; step++)
+        using var two = 2.0.ToScalar(); // square() would make a temporary Scalar (the race above); pow(two) is the same op
+        for (var step = start; step < steps; step++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            checkpoints.AtStep(step, writer =>
+            {
+                writer.Write(StateVersion);
+                WriteFloats(writer, theta);
+                WriteFloats(writer, m);
+                WriteFloats(writer, v);
+                trainRandom.WriteState(writer);
+                writer.Write(trainLoss);
+            }, cancellationToken);
             var batch = task.Sample(settings.Batch, trainRandom);
             LiveReport? live = null;
             using (var scope = NewDisposeScope())
@@ -58,7 +81,7 @@ public static class IclTrainer
                 if (step % every == 0) live = Evaluate(model, theta, testTokens, testTarget, reference, step, steps, trainLoss);
                 var tokens = tensor(batch.Tokens(), [batch.Count, t, e]).to(device);
                 var target = tensor(batch.Yq.Select(y => (float)y).ToArray()).to(device);
-                var loss = model.Forward(theta, tokens).add(target, minusOne).square().mean().mul(half);
+                var loss = model.Forward(theta, tokens).add(target, minusOne).pow(two).mean().mul(half);
                 var gradient = autograd.grad([loss], [theta])[0];
                 // Cosine decay of the learning rate to 1% (Adam at a constant step rattles around the optimum,
                 // and the claim is a 2% match).
@@ -75,8 +98,7 @@ public static class IclTrainer
                 }
                 trainLoss = loss.item<float>();
             }
-            if (!double.IsFinite(trainLoss))
-                throw new InvalidOperationException($"Training diverged at step {step} (loss {trainLoss}); lower lr or init_scale.");
+            TrainingDivergedException.ThrowIfNotFinite(trainLoss, step);
             if (live is not null) report(live);
         }
 
@@ -92,6 +114,24 @@ public static class IclTrainer
         }
     }
 
+    private const int StateVersion = 1;
+
+    private static void WriteFloats(BinaryWriter writer, Tensor values)
+    {
+        using var noGrad = no_grad();
+        using var cpu = values.detach().cpu();
+        var data = cpu.data<float>().ToArray();
+        writer.Write(data.Length);
+        foreach (var x in data) writer.Write(x);
+    }
+
+    private static float[] ReadFloats(BinaryReader reader)
+    {
+        var data = new float[reader.ReadInt32()];
+        for (var i = 0; i < data.Length; i++) data[i] = reader.ReadSingle();
+        return data;
+    }
+
     private static LiveReport Evaluate(
         IclModel model, Tensor theta, Tensor tokens, Tensor target, Tensor reference, long step, int steps, double trainLoss)
     {
@@ -99,8 +139,9 @@ public static class IclTrainer
         var prediction = model.Forward(theta, tokens);
         using var tiny = 1e-30.ToScalar();
         using var minusOne = (-1.0).ToScalar();
-        var testLoss = prediction.add(target, minusOne).square().mean().item<float>() * 0.5;
-        var cosine = prediction.mul(reference).sum().div(prediction.square().sum().mul(reference.square().sum()).sqrt().clamp_min(tiny));
+        using var two = 2.0.ToScalar();
+        var testLoss = prediction.add(target, minusOne).pow(two).mean().item<float>() * 0.5;
+        var cosine = prediction.mul(reference).sum().div(prediction.pow(two).sum().mul(reference.pow(two).sum()).sqrt().clamp_min(tiny));
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal) { ["test_loss"] = testLoss };
         var c = cosine.item<float>();
         if (float.IsFinite(c)) metrics["cosine_gd"] = c;

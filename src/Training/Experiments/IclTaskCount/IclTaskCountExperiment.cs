@@ -38,7 +38,7 @@ public sealed class IclTaskCountExperiment : IExperiment
         var settings = IclTaskCountSettings.From(context.Parameters);
         var watch = Stopwatch.StartNew();
         var outcome = await TrainingThread.RunAsync(
-            context, (report, token) => IclTrainer.Run(settings, context.Seed, context.Device, report, token), cancellationToken);
+            context, (report, token) => IclTrainer.Run(settings, context.Seed, context.Device, report, token, context.Checkpoints), cancellationToken);
         var result = await Task.Run(() => IclSummary.Build(settings, outcome, context.Seed, cancellationToken), cancellationToken);
         context.Logger.LogInformation("icl-task-count run {RunId}: {Rows} models × {Steps} steps in {Elapsed} ms. {Verdict}",
             context.RunId, outcome.Pools.Count, settings.Steps, watch.ElapsedMilliseconds, result.Verdict);

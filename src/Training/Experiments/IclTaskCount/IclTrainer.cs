@@ -1,3 +1,5 @@
+using LayerLab.Training.Checkpoints;
+using LayerLab.Training.Contracts;
 using LayerLab.Training.Experiments.Shared;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -41,14 +43,19 @@ public sealed class IclOutcome(IclModel model, long[] pools, int dimension, floa
 /// squared errors updates every row by its own gradient (Adam is elementwise, so rows stay independent).
 /// Gamma: ŷ = x_qᵀ Γ h, h = (1/N) Σ yᵢxᵢ, Γ from 0. Full: ŷ = uᵀ G V x_q, G = (1/N) Σ zᵢzᵢᵀ, zᵢ = (xᵢ, yᵢ),
 /// from u = e_y, V = 0 (so it contains the gamma model: V = [Γᵀ; 0]).
+/// Checkpoints hold Γ/u/V, Adam's state and the CPU generator's state (the pool draw is redone from the seed):
+/// a resumed run continues exactly where it stopped.
 /// </summary>
 public static class IclTrainer
 {
-    public static IclOutcome Run(IclTaskCountSettings settings, long seed, Device device, Action<LiveReport> report, CancellationToken cancellationToken)
+    public static IclOutcome Run(
+        IclTaskCountSettings settings, long seed, Device device, Action<LiveReport> report, CancellationToken cancellationToken,
+        RunCheckpoints? checkpoints = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(report);
         cancellationToken.ThrowIfCancellationRequested();
+        checkpoints ??= RunCheckpoints.None();
         using var threads = device.type == DeviceType.CPU ? SingleIntraOpThread.Enter() : null;
 
         var finite = settings.PoolSizes();
@@ -76,10 +83,35 @@ public static class IclTrainer
         var noiseStd = (float)Math.Sqrt(settings.NoiseVariance);
         var invSqrtD = (float)(1 / Math.Sqrt(d));
 
-        var every = settings.ReportEvery;
-        for (var step = 0; step < steps; step++)
+        var start = 0;
+        if (checkpoints.Resume() is { } checkpoint)
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            using var reader = checkpoint.OpenState();
+            if (reader.ReadInt32() != StateVersion) throw new InvalidDataException("icl-task-count checkpoint of another version");
+            using (no_grad())
+            {
+                foreach (var p in new[] { gamma, uParam, vParam })
+                {
+                    using var saved = ReadTensor(reader, p.shape);
+                    p.copy_(saved);
+                }
+            }
+            adam.load_state_dict(reader);
+            using (var state = ReadTensor(reader, null, ScalarType.Byte)) generator.set_state(state);
+            start = checked((int)checkpoint.Step);
+        }
+
+        var every = settings.ReportEvery;
+        for (var step = start; step < steps; step++)
+        {
+            checkpoints.AtStep(step, writer =>
+            {
+                writer.Write(StateVersion);
+                foreach (var p in new[] { gamma, uParam, vParam }) WriteTensor(writer, p);
+                adam.save_state_dict(writer);
+                using var state = generator.get_state();
+                WriteTensor(writer, state);
+            }, cancellationToken);
             if (step % every == 0) report(Live(step, settings, pools, Snapshot(full, gamma, uParam, vParam, pools, d, seed), s));
             // Cosine decay to 0: the loss is a noisy quadratic (gamma), so a decaying rate lands on its minimum.
             var lr = settings.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * step / steps));
@@ -112,14 +144,38 @@ public static class IclTrainer
                 var h = xc.transpose(2, 3).matmul(yc.unsqueeze(-1)).squeeze(-1) / k[(long)n]; // [R, B, d]
                 pred = (xq.matmul(gamma) * h).sum(-1);                                     // x_qᵀ Γ h
             }
-            var loss = (pred - yq).square().mean([1]).sum();
+            var loss = (pred - yq).pow(k[2.0]).mean([1]).sum(); // square() would make an unpinned temporary Scalar
             adam.zero_grad();
             loss.backward();
             adam.step();
+            // Read back only at report steps: a per-step sync would cost more than the check is worth.
+            if (step % every == 0) TrainingDivergedException.ThrowIfNotFinite(loss.item<float>(), step);
         }
         var outcome = Snapshot(full, gamma, uParam, vParam, pools, d, seed, poolTasks);
         report(Live(steps, settings, pools, outcome, s));
         return outcome;
+    }
+
+    private const int StateVersion = 1;
+
+    /// <summary>A tensor's raw bytes on the CPU (float32 parameters, the generator's byte state).</summary>
+    private static void WriteTensor(BinaryWriter writer, Tensor value)
+    {
+        using var noGrad = no_grad();
+        using var cpu = value.detach().cpu().contiguous();
+        var bytes = cpu.bytes.ToArray();
+        writer.Write(bytes.Length);
+        writer.Write(bytes);
+    }
+
+    private static Tensor ReadTensor(BinaryReader reader, long[]? shape, ScalarType type = ScalarType.Float32)
+    {
+        var bytes = reader.ReadBytes(reader.ReadInt32());
+        var size = type == ScalarType.Byte ? 1 : 4;
+        var result = empty(shape ?? [bytes.Length / size], dtype: type);
+        if (result.NumberOfElements * size != bytes.Length) throw new InvalidDataException("checkpoint tensor of another size");
+        result.bytes = bytes;
+        return result;
     }
 
     private static IclOutcome Snapshot(bool full, Tensor gamma, Tensor u, Tensor v, long[] pools, int d, long seed, double[]? poolTasks = null)

@@ -51,7 +51,7 @@ public sealed class MarkovIclExperiment : IExperiment
         cancellationToken.ThrowIfCancellationRequested();
         var settings = MarkovIclSettings.From(context.Parameters);
         var outcome = await TrainingThread.RunAsync(
-            context, (report, token) => MarkovTrainer.Run(settings, context.Seed, context.Device, report, token), cancellationToken);
+            context, (report, token) => MarkovTrainer.Run(settings, context.Seed, context.Device, report, token, context.Checkpoints), cancellationToken);
         var (summary, verdict) = Summarize(settings, outcome);
         context.Logger.LogInformation("markov-icl run {RunId}: {Seconds:0.0} s. {Verdict}", context.RunId, outcome.TrainSeconds, verdict);
         var r = outcome.References;

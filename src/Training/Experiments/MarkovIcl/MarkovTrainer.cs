@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using LayerLab.Training.Checkpoints;
+using LayerLab.Training.Contracts;
 using LayerLab.Training.Experiments.Shared;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -12,18 +14,23 @@ public sealed record MarkovOutcome(
 /// <summary>
 /// The training loop: a fresh batch of chains per step, next-bit cross-entropy on positions t = k … T−1, AdamW.
 /// Synchronous and thread-affine; <see cref="MarkovIclExperiment"/> runs it on a dedicated thread.
+/// Checkpoints hold the model's state dict, AdamW's state and the step. The training batches come from a seeded
+/// <see cref="Random"/> whose state .NET does not expose, so its state is "batches drawn so far": a resumed run
+/// draws (and drops) the batches of the steps already done, which is exact and costs far less than training them.
 /// </summary>
 public static class MarkovTrainer
 {
     private const int EvalChunk = 64;
 
     public static MarkovOutcome Run(
-        MarkovIclSettings settings, long seed, Device device, Action<LiveReport> report, CancellationToken cancellationToken)
+        MarkovIclSettings settings, long seed, Device device, Action<LiveReport> report, CancellationToken cancellationToken,
+        RunCheckpoints? checkpoints = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(device);
         cancellationToken.ThrowIfCancellationRequested();
+        checkpoints ??= RunCheckpoints.None();
         using var threads = device.type == DeviceType.CPU ? SingleIntraOpThread.Enter() : null;
         var (k, len, steps) = (settings.Order, settings.Length, settings.Steps);
 
@@ -41,12 +48,34 @@ public static class MarkovTrainer
         using var laplaceP = tensor(references.LaplaceP, [test.Count, references.PositionsPerSequence]).to(device);
 
         var watch = Stopwatch.StartNew();
-        double trainCe = double.NaN;
-        var (testCe, l1) = Evaluate(model, testTokens, laplaceP, k);
-        report(new LiveReport(0, 0, new Dictionary<string, double>(StringComparer.Ordinal) { ["test_ce"] = testCe, ["l1_laplace"] = l1 }));
-        for (var step = 1; step <= steps; step++)
+        double trainCe = double.NaN, testCe, l1;
+        var start = 1;
+        if (checkpoints.Resume() is { } checkpoint)
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            using var reader = checkpoint.OpenState();
+            if (reader.ReadInt32() != StateVersion) throw new InvalidDataException("markov-icl checkpoint of another version");
+            model.load(reader);
+            optimizer.load_state_dict(reader);
+            (trainCe, testCe, l1) = (reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble());
+            start = checked((int)checkpoint.Step);
+            for (var done = 1; done < start; done++) MarkovData.Generate(settings.Batch, len, k, trainRng);
+        }
+        else
+        {
+            (testCe, l1) = Evaluate(model, testTokens, laplaceP, k);
+            report(new LiveReport(0, 0, new Dictionary<string, double>(StringComparer.Ordinal) { ["test_ce"] = testCe, ["l1_laplace"] = l1 }));
+        }
+        for (var step = start; step <= steps; step++)
+        {
+            checkpoints.AtStep(step, writer =>
+            {
+                writer.Write(StateVersion);
+                model.save(writer);
+                optimizer.save_state_dict(writer);
+                writer.Write(trainCe);
+                writer.Write(testCe);
+                writer.Write(l1);
+            }, cancellationToken);
             var batch = MarkovData.Generate(settings.Batch, len, k, trainRng);
             var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
             using (var scope = NewDisposeScope())
@@ -60,7 +89,7 @@ public static class MarkovTrainer
                 if (step % settings.TrainReportEvery == 0 || step == steps)
                 {
                     trainCe = loss.item<float>();
-                    if (!double.IsFinite(trainCe)) throw new InvalidOperationException($"Training diverged at step {step} (loss {trainCe}).");
+                    TrainingDivergedException.ThrowIfNotFinite(trainCe, step);
                     metrics["train_ce"] = trainCe;
                 }
             }
@@ -75,6 +104,8 @@ public static class MarkovTrainer
         }
         return new MarkovOutcome(testCe, l1, trainCe, references, parameterCount, watch.Elapsed.TotalSeconds);
     }
+
+    private const int StateVersion = 1;
 
     /// <summary>Mean next-bit cross-entropy over positions t = k … T−1 (the model reads bits 0 … T−2).</summary>
     public static Tensor Loss(nn.Module<Tensor, Tensor> model, Tensor tokens, int order)

@@ -8,7 +8,7 @@ namespace LayerLab.Training.Experiments.Shared;
 /// async side. Training is seconds to hours of CPU-bound native work, and TorchSharp's dispose scopes and libtorch's
 /// thread setting are per thread, so the loop must not hop threads at an await. Reports flow through a small
 /// bounded channel (training waits if reporting lags); a failed report or a cancel stops training, and the first
-/// failure is the one rethrown.
+/// failure is the one rethrown. After a cancel, the reports made before the loop stopped are still delivered.
 /// </summary>
 public static class TrainingThread
 {
@@ -22,25 +22,33 @@ public static class TrainingThread
         var channel = Channel.CreateBounded<LiveReport>(
             new BoundedChannelOptions(16) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // Cancelled only when nobody reads the channel any more (the reporter failed): a loop stopping for a cancel
+        // still hands over the reports it made before it stopped, because a checkpoint written at that moment is
+        // ahead of them and a resumed run would not report them again.
+        using var readerGone = new CancellationTokenSource();
         var stopToken = stop.Token;
+        var readerToken = readerGone.Token;
         var training = Task.Factory.StartNew(
             () =>
             {
-                try { return train(report => Publish(channel.Writer, report, stopToken), stopToken); }
+                try { return train(report => Publish(channel.Writer, report, readerToken), stopToken); }
                 finally { channel.Writer.TryComplete(); }
             },
             CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
         try
         {
-            await foreach (var live in channel.Reader.ReadAllAsync(cancellationToken))
+            // Read until the loop ends (it stops at its next step once cancelled), then deliver what it reported.
+            await foreach (var live in channel.Reader.ReadAllAsync(CancellationToken.None))
             {
-                await context.ReportAsync(live.Step, live.Metrics, cancellationToken);
-                await context.ReportProgressAsync(live.Progress, cancellationToken);
+                var token = cancellationToken.IsCancellationRequested ? CancellationToken.None : cancellationToken;
+                await context.ReportAsync(live.Step, live.Metrics, token);
+                await context.ReportProgressAsync(live.Progress, token);
             }
         }
         catch
         {
+            await readerGone.CancelAsync();
             await stop.CancelAsync();
             try { await training; }
             catch (Exception) { /* the failure being rethrown is the one that matters */ }
