@@ -85,6 +85,7 @@ public static class ServiceRegistration
     private static void AddRemoteWorkers(IServiceCollection services, HangfireStorageOptions storage)
     {
         services.AddSingleton<WorkerRegistry>();
+        services.AddSingleton<WorkerStatusQuery>();
         if (storage.IsPostgreSql) services.AddHostedService<DeadWorkerSweeper>();
     }
 

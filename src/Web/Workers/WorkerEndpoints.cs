@@ -23,6 +23,10 @@ public static class WorkerEndpoints
 
     public static void MapWorkerApi(this IEndpointRouteBuilder app)
     {
+        // For people: the workers alive now, with the runs they train (the Workers page shows the same).
+        app.MapGet(WorkerApi.Prefix, async (WorkerStatusQuery query, CancellationToken ct) => await query.AliveAsync(ct))
+            .RequireAuthorization(LabPolicies.Read);
+
         var api = app.MapGroup(WorkerApi.Prefix).RequireAuthorization(LabPolicies.Worker).DisableAntiforgery();
         api.MapPost("/heartbeat", HeartbeatAsync);
         var runs = api.MapGroup("/runs/{id:long}");
