@@ -43,6 +43,63 @@ public sealed partial class RemoteWorkerTests(ScaleOutFixture fixture) : IClassF
             var points = await lab.Sqlite.PointsAsync(id);
             Assert.Equal(reference.Select(p => (p.Key, p.Step)), points.Select(p => (p.Key, p.Step)));
         }
+
+        await WorkerTokenIsForWorkerCallsOnlyAsync(lab);
+        await RemoteRunShowsOnPagesAndCancelsAsync(lab, ids[0]);
+    }
+
+    /// <summary>A worker token reaches /api/workers and nothing else; nobody else reaches /api/workers' run calls.</summary>
+    private static async Task WorkerTokenIsForWorkerCallsOnlyAsync(ScaleOutLab lab)
+    {
+        using var worker = new HttpClient { BaseAddress = lab.Portal.BaseAddress };
+        worker.DefaultRequestHeaders.Authorization = new("Bearer", lab.WorkerToken);
+        using (var runs = await worker.GetAsync(new Uri("/api/runs", UriKind.Relative)))
+            Assert.Equal(System.Net.HttpStatusCode.Forbidden, runs.StatusCode);
+        using (var tokens = await worker.GetAsync(new Uri("/api/tokens", UriKind.Relative)))
+            Assert.Equal(System.Net.HttpStatusCode.Forbidden, tokens.StatusCode);
+        var (badBeat, problem) = await worker.PostJsonAsync("/api/workers/heartbeat", new { name = "", device = "cpu", queues = new[] { "cpu" }, slots = 1 });
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, badBeat);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("name", out _), problem.ToString());
+        // The admin's own cookie session is no worker: claiming is for worker tokens only.
+        var (claim, _) = await lab.Portal.Http.PostJsonAsync("/api/workers/runs/1/claim", new { worker = "someone", device = "cpu" });
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, claim);
+    }
+
+    /// <summary>The Workers page lists both workers and the run one of them trains; a cancel reaches the remote worker.</summary>
+    private static async Task RemoteRunShowsOnPagesAndCancelsAsync(ScaleOutLab lab, long finishedRun)
+    {
+        var id = await lab.Portal.Http.SubmitAsync(new { trials = 64, epochs = 100_000, lr_points = 4 }, seed: 99);
+        var running = await lab.Portal.Http.WaitForStatusAsync(id, TimeSpan.FromSeconds(60), "Running");
+        var trainer = running.GetProperty("worker").GetString()!;
+
+        await using var chromium = await Browser.ChromiumSession.LaunchAsync();
+        var context = await chromium.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(30_000);
+        await page.GotoAsync(new Uri(lab.Portal.BaseAddress, "/workers").ToString());
+        await page.Locator("#email").FillAsync(PortalProcess.AdminEmail);
+        await page.Locator("#password").FillAsync(PortalProcess.AdminPassword);
+        await page.GetByTestId("signin-submit").ClickAsync();
+        await page.WaitForURLAsync("**/workers");
+        var table = page.GetByTestId("workers-table");
+        foreach (var worker in lab.Workers) await Microsoft.Playwright.Assertions.Expect(table).ToContainTextAsync(worker.Name);
+        var row = table.Locator("tr", new() { HasText = trainer });
+        await Microsoft.Playwright.Assertions.Expect(row).ToContainTextAsync($"#{id}");
+        await Microsoft.Playwright.Assertions.Expect(row).ToContainTextAsync("cpu");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(RepoPaths.TestResults, "workers.png"), FullPage = true });
+
+        var finished = await lab.Portal.Http.GetJsonAsync($"/api/runs/{finishedRun}");
+        await page.GotoAsync(new Uri(lab.Portal.BaseAddress, $"/runs/{finishedRun}").ToString());
+        await Microsoft.Playwright.Assertions.Expect(page.GetByTestId("run-worker")).ToHaveTextAsync($"{finished.GetProperty("worker").GetString()} · cpu");
+        // Points posted by a remote worker chart like any others.
+        await Microsoft.Playwright.Assertions.Expect(page.Locator("[data-testid=run-chart][data-state=ready]")).ToBeVisibleAsync();
+        await page.ScreenshotAsync(new() { Path = Path.Combine(RepoPaths.TestResults, "remote-run.png"), FullPage = true });
+        await page.GotoAsync(new Uri(lab.Portal.BaseAddress, "/").ToString());
+        await Microsoft.Playwright.Assertions.Expect(page.Locator($"tr.run-{id} [data-testid=run-worker]")).ToHaveTextAsync($"{trainer} · cpu");
+
+        using var cancel = await lab.Portal.Http.PostAsync(new Uri($"/api/runs/{id}/cancel", UriKind.Relative), null);
+        var cancelled = await lab.Portal.Http.WaitForStatusAsync(id, TimeSpan.FromSeconds(10), LabApi.FinishedStatuses);
+        Assert.True(cancelled.GetProperty("status").GetString() == "Cancelled", $"{cancelled}\n{lab.Logs()}");
     }
 
     [Fact]

@@ -22,6 +22,7 @@ public sealed class ScaleOutLab : IAsyncDisposable
 
     public PortalProcess Portal { get; private set; } = null!;
     public TempDatabase Sqlite => _sqlite;
+    public string WorkerToken => _token;
     public IReadOnlyList<WorkerProcess> Workers => _workers;
 
     /// <summary>Heartbeats every half second, dead after 8 s (room for a busy 2-core machine): the kill test waits seconds, not the default 30.</summary>
