@@ -1,9 +1,20 @@
-# LayerLab portal image (embedded default: SQLite in /data, in-process Hangfire worker, CPU libtorch).
-# Not built in CI here (no Docker engine on the build machines); kept deliberately plain.
-#   docker build -t layerlab .
-#   docker run -p 8080:8080 -v layerlab-data:/data layerlab
-# The .NET 10 images are Ubuntu 24.04 based, whose libstdc++ already has GLIBCXX_3.4.32 (TorchSharp 0.107 needs it).
+# LayerLab images, one multi-stage build. Not built in CI here (no Docker engine on the build machines); kept plain.
+#
+#   docker build --target portal -t layerlab .                                   # the portal (default target: last stage)
+#   docker build --target worker -t layerlab-worker .                            # a remote worker, CPU libtorch
+#   docker build --target worker --build-arg TORCH=cuda -t layerlab-worker:cuda . # a remote worker, CUDA libtorch
+#
+#   docker run -p 8080:8080 -v layerlab-data:/data layerlab      # embedded default: SQLite in /data, in-process worker
+#   docker compose up                                            # portal + PostgreSQL + GPU workers (docker-compose.yml)
+#
+# The .NET 10 images are Ubuntu 24.04 based, whose libstdc++ already has GLIBCXX_3.4.32 (TorchSharp 0.107 needs it);
+# so is the CUDA base image below.
 
+# TORCH=cpu: libtorch-cpu-linux-x64. TORCH=cuda: TorchSharp-cuda-linux (libtorch built with CUDA 12) on an NVIDIA base.
+ARG TORCH=cpu
+ARG CUDA_BASE=nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04
+
+# ---- build: the portal and the worker from one restore ---------------------------------------------------------
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -11,6 +22,7 @@ COPY global.json Directory.Build.props Directory.Packages.props Portal.sln .edit
 COPY src/Data/LayerLab.Data.csproj src/Data/
 COPY src/Training/LayerLab.Training.csproj src/Training/
 COPY src/Web/LayerLab.Web.csproj src/Web/
+COPY src/Worker/LayerLab.Worker.csproj src/Worker/
 RUN dotnet restore src/Web/LayerLab.Web.csproj
 COPY package.json package-lock.json ./
 COPY scripts/install-web-assets.sh scripts/
@@ -22,6 +34,31 @@ RUN dotnet publish src/Web/LayerLab.Web.csproj -c Release -o /app --no-restore \
  && cp appsettings.json /app/ \
  && cp -r wwwroot/. /app/wwwroot/
 
+# ---- the worker's build: its own restore, because TORCH swaps a package (Training's csproj reads -p:Torch) --------
+FROM build AS build-worker
+ARG TORCH
+RUN dotnet publish src/Worker/LayerLab.Worker.csproj -c Release -o /worker -p:Torch=${TORCH}
+
+# ---- worker runtime bases: plain .NET runtime for CPU, NVIDIA's CUDA runtime (+ .NET) for GPU --------------------
+FROM mcr.microsoft.com/dotnet/runtime:10.0 AS worker-base-cpu
+
+FROM ${CUDA_BASE} AS worker-base-cuda
+COPY --from=mcr.microsoft.com/dotnet/runtime:10.0 /usr/share/dotnet /usr/share/dotnet
+RUN ln -s /usr/share/dotnet/dotnet /usr/bin/dotnet \
+ && apt-get update && apt-get install -y --no-install-recommends ca-certificates libicu74 && rm -rf /var/lib/apt/lists/*
+ENV DOTNET_ROOT=/usr/share/dotnet
+
+# ---- worker: the standalone training worker (no web, no portal database) -----------------------------------------
+FROM worker-base-${TORCH} AS worker
+WORKDIR /worker
+COPY --from=build-worker /worker ./
+# Settings come from the environment (see docker-compose.yml):
+#   LayerLab__Hangfire__ConnectionString, LayerLab__Portal__Url, LayerLab__Portal__Token,
+#   LayerLab__Worker__Count, LayerLab__Worker__Queues__0=gpu …
+ENV DOTNET_GCgen0size=0x8000000
+ENTRYPOINT ["dotnet", "LayerLab.Worker.dll"]
+
+# ---- portal: as before (SQLite in /data, in-process worker, in-memory Hangfire) unless configured otherwise -------
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS portal
 WORKDIR /app
 COPY --from=build /app ./

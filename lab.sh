@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # LayerLab's two commands. Each installs what it needs on a fresh machine first and says what it does.
 #   ./lab.sh start   start the portal: SQLite file in data/, in-process Hangfire worker, CPU (CUDA when present)
+#   ./lab.sh worker  start a remote training worker (PostgreSQL job storage, reports to a portal; see README)
 #   ./lab.sh test    build and run every test: unit, integration (real host + SQLite), browser (headless Chromium)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -21,6 +22,13 @@ case "$cmd" in
     shift
     exec dotnet src/Web/bin/Release/net10.0/LayerLab.Web.dll "$@"
     ;;
+  worker)
+    scripts/setup-machine.sh
+    echo "[lab] building the worker (Release)"
+    dotnet build src/Worker/LayerLab.Worker.csproj -c Release -nologo -v quiet
+    shift
+    exec dotnet src/Worker/bin/Release/net10.0/LayerLab.Worker.dll "$@"
+    ;;
   test)
     scripts/setup-machine.sh --test
     scripts/install-web-assets.sh
@@ -28,7 +36,7 @@ case "$cmd" in
     exec scripts/run-tests.sh "$@"
     ;;
   *)
-    echo "usage: ./lab.sh start | test" >&2
+    echo "usage: ./lab.sh start | worker | test" >&2
     exit 2
     ;;
 esac

@@ -2,7 +2,8 @@
 # Installs what LayerLab needs on a fresh Debian/Ubuntu machine, and says what it does.
 # Idempotent: every step checks first and skips when the machine already has it.
 #   scripts/setup-machine.sh          -> runtime needs (libstdc++ for TorchSharp)
-#   scripts/setup-machine.sh --test   -> also Chromium for the browser tests
+#   scripts/setup-machine.sh --test   -> also Chromium for the browser tests and the PostgreSQL server for the
+#                                        scale-out tests (they start their own throw-away cluster; none is left running)
 set -euo pipefail
 
 want_test=0
@@ -56,6 +57,22 @@ if [[ $want_test -eq 1 ]]; then
     apt_update_once
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
     say "chromium installed: $(/usr/bin/chromium --version 2>/dev/null || echo '?')"
+  fi
+fi
+# --- PostgreSQL server for the scale-out tests ------------------------------------------------------
+# The tests initdb a temporary cluster on a loopback port as the `postgres` OS user and delete it afterwards;
+# the package's own default cluster is not needed, so it is stopped if the install started one.
+if [[ $want_test -eq 1 ]]; then
+  if compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+    say "PostgreSQL server already installed ($(ls /usr/lib/postgresql | tr '\n' ' '))"
+  else
+    say "installing Debian's PostgreSQL server for the scale-out tests (the tests run their own temporary cluster)"
+    apt_update_once
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
+    if command -v pg_lsclusters >/dev/null 2>&1; then
+      pg_lsclusters -h 2>/dev/null | while read -r version name _; do $SUDO pg_ctlcluster "$version" "$name" stop 2>/dev/null || true; done
+    fi
+    say "PostgreSQL installed: $(ls /usr/lib/postgresql)"
   fi
 fi
 say "machine ready"

@@ -13,14 +13,15 @@ public sealed class ApiTokenService(IDbContextFactory<LabDbContext> dbFactory, T
 {
     private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
 
-    public static readonly string[] KnownScopes = [LabPolicies.ReadScope, LabPolicies.WriteScope];
+    public static readonly string[] KnownScopes = [LabPolicies.ReadScope, LabPolicies.WriteScope, LabPolicies.WorkerScope];
 
     public async Task<CreatedToken> CreateAsync(
         string userId, string name, IReadOnlyCollection<string> scopes, TimeSpan? lifetime, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(scopes);
         if (string.IsNullOrWhiteSpace(name) || name.Length > 100) throw new ArgumentException("A token needs a name of 1–100 characters.", nameof(name));
-        if (scopes.Count == 0 || scopes.Any(s => !KnownScopes.Contains(s))) throw new ArgumentException("Scopes must be read and/or write.", nameof(scopes));
+        if (scopes.Count == 0 || scopes.Any(s => !KnownScopes.Contains(s))) throw new ArgumentException("Scopes must be read and/or write, or worker alone.", nameof(scopes));
+        if (scopes.Contains(LabPolicies.WorkerScope) && scopes.Distinct().Count() > 1) throw new ArgumentException("The worker scope goes alone.", nameof(scopes));
         var prefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
         var secret = Base64Url(RandomNumberGenerator.GetBytes(32));
         var now = clock.GetUtcNow();

@@ -35,7 +35,11 @@ public static class TokenEndpoints
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(body.Name) || body.Name.Length > 100) errors["name"] = ["name must be 1–100 characters."];
         if (body.Scopes is not { Length: > 0 } || body.Scopes.Any(s => !ApiTokenService.KnownScopes.Contains(s)))
-            errors["scopes"] = ["scopes must be a non-empty list of read and write."];
+            errors["scopes"] = ["scopes must be a non-empty list of read and write, or [\"worker\"] alone."];
+        else if (body.Scopes.Contains(LabPolicies.WorkerScope) && body.Scopes.Distinct().Count() > 1)
+            errors["scopes"] = ["the worker scope goes alone: a worker token can do nothing else."];
+        else if (body.Scopes.Contains(LabPolicies.WorkerScope) && !user.IsInRole(LabRoles.Admin))
+            return TypedResults.Forbid(); // only an admin lets a machine train runs for the lab
         if (body.ExpiresInDays is < 1 or > MaxLifetimeDays) errors["expiresInDays"] = [$"expiresInDays must be between 1 and {MaxLifetimeDays}."];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         var created = await service.CreateAsync(UserId(user), body.Name, body.Scopes!, TimeSpan.FromDays(body.ExpiresInDays ?? 90), ct);

@@ -20,6 +20,15 @@ public sealed class LayerLabOptions
     public Training.Checkpoints.CheckpointOptions Checkpoints { get; set; } = new();
 
     public AdminOptions Admin { get; set; } = new();
+
+    public WorkersOptions Workers { get; set; } = new();
+}
+
+/// <summary>"LayerLab:Workers": how the portal judges remote workers.</summary>
+public sealed class WorkersOptions
+{
+    /// <summary>A worker whose last heartbeat is older than this is not alive; its running runs go back to the queue.</summary>
+    public double HeartbeatTimeoutSeconds { get; set; } = 30;
 }
 
 /// <summary>The first admin account, created at start when both are set. Never put a real password in appsettings.json.</summary>

@@ -6,6 +6,7 @@ using LayerLab.Web.ExternalRuns;
 using LayerLab.Web.Live;
 using LayerLab.Web.Review;
 using LayerLab.Web.Runs;
+using LayerLab.Web.Workers;
 using Microsoft.Extensions.FileProviders;
 
 namespace LayerLab.Web.Hosting;
@@ -50,6 +51,7 @@ public static class PortalHost
         app.MapCompareApi();
         app.MapExternalRunApi();
         app.MapReviewApi();
+        app.MapWorkerApi();
         app.MapHealthChecks("/health").AllowAnonymous();
         app.MapOpenApi().RequireAuthorization(LabPolicies.Read);
         // Admin only, checked on the endpoint and again by Hangfire's own filter (a local request is not enough).

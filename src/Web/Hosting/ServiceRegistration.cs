@@ -5,6 +5,8 @@ using LayerLab.Web.Accounts;
 using LayerLab.Training.Checkpoints;
 using LayerLab.Training.Contracts;
 using LayerLab.Training.Jobs;
+using LayerLab.Training.Worker;
+using LayerLab.Web.Workers;
 using LayerLab.Web.Ingestion;
 using LayerLab.Web.Live;
 using LayerLab.Web.Runs;
@@ -54,11 +56,17 @@ public static class ServiceRegistration
         services.AddSingleton<LayerLab.Web.Compare.CompareQueries>();
         services.AddSingleton<Review.ReviewService>();
 
-        services.AddHangfire(config => config
-            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-            .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings()
-            .UseInMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromHours(6) }));
+        // Storage by configuration: in-memory (embedded, one process) or PostgreSQL shared with remote workers.
+        var storage = builder.Configuration.GetSection(HangfireStorageOptions.Section).Get<HangfireStorageOptions>() ?? new();
+        storage.Validate();
+        services.AddSingleton(storage);
+        services.AddHangfire(config =>
+        {
+            config.UseLayerLabSerializer();
+            if (storage.IsPostgreSql) config.UseLayerLabPostgreSql(storage.ConnectionString!);
+            else config.UseInMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromHours(6) });
+        });
+        AddRemoteWorkers(services, storage);
         if (options.Worker.Enabled)
         {
             services.AddHangfireServer(server =>
@@ -78,6 +86,17 @@ public static class ServiceRegistration
         services.AddOpenApi(); // served at /openapi/v1.json to signed-in users
         services.AddHealthChecks();
         return builder;
+    }
+
+    /// <summary>
+    /// The portal's side of remote workers: their heartbeats, and (with shared storage only) the sweeper that puts
+    /// the runs of a worker that stopped beating back in the queue.
+    /// </summary>
+    private static void AddRemoteWorkers(IServiceCollection services, HangfireStorageOptions storage)
+    {
+        services.AddSingleton<WorkerRegistry>();
+        services.AddSingleton<WorkerStatusQuery>();
+        if (storage.IsPostgreSql) services.AddHostedService<DeadWorkerSweeper>();
     }
 
     /// <summary>Every experiment class in the Training assembly is in the catalog: adding one is adding a file.</summary>

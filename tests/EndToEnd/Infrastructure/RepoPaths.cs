@@ -12,6 +12,9 @@ public static class RepoPaths
     /// <summary>The portal as built by the same configuration as the tests (the ProjectReference builds it).</summary>
     public static string WebDll => Path.Combine(Root, "src", "Web", "bin", Configuration, "net10.0", "LayerLab.Web.dll");
 
+    /// <summary>The standalone worker, built by the same configuration (a build-only ProjectReference).</summary>
+    public static string WorkerDll => Path.Combine(Root, "src", "Worker", "bin", Configuration, "net10.0", "LayerLab.Worker.dll");
+
     public static string TestResults
     {
         get

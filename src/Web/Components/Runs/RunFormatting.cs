@@ -20,4 +20,17 @@ public static class RunFormatting
     public static string Number(double value) =>
         Math.Abs(value) is >= 1e-3 and < 1e5 or 0 ? value.ToString("0.####", CultureInfo.InvariantCulture)
         : value.ToString("0.###e0", CultureInfo.InvariantCulture);
+
+    /// <summary>"host:pid · cuda:0": which worker trained (or trains) the run, and on what.</summary>
+    public static string WorkerAndDevice(Run run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return (run.Worker, run.Device) switch
+        {
+            (null, null) => "–",
+            (null, { } device) => device,
+            ({ } worker, null) => worker,
+            ({ } worker, { } device) => $"{worker} · {device}",
+        };
+    }
 }

@@ -1,0 +1,57 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LayerLab.Training.Contracts;
+
+namespace LayerLab.Training.Worker;
+
+/// <summary>
+/// The HTTP contract between a remote worker and the portal (/api/workers/…): one place for routes and bodies, used by
+/// the worker's <see cref="HttpRunLedger"/> and <see cref="HttpRunReporter"/> and by the portal's endpoints.
+/// </summary>
+public static class WorkerApi
+{
+    public const string Prefix = "/api/workers";
+
+    /// <summary>Training can report NaN or ∞ (a diverging run): they travel as "NaN"/"Infinity" instead of failing the post.</summary>
+    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)
+    {
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public const string Heartbeat = Prefix + "/heartbeat";
+    public static string Claim(long runId) => Run(runId, "claim");
+    public static string CancelRequested(long runId) => Run(runId, "cancel-requested");
+    public static string Complete(long runId) => Run(runId, "complete");
+    public static string Fail(long runId) => Run(runId, "fail");
+    public static string Cancelled(long runId) => Run(runId, "cancelled");
+    public static string Release(long runId) => Run(runId, "release");
+    public static string Lease(long runId) => Run(runId, "lease");
+    public static string Metrics(long runId) => Run(runId, "metrics");
+    public static string Progress(long runId) => Run(runId, "progress");
+
+    private static string Run(long runId, string action) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Prefix}/runs/{runId}/{action}");
+}
+
+public sealed record ClaimRequest(string Worker, string Device);
+
+/// <param name="Attempt">Set when <paramref name="Claimed"/>: the attempt every later call for this run must carry.</param>
+public sealed record ClaimResponse(bool Claimed, int Attempt);
+
+public sealed record CancelRequestedResponse(bool CancelRequested);
+
+/// <param name="Held">False when the lease was lost: the worker must stop training that attempt.</param>
+public sealed record LeaseResponse(bool Held);
+
+public sealed record AttemptRequest(int Attempt);
+
+public sealed record FailRequest(int Attempt, string Error);
+
+public sealed record CompleteRequest(int Attempt, Dictionary<string, double> Summary, List<ReferenceValue> References, string? Verdict);
+
+public sealed record MetricsRequest(List<MetricSample> Points);
+
+public sealed record ProgressRequest(double Fraction);
+
+/// <summary>A worker says it is alive, what it trains on and what it listens to.</summary>
+public sealed record HeartbeatRequest(string Name, string Device, string[] Queues, int Slots);

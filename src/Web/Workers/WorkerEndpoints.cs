@@ -1,0 +1,156 @@
+using System.Text.Json;
+using LayerLab.Data;
+using LayerLab.Data.Runs;
+using LayerLab.Training.Contracts;
+using LayerLab.Training.Jobs;
+using LayerLab.Training.Worker;
+using LayerLab.Web.Accounts;
+using LayerLab.Web.Ingestion;
+using LayerLab.Web.Runs;
+using Microsoft.EntityFrameworkCore;
+
+namespace LayerLab.Web.Workers;
+
+/// <summary>
+/// /api/workers/…: what a remote worker calls, with a token of the "worker" scope and nothing else. Each run call maps
+/// one <see cref="IRunLedger"/> or <see cref="IRunReporter"/> method onto the portal's own implementation, so remote
+/// and in-process workers go through the same compare-and-set on the run's row.
+/// </summary>
+public static class WorkerEndpoints
+{
+    public const int MaxPointsPerPost = HttpRunReporter.MaxPointsPerPost;
+    private const int MaxNameLength = 200;
+
+    public static void MapWorkerApi(this IEndpointRouteBuilder app)
+    {
+        // For people: the workers alive now, with the runs they train (the Workers page shows the same).
+        app.MapGet(WorkerApi.Prefix, async (WorkerStatusQuery query, CancellationToken ct) => await query.AliveAsync(ct))
+            .RequireAuthorization(LabPolicies.Read);
+
+        var api = app.MapGroup(WorkerApi.Prefix).RequireAuthorization(LabPolicies.Worker).DisableAntiforgery();
+        api.MapPost("/heartbeat", HeartbeatAsync);
+        var runs = api.MapGroup("/runs/{id:long}");
+        runs.MapPost("/claim", ClaimAsync);
+        runs.MapGet("/cancel-requested", async (long id, IRunLedger ledger, CancellationToken ct) =>
+            TypedResults.Ok(new CancelRequestedResponse(await ledger.IsCancelRequestedAsync(id, ct))));
+        runs.MapPost("/complete", CompleteAsync);
+        runs.MapPost("/fail", FailAsync);
+        runs.MapPost("/cancelled", (long id, HttpRequest request, IRunLedger ledger, CancellationToken ct) =>
+            WithAttemptAsync(request, body => ledger.MarkCancelledAsync(id, body.Attempt, ct), ct));
+        runs.MapPost("/lease", async (long id, HttpRequest request, IRunLedger ledger, CancellationToken ct) =>
+        {
+            var (body, error) = await ReadAsync<AttemptRequest>(request, ct);
+            if (error is not null) return error;
+            if (body!.Attempt < 1) return Invalid("attempt", "attempt must be at least 1.");
+            return TypedResults.Ok(new LeaseResponse(await ledger.RenewLeaseAsync(id, body.Attempt, ct)));
+        });
+        runs.MapPost("/release", (long id, HttpRequest request, IRunLedger ledger, CancellationToken ct) =>
+            WithAttemptAsync(request, body => ledger.ReleaseAsync(id, body.Attempt, ct), ct));
+        runs.MapPost("/metrics", MetricsAsync);
+        runs.MapPost("/progress", ProgressAsync);
+    }
+
+    private static async Task<IResult> HeartbeatAsync(HttpRequest request, WorkerRegistry registry, CancellationToken ct)
+    {
+        var (body, error) = await ReadAsync<HeartbeatRequest>(request, ct);
+        if (error is not null) return error;
+        if (!IsName(body!.Name)) return Invalid("name", $"name must be 1–{MaxNameLength} characters.");
+        if (!IsName(body.Device)) return Invalid("device", $"device must be 1–{MaxNameLength} characters.");
+        if (body.Queues is null || body.Queues.Length > 20 || body.Queues.Any(q => !IsName(q))) return Invalid("queues", "queues must be a list of up to 20 names.");
+        if (body.Slots is < 1 or > 1024) return Invalid("slots", "slots must be between 1 and 1024.");
+        registry.Beat(body);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> ClaimAsync(long id, HttpRequest request, IRunLedger ledger, WorkerRegistry registry, CancellationToken ct)
+    {
+        var (body, error) = await ReadAsync<ClaimRequest>(request, ct);
+        if (error is not null) return error;
+        if (!IsName(body!.Worker)) return Invalid("worker", $"worker must be 1–{MaxNameLength} characters.");
+        if (!IsName(body.Device)) return Invalid("device", $"device must be 1–{MaxNameLength} characters.");
+        registry.Touch(body.Worker, body.Device);
+        var claim = await ledger.TryClaimAsync(id, body.Worker, body.Device, ct);
+        return TypedResults.Ok(new ClaimResponse(claim is not null, claim?.Attempt ?? 0));
+    }
+
+    private static async Task<IResult> CompleteAsync(long id, HttpRequest request, IRunLedger ledger, CancellationToken ct)
+    {
+        var (body, error) = await ReadAsync<CompleteRequest>(request, ct);
+        if (error is not null) return error;
+        if (body!.Attempt < 1) return Invalid("attempt", "attempt must be at least 1.");
+        var result = new RunResult(body.Summary ?? [], body.References ?? [], body.Verdict);
+        await ledger.CompleteAsync(id, body.Attempt, result, ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> FailAsync(long id, HttpRequest request, IRunLedger ledger, CancellationToken ct)
+    {
+        var (body, error) = await ReadAsync<FailRequest>(request, ct);
+        if (error is not null) return error;
+        if (body!.Attempt < 1) return Invalid("attempt", "attempt must be at least 1.");
+        if (string.IsNullOrWhiteSpace(body.Error)) return Invalid("error", "error is required.");
+        await ledger.FailAsync(id, body.Attempt, body.Error, ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> WithAttemptAsync(HttpRequest request, Func<AttemptRequest, Task> action, CancellationToken ct)
+    {
+        var (body, error) = await ReadAsync<AttemptRequest>(request, ct);
+        if (error is not null) return error;
+        if (body!.Attempt < 1) return Invalid("attempt", "attempt must be at least 1.");
+        await action(body);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>Stored idempotently by (run, metric, step) before answering; refused (409) unless the run is Running.</summary>
+    private static async Task<IResult> MetricsAsync(
+        long id, HttpRequest request, IDbContextFactory<LabDbContext> dbFactory, MetricIngestion ingestion, CancellationToken ct)
+    {
+        var (body, error) = await ReadAsync<MetricsRequest>(request, ct);
+        if (error is not null) return error;
+        if (body!.Points is null || body.Points.Count > MaxPointsPerPost) return Invalid("points", $"points must be a list of at most {MaxPointsPerPost}.");
+        for (var i = 0; i < body.Points.Count; i++)
+        {
+            var point = body.Points[i];
+            if (string.IsNullOrEmpty(point.Key) || point.Key.Length > 200) return Invalid($"points[{i}].key", "key must be 1–200 characters.");
+            if (point.Step < 0) return Invalid($"points[{i}].step", "step must not be negative.");
+        }
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            var status = await db.Runs.Where(r => r.Id == id).Select(r => (RunStatus?)r.Status).FirstOrDefaultAsync(ct);
+            if (status is null) return TypedResults.NotFound();
+            if (status != RunStatus.Running) return TypedResults.Conflict();
+        }
+        await ingestion.StoreAsync(id, body.Points, ct); // answers only once the points are committed
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> ProgressAsync(long id, HttpRequest request, RunProgressWriter progress, CancellationToken ct)
+    {
+        var (body, error) = await ReadAsync<ProgressRequest>(request, ct);
+        if (error is not null) return error;
+        if (!double.IsFinite(body!.Fraction) || body.Fraction is < 0 or > 1) return Invalid("fraction", "fraction must be between 0 and 1.");
+        await progress.ReportAsync(id, body.Fraction, ct);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>Bodies are read with the worker contract's options (NaN allowed), not the portal's defaults.</summary>
+    private static async Task<(T? Body, IResult? Error)> ReadAsync<T>(HttpRequest request, CancellationToken ct) where T : class
+    {
+        if (!request.HasJsonContentType()) return (null, TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "The body must be application/json."));
+        try
+        {
+            var body = await request.ReadFromJsonAsync<T>(WorkerApi.Json, ct);
+            return body is null ? (null, Invalid("body", "A JSON object is required.")) : (body, null);
+        }
+        catch (JsonException ex)
+        {
+            return (null, Invalid("body", $"The body is not valid JSON for this call: {ex.Message}"));
+        }
+    }
+
+    private static bool IsName(string? value) => !string.IsNullOrWhiteSpace(value) && value.Length <= MaxNameLength;
+
+    private static Microsoft.AspNetCore.Http.HttpResults.ValidationProblem Invalid(string field, string message) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
+}
