@@ -14,6 +14,14 @@ public sealed class LayerLabOptions
     public WorkerOptions Worker { get; set; } = new();
 
     public AdminOptions Admin { get; set; } = new();
+
+    public SweepOptions Sweeps { get; set; } = new();
+}
+
+public sealed class SweepOptions
+{
+    /// <summary>Most runs one sweep may create (configurations × seeds); bigger sweeps are refused with the count.</summary>
+    public int MaxRuns { get; set; } = 1000;
 }
 
 /// <summary>The first admin account, created at start when both are set. Never put a real password in appsettings.json.</summary>

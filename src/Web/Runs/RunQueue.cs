@@ -25,4 +25,11 @@ public sealed class RunQueue(IBackgroundJobClient jobs)
         var spec = new RunSpec(run.Id, run.ExperimentKey, run.ParametersJson, run.Seed);
         return jobs.Create<TrainRunJob>(job => job.RunAsync(spec, CancellationToken.None), new EnqueuedState(QueueFor()));
     }
+
+    /// <summary>Queues many runs (a sweep) through <see cref="Enqueue"/>, one at a time, and records each job id on its run.</summary>
+    public void EnqueueMany(IEnumerable<Run> runs)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        foreach (var run in runs) run.HangfireJobId = Enqueue(run);
+    }
 }
