@@ -16,6 +16,9 @@ token=$(curl -s -c "$jar" "http://127.0.0.1:$port/account/signin" | grep -o 'nam
 curl -s -b "$jar" -c "$jar" -o /dev/null -X POST "http://127.0.0.1:$port/account/signin" \
   --data-urlencode email=bench@lab.local --data-urlencode "password=$pass" --data-urlencode "__RequestVerificationToken=$token"
 curl() { command curl -b "$jar" "$@"; }
+# Warm up the pages once (first Blazor render, JIT) so the timings below are of a warm portal.
+curl -s -o /dev/null "http://127.0.0.1:$port/"; curl -s -o /dev/null "http://127.0.0.1:$port/api/runs"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 # 100 configurations (epochs 100…1,090 in steps of 10) × 10 seeds = 1,000 runs of a small xor-prelu.
 body='{"experiment":"xor-prelu","parameters":{"trials":20,"lr_points":5},"sweep":{"epochs":{"mode":"linear","start":100,"stop":1090,"count":100}},"seeds":10}'
 for i in $(seq 1 "$repeats"); do
@@ -23,6 +26,7 @@ for i in $(seq 1 "$repeats"); do
         -H 'content-type: application/json' -d "$body")
   id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sweep"]["id"])' "$(dirname "$db")/resp")
   queued=$(sqlite3 "$db" "SELECT COUNT(*) FROM Runs WHERE SweepId = $id AND HangfireJobId IS NOT NULL" 2>/dev/null || echo '?')
+  [[ -n "${PORTAL_LOG:-}" ]] && grep -o "Sweep $id: .*" "$PORTAL_LOG" | tail -1
   echo "sweep $id: HTTP ${out% *}, 1,000 runs stored and queued in ${out#* } s (runs with a job id: $queued)"
   # While it trains: the pages' data must still answer quickly.
   for page in "/api/sweeps/$id" "/api/runs?take=200" "/"; do

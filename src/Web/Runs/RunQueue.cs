@@ -26,7 +26,10 @@ public sealed class RunQueue(IBackgroundJobClient jobs)
         return jobs.Create<TrainRunJob>(job => job.RunAsync(spec, CancellationToken.None), new EnqueuedState(QueueFor()));
     }
 
-    /// <summary>Queues many runs (a sweep) through <see cref="Enqueue"/>, one at a time, and records each job id on its run.</summary>
+    /// <summary>
+    /// Queues many runs (a sweep) through <see cref="Enqueue"/> and sets each run's job id (the caller stores them).
+    /// Runs go in in order, so a FIFO queue starts them in the order given.
+    /// </summary>
     public void EnqueueMany(IEnumerable<Run> runs)
     {
         ArgumentNullException.ThrowIfNull(runs);

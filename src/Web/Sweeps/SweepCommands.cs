@@ -1,5 +1,6 @@
 using LayerLab.Data;
 using LayerLab.Data.Runs;
+using LayerLab.Data.Sweeps;
 using LayerLab.Web.Live;
 using LayerLab.Web.Runs;
 using Microsoft.EntityFrameworkCore;
@@ -72,7 +73,7 @@ public sealed class SweepCommands(
             runs = await db.Runs.Where(r => ids.Contains(r.Id) && r.Status == RunStatus.Queued).ToListAsync(cancellationToken);
         }
         queue.EnqueueMany(runs);
-        await db.SaveChangesAsync(cancellationToken);
+        await db.SetJobIdsAsync(runs.Select(r => (r.Id, r.HangfireJobId)).ToList(), cancellationToken);
         foreach (var run in runs) await events.PublishRunUpdatedAsync(run.ToUpdateMessage());
         return new SweepActionResult(SweepActionOutcome.Done, reset);
     }

@@ -30,7 +30,7 @@ public sealed record SubmitSweepResult(long? SweepId, int Runs, IReadOnlyDiction
 /// </summary>
 public sealed class SweepSubmission(
     ExperimentCatalog catalog, IDbContextFactory<LabDbContext> dbFactory, RunQueue queue, RunEvents events,
-    TimeProvider clock, IOptions<LayerLabOptions> options)
+    TimeProvider clock, IOptions<LayerLabOptions> options, ILogger<SweepSubmission> logger)
 {
     public const int MaxNameLength = 200;
     private static readonly JsonSerializerOptions DefinitionJson = new() { WriteIndented = false };
@@ -50,17 +50,18 @@ public sealed class SweepSubmission(
         ArgumentNullException.ThrowIfNull(submitter);
         // A picked seed leaves room for the seed count, so run seeds never wrap.
         var seed = definition.Seed ?? Random.Shared.NextInt64(0, SweepExpansion.MaxSeed - SweepExpansion.MaxSeeds);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         var (experiment, expansion, errors) = Expand(definition, seed);
         if (errors.Count > 0) return new SubmitSweepResult(null, 0, errors);
 
-        var stored = definition with { Seed = seed, Name = NameOf(definition, experiment!) };
+        var definitionStored = definition with { Seed = seed, Name = NameOf(definition, experiment!) };
         var now = clock.GetUtcNow();
         var sweep = new Sweep
         {
-            Name = stored.Name!,
+            Name = definitionStored.Name!,
             ExperimentKey = experiment!.Key,
-            DefinitionJson = JsonSerializer.Serialize(stored, DefinitionJson),
-            SeedCount = stored.Seeds,
+            DefinitionJson = JsonSerializer.Serialize(definitionStored, DefinitionJson),
+            SeedCount = definitionStored.Seeds,
             RunCount = expansion!.Runs.Count,
             SubmittedBy = submitter.UserName,
             SubmittedById = submitter.UserId,
@@ -91,10 +92,17 @@ public sealed class SweepSubmission(
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
+        var stored = watch.Elapsed;
         // Queued only once stored: a worker that picks a job up always finds its run.
         queue.EnqueueMany(runs);
-        await db.SaveChangesAsync(cancellationToken);
+        var enqueued = watch.Elapsed;
+        await db.SetJobIdsAsync(runs.Select(r => (r.Id, r.HangfireJobId)).ToList(), cancellationToken);
+        var jobIds = watch.Elapsed;
         foreach (var run in runs) await events.PublishRunUpdatedAsync(run.ToUpdateMessage());
+        logger.LogInformation(
+            "Sweep {SweepId}: {Runs} runs expanded and stored in {Stored} ms, queued in {Enqueued} ms, job ids saved in {JobIds} ms, announced in {Published} ms",
+            sweep.Id, runs.Count, (int)stored.TotalMilliseconds, (int)(enqueued - stored).TotalMilliseconds,
+            (int)(jobIds - enqueued).TotalMilliseconds, (int)(watch.Elapsed - jobIds).TotalMilliseconds);
         return new SubmitSweepResult(sweep.Id, runs.Count, new Dictionary<string, string>());
     }
 
