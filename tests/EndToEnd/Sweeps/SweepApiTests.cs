@@ -154,6 +154,41 @@ public sealed class SweepApiTests(PortalFixture fixture) : IClassFixture<PortalF
     }
 
     [Fact]
+    public async Task Viewers_may_read_but_not_submit_and_only_the_author_or_an_admin_acts_on_a_sweep()
+    {
+        const string password = "user-password-1";
+        await Http.CreateUserAsync("sweep-viewer@lab.test", password, "Viewer");
+        await Http.CreateUserAsync("sweep-author@lab.test", password, "Researcher");
+        await Http.CreateUserAsync("sweep-colleague@lab.test", password, "Reviewer");
+        var viewer = await fixture.Portal.SignInAsync("sweep-viewer@lab.test", password);
+        var author = await fixture.Portal.SignInAsync("sweep-author@lab.test", password);
+        var colleague = await fixture.Portal.SignInAsync("sweep-colleague@lab.test", password);
+        var body = new
+        {
+            experiment = "xor-prelu",
+            parameters = new { trials = 1000, lr_points = 3, epochs = 100000 },
+            sweep = new Dictionary<string, object> { ["init_scale"] = new { mode = "list", values = new[] { 0.5 } } },
+        };
+
+        var before = await CountsAsync();
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostJsonAsync("/api/sweeps", body)).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostJsonAsync("/api/sweeps/preview", body)).Status);
+        Assert.Equal(before, await CountsAsync());
+        var (status, created) = await author.PostJsonAsync("/api/sweeps", body);
+        Assert.Equal(HttpStatusCode.Created, status);
+        var id = created.GetProperty("sweep").GetProperty("id").GetInt64();
+        Assert.Equal(id, (await viewer.GetJsonAsync($"/api/sweeps/{id}")).GetProperty("sweep").GetProperty("id").GetInt64());
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostJsonAsync($"/api/sweeps/{id}/cancel", new { })).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await colleague.PostJsonAsync($"/api/sweeps/{id}/cancel", new { })).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await colleague.PostJsonAsync($"/api/sweeps/{id}/requeue", new { })).Status);
+        var (cancelStatus, cancelled) = await Http.PostJsonAsync($"/api/sweeps/{id}/cancel", new { }); // admin
+        Assert.Equal(HttpStatusCode.OK, cancelStatus);
+        Assert.Equal(1, cancelled.GetProperty("runs").GetInt32());
+        await WaitForSweepAsync(id, s => s.GetProperty("sweep").GetProperty("progress").GetProperty("cancelled").GetInt32() == 1);
+    }
+
+    [Fact]
     public async Task Unknown_sweep_is_404()
     {
         using var response = await Http.GetAsync(new Uri("/api/sweeps/999999", UriKind.Relative));
