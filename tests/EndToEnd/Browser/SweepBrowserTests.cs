@@ -61,6 +61,11 @@ public sealed class SweepBrowserTests : BrowserTestBase
         await Expect(page.GetByTestId("sweep-parallel")).ToHaveAttributeAsync("data-lines", "2");
         await Expect(page.Locator("[data-testid=sweep-parallel] polyline.pc-best")).ToHaveCountAsync(1);
 
+        // Each run links back to its sweep.
+        await page.GetByTestId("sweep-row").First.GetByText("#1", new() { Exact = true }).ClickAsync();
+        await page.WaitForURLAsync("**/runs/1");
+        await Expect(page.GetByTestId("run-sweep")).ToHaveAttributeAsync("href", "/sweeps/1");
+
         // The list page links it.
         await page.GotoAsync(new Uri(Portal.BaseAddress, "/sweeps").ToString());
         await Expect(page.GetByTestId("sweep-list-row")).ToHaveCountAsync(1);
