@@ -60,6 +60,7 @@ public static class SweepExpansion
 
         var baseValues = definition.Parameters ?? new Dictionary<string, string?>();
         var runs = new List<SweepRun>((int)runCount);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         var index = 0;
         foreach (var combination in Product(axes))
         {
@@ -77,11 +78,13 @@ public static class SweepExpansion
                 }
                 continue;
             }
+            // Values that read differently but parse alike ("ADAM" and "adam", "0.10" and "0.1") are one configuration.
+            if (!seen.Add(validation.Parameters!.ToJson())) continue;
             for (var s = 0; s < definition.Seeds; s++)
                 runs.Add(new SweepRun(index, validation.Parameters!, (sweepSeed + s) % (MaxSeed + 1)));
             index++;
         }
-        return errors.Count > 0 ? Invalid(errors, (int)configurations, runCount) : new SweepExpansionResult(runs, (int)configurations, runCount, errors);
+        return errors.Count > 0 ? Invalid(errors, (int)configurations, runCount) : new SweepExpansionResult(runs, index, runs.Count, errors);
     }
 
     private static SweepExpansionResult Invalid(Dictionary<string, string> errors, int configurations = 0, long runs = 0) =>

@@ -103,6 +103,16 @@ public sealed class SweepExpansionTests
     }
 
     [Fact]
+    public void Values_that_parse_alike_are_one_configuration()
+    {
+        var result = Expand(new() { ["optimizer"] = SweepAxis.List("adam", "ADAM", "sgd"), ["lr"] = SweepAxis.List("0.1", "0.10") }, seeds: 2);
+        Assert.True(result.IsValid);
+        Assert.Equal(2, result.Configurations);
+        Assert.Equal(4, result.RunCount);
+        Assert.Equal(["adam", "sgd"], result.Runs.Select(r => r.Parameters.GetString("optimizer")).Distinct());
+    }
+
+    [Fact]
     public void Random_draws_are_reproducible_by_seed_and_in_range()
     {
         var a = Expand(new() { ["lr"] = SweepAxis.Random(1e-4, 1e-1, 20, logUniform: true), ["dropout"] = SweepAxis.Random(0.1, 0.5, 3) }, seed: 42);
