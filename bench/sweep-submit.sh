@@ -29,7 +29,7 @@ for i in $(seq 1 "$repeats"); do
   [[ -n "${PORTAL_LOG:-}" ]] && grep -o "Sweep $id: .*" "$PORTAL_LOG" | tail -1
   echo "sweep $id: HTTP ${out% *}, 1,000 runs stored and queued in ${out#* } s (runs with a job id: $queued)"
   # While it trains: the pages' data must still answer quickly.
-  for page in "/api/sweeps/$id" "/api/runs?take=200" "/"; do
+  for page in "/api/sweeps/$id" "/sweeps/$id" "/sweeps" "/api/runs?take=200" "/"; do
     t=$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$port$page")
     echo "  GET $page while training: $t s"
   done
