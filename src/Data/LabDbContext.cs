@@ -3,6 +3,7 @@ using LayerLab.Data.Artifacts;
 using LayerLab.Data.Metrics;
 using LayerLab.Data.Review;
 using LayerLab.Data.Runs;
+using LayerLab.Data.Sweeps;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -23,6 +24,7 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
     public DbSet<RunCommentMention> RunCommentMentions => Set<RunCommentMention>();
     public DbSet<RunReviewEvent> RunReviewEvents => Set<RunReviewEvent>();
     public DbSet<RunTag> RunTags => Set<RunTag>();
+    public DbSet<Sweep> Sweeps => Set<Sweep>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -53,6 +55,17 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
             run.HasIndex(r => r.Status);
             run.HasIndex(r => r.ReviewState);
             run.HasIndex(r => new { r.ExperimentKey, r.Status });
+            run.HasIndex(r => r.SweepId);
+            // Deleting a sweep keeps its runs (they are results in their own right).
+            run.HasOne<Sweep>().WithMany().HasForeignKey(r => r.SweepId).OnDelete(DeleteBehavior.SetNull);
+        });
+        modelBuilder.Entity<Sweep>(sweep =>
+        {
+            sweep.Property(s => s.Name).HasMaxLength(200);
+            sweep.Property(s => s.ExperimentKey).HasMaxLength(100);
+            sweep.Property(s => s.SubmittedBy).HasMaxLength(200);
+            sweep.Property(s => s.SubmittedById).HasMaxLength(100);
+            sweep.Property(s => s.CreatedAt).HasConversion(UtcTicks);
         });
         modelBuilder.Entity<MetricPoint>(point =>
         {

@@ -453,6 +453,9 @@ namespace LayerLab.Data.Migrations
                     b.Property<string>("SummaryJson")
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("SweepId")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Verdict")
                         .HasColumnType("TEXT");
 
@@ -466,9 +469,53 @@ namespace LayerLab.Data.Migrations
 
                     b.HasIndex("Status");
 
+                    b.HasIndex("SweepId");
+
                     b.HasIndex("ExperimentKey", "Status");
 
                     b.ToTable("Runs");
+                });
+
+            modelBuilder.Entity("LayerLab.Data.Sweeps.Sweep", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DefinitionJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ExperimentKey")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("RunCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("SeedCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SubmittedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SubmittedById")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("Sweeps");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>
@@ -674,6 +721,14 @@ namespace LayerLab.Data.Migrations
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("LayerLab.Data.Runs.Run", b =>
+                {
+                    b.HasOne("LayerLab.Data.Sweeps.Sweep", null)
+                        .WithMany()
+                        .HasForeignKey("SweepId")
+                        .OnDelete(DeleteBehavior.SetNull);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>

@@ -50,6 +50,8 @@ public sealed class Run
     public Review.ReviewState ReviewState { get; set; }
     /// <summary>The author's notes (markdown).</summary>
     public string? Notes { get; set; }
+    /// <summary>The sweep that created this run, if any.</summary>
+    public long? SweepId { get; set; }
 }
 
 public enum RunSource

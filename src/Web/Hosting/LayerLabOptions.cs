@@ -22,6 +22,7 @@ public sealed class LayerLabOptions
     public AdminOptions Admin { get; set; } = new();
 
     public WorkersOptions Workers { get; set; } = new();
+    public SweepOptions Sweeps { get; set; } = new();
 }
 
 /// <summary>"LayerLab:Workers": how the portal judges remote workers.</summary>
@@ -29,6 +30,13 @@ public sealed class WorkersOptions
 {
     /// <summary>A worker whose last heartbeat is older than this is not alive; its running runs go back to the queue.</summary>
     public double HeartbeatTimeoutSeconds { get; set; } = 30;
+}
+
+/// <summary>"LayerLab:Sweeps".</summary>
+public sealed class SweepOptions
+{
+    /// <summary>Most runs one sweep may create (configurations × seeds); bigger sweeps are refused with the count.</summary>
+    public int MaxRuns { get; set; } = 1000;
 }
 
 /// <summary>The first admin account, created at start when both are set. Never put a real password in appsettings.json.</summary>

@@ -7,6 +7,7 @@ using LayerLab.Web.Live;
 using LayerLab.Web.Review;
 using LayerLab.Web.Runs;
 using LayerLab.Web.Workers;
+using LayerLab.Web.Sweeps;
 using Microsoft.Extensions.FileProviders;
 
 namespace LayerLab.Web.Hosting;
@@ -48,6 +49,7 @@ public static class PortalHost
         app.MapHub<RunHub>(RunHub.Path).RequireAuthorization(LabPolicies.Read);
         app.MapAccountEndpoints();
         app.MapRunApi();
+        app.MapSweepApi();
         app.MapCompareApi();
         app.MapExternalRunApi();
         app.MapReviewApi();

@@ -53,6 +53,9 @@ public static class ServiceRegistration
         services.AddSingleton<RunSubmission>();
         services.AddSingleton<RunCommands>();
         services.AddSingleton<RunReproduction>();
+        services.AddSingleton<Sweeps.SweepSubmission>();
+        services.AddSingleton<Sweeps.SweepCommands>();
+        services.AddSingleton<Sweeps.SweepReader>();
         services.AddSingleton<LayerLab.Web.Compare.CompareQueries>();
         services.AddSingleton<Review.ReviewService>();
 

@@ -25,4 +25,14 @@ public sealed class RunQueue(IBackgroundJobClient jobs)
         var spec = new RunSpec(run.Id, run.ExperimentKey, run.ParametersJson, run.Seed);
         return jobs.Create<TrainRunJob>(job => job.RunAsync(spec, CancellationToken.None), new EnqueuedState(QueueFor()));
     }
+
+    /// <summary>
+    /// Queues many runs (a sweep) through <see cref="Enqueue"/> and sets each run's job id (the caller stores them).
+    /// Runs go in in order, so a FIFO queue starts them in the order given.
+    /// </summary>
+    public void EnqueueMany(IEnumerable<Run> runs)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        foreach (var run in runs) run.HangfireJobId = Enqueue(run);
+    }
 }

@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Text.Json;
+using LayerLab.Data;
+using LayerLab.Data.Runs;
+using LayerLab.Data.Sweeps;
+using LayerLab.Training.Contracts;
+using LayerLab.Training.Sweeps;
+using LayerLab.Web.Hosting;
+using LayerLab.Web.Live;
+using LayerLab.Web.Runs;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace LayerLab.Web.Sweeps;
+
+/// <summary>How big a sweep is, or why it cannot be submitted; nothing is stored to answer it.</summary>
+public sealed record SweepPreview(int Configurations, long Runs, int MaxRuns, IReadOnlyDictionary<string, string> Errors)
+{
+    public bool IsValid => Errors.Count == 0;
+}
+
+public sealed record SubmitSweepResult(long? SweepId, int Runs, IReadOnlyDictionary<string, string> Errors)
+{
+    public bool Succeeded => SweepId is not null;
+}
+
+/// <summary>
+/// Expands a sweep, stores it and all its runs (Queued) in one transaction, then queues every run through
+/// <see cref="RunQueue"/>. Any error anywhere in the expansion refuses the whole sweep before anything is stored.
+/// </summary>
+public sealed class SweepSubmission(
+    ExperimentCatalog catalog, IDbContextFactory<LabDbContext> dbFactory, RunQueue queue, RunEvents events,
+    TimeProvider clock, IOptions<LayerLabOptions> options, ILogger<SweepSubmission> logger)
+{
+    public const int MaxNameLength = 200;
+    private static readonly JsonSerializerOptions DefinitionJson = new() { WriteIndented = false };
+
+    public int MaxRuns => Math.Max(1, options.Value.Sweeps.MaxRuns);
+
+    public SweepPreview Preview(SweepDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        var (_, expansion, errors) = Expand(definition, definition.Seed ?? 0);
+        return new SweepPreview(expansion?.Configurations ?? 0, expansion?.RunCount ?? 0, MaxRuns, errors);
+    }
+
+    public async Task<SubmitSweepResult> SubmitAsync(SweepDefinition definition, RunActor submitter, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        ArgumentNullException.ThrowIfNull(submitter);
+        // A picked seed leaves room for the seed count, so run seeds never wrap.
+        var seed = definition.Seed ?? Random.Shared.NextInt64(0, SweepExpansion.MaxSeed - SweepExpansion.MaxSeeds);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var (experiment, expansion, errors) = Expand(definition, seed);
+        if (errors.Count > 0) return new SubmitSweepResult(null, 0, errors);
+
+        var definitionStored = definition with { Seed = seed, Name = NameOf(definition, experiment!) };
+        var now = clock.GetUtcNow();
+        var sweep = new Sweep
+        {
+            Name = definitionStored.Name!,
+            ExperimentKey = experiment!.Key,
+            DefinitionJson = JsonSerializer.Serialize(definitionStored, DefinitionJson),
+            SeedCount = definitionStored.Seeds,
+            RunCount = expansion!.Runs.Count,
+            SubmittedBy = submitter.UserName,
+            SubmittedById = submitter.UserId,
+            CreatedAt = now,
+        };
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var runs = new List<Run>(expansion.Runs.Count);
+        // One transaction: either the sweep and all its runs exist, or nothing does. EF batches the inserts.
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            db.Sweeps.Add(sweep);
+            await db.SaveChangesAsync(cancellationToken);
+            foreach (var planned in expansion.Runs)
+            {
+                runs.Add(new Run
+                {
+                    ExperimentKey = experiment.Key,
+                    ParametersJson = planned.Parameters.ToJson(),
+                    Seed = planned.Seed,
+                    Status = RunStatus.Queued,
+                    QueuedAt = now,
+                    SubmittedBy = submitter.UserName,
+                    SubmittedById = submitter.UserId,
+                    SweepId = sweep.Id,
+                });
+            }
+            db.Runs.AddRange(runs);
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        var stored = watch.Elapsed;
+        // Queued only once stored: a worker that picks a job up always finds its run.
+        queue.EnqueueMany(runs);
+        var enqueued = watch.Elapsed;
+        await db.SetJobIdsAsync(runs.Select(r => (r.Id, r.HangfireJobId)).ToList(), cancellationToken);
+        var jobIds = watch.Elapsed;
+        foreach (var run in runs) await events.PublishRunUpdatedAsync(run.ToUpdateMessage());
+        logger.LogInformation(
+            "Sweep {SweepId}: {Runs} runs expanded and stored in {Stored} ms, queued in {Enqueued} ms, job ids saved in {JobIds} ms, announced in {Published} ms",
+            sweep.Id, runs.Count, (int)stored.TotalMilliseconds, (int)(enqueued - stored).TotalMilliseconds,
+            (int)(jobIds - enqueued).TotalMilliseconds, (int)(watch.Elapsed - jobIds).TotalMilliseconds);
+        return new SubmitSweepResult(sweep.Id, runs.Count, new Dictionary<string, string>());
+    }
+
+    private (IExperiment? Experiment, SweepExpansionResult? Expansion, IReadOnlyDictionary<string, string> Errors) Expand(
+        SweepDefinition definition, long seed)
+    {
+        var experiment = catalog.Find(definition.Experiment ?? "");
+        if (experiment is null)
+            return (null, null, new Dictionary<string, string> { ["experiment"] = $"Unknown experiment '{definition.Experiment}'." });
+        if (definition.Name is { Length: > MaxNameLength })
+            return (experiment, null, new Dictionary<string, string> { ["name"] = $"name must be at most {MaxNameLength} characters." });
+        var expansion = SweepExpansion.Expand(experiment, definition, seed, MaxRuns);
+        return (experiment, expansion, expansion.Errors);
+    }
+
+    private static string NameOf(SweepDefinition definition, IExperiment experiment)
+    {
+        if (!string.IsNullOrWhiteSpace(definition.Name)) return definition.Name.Trim();
+        var swept = definition.Sweep.Count == 0 ? "seeds" : string.Join(" × ", definition.Sweep.Keys);
+        return string.Create(CultureInfo.InvariantCulture, $"{experiment.Key}: {swept} ({definition.Seeds} seed{(definition.Seeds == 1 ? "" : "s")})");
+    }
+}
