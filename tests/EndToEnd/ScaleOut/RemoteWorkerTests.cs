@@ -97,6 +97,15 @@ public sealed partial class RemoteWorkerTests(ScaleOutFixture fixture) : IClassF
         await page.GotoAsync(new Uri(lab.Portal.BaseAddress, "/").ToString());
         await Microsoft.Playwright.Assertions.Expect(page.Locator($"tr.run-{id} [data-testid=run-worker]")).ToHaveTextAsync($"{trainer} · cpu");
 
+        // An admin makes a worker token on the tokens page: the worker scope alone.
+        await page.GotoAsync(new Uri(lab.Portal.BaseAddress, "/account/tokens").ToString());
+        await page.Locator("#token-name").FillAsync("gpu box");
+        await page.GetByRole(Microsoft.Playwright.AriaRole.Checkbox, new() { Name = "worker", Exact = true }).CheckAsync();
+        await page.GetByTestId("create-token").ClickAsync();
+        await Microsoft.Playwright.Assertions.Expect(page.GetByTestId("new-token-value")).ToContainTextAsync("ll_");
+        await Microsoft.Playwright.Assertions.Expect(page.GetByTestId("tokens-table").Locator("tr", new() { HasText = "gpu box" })).ToContainTextAsync("worker");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(RepoPaths.TestResults, "worker-token.png"), FullPage = true });
+
         using var cancel = await lab.Portal.Http.PostAsync(new Uri($"/api/runs/{id}/cancel", UriKind.Relative), null);
         var cancelled = await lab.Portal.Http.WaitForStatusAsync(id, TimeSpan.FromSeconds(10), LabApi.FinishedStatuses);
         Assert.True(cancelled.GetProperty("status").GetString() == "Cancelled", $"{cancelled}\n{lab.Logs()}");
