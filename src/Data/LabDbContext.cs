@@ -1,6 +1,7 @@
 using LayerLab.Data.Accounts;
 using LayerLab.Data.Artifacts;
 using LayerLab.Data.Metrics;
+using LayerLab.Data.Notifications;
 using LayerLab.Data.Review;
 using LayerLab.Data.Runs;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
@@ -23,6 +24,7 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
     public DbSet<RunCommentMention> RunCommentMentions => Set<RunCommentMention>();
     public DbSet<RunReviewEvent> RunReviewEvents => Set<RunReviewEvent>();
     public DbSet<RunTag> RunTags => Set<RunTag>();
+    public DbSet<Notification> Notifications => Set<Notification>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -41,6 +43,7 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
             run.Property(r => r.QueuedAt).HasConversion(UtcTicks);
             run.Property(r => r.StartedAt).HasConversion(UtcTicks);
             run.Property(r => r.FinishedAt).HasConversion(UtcTicks);
+            run.Property(r => r.DispatchedAt).HasConversion(UtcTicks);
             run.Property(r => r.Source).HasConversion<string>().HasMaxLength(16);
             run.Property(r => r.Name).HasMaxLength(200);
             run.Property(r => r.Reproduction).HasMaxLength(16);
@@ -82,6 +85,16 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
             artifact.HasOne<Run>().WithMany().HasForeignKey(a => a.RunId).OnDelete(DeleteBehavior.Cascade);
         });
         ConfigureReview(modelBuilder);
+        modelBuilder.Entity<Notification>(notification =>
+        {
+            notification.Property(n => n.UserId).HasMaxLength(100);
+            notification.Property(n => n.Text).HasMaxLength(Notification.MaxTextLength);
+            notification.Property(n => n.Link).HasMaxLength(300);
+            notification.Property(n => n.CreatedAt).HasConversion(UtcTicks);
+            notification.Property(n => n.ReadAt).HasConversion(UtcTicks);
+            notification.HasIndex(n => new { n.UserId, n.Id });
+            notification.HasOne<LabUser>().WithMany().HasForeignKey(n => n.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
         modelBuilder.Entity<LatestMetric>(latest =>
         {
             latest.HasKey(p => new { p.RunId, p.Key });

@@ -20,6 +20,11 @@ public sealed class Run
     public int Attempt { get; set; }
     public string? Error { get; set; }
     public string? HangfireJobId { get; set; }
+    /// <summary>Dispatch order among one person's queued runs: higher goes first (default 0). Between people the
+    /// dispatcher is fair (fewest running + dispatched runs first), so priority never lets one person jump another.</summary>
+    public int Priority { get; set; }
+    /// <summary>When the dispatcher handed this Queued run to Hangfire; null while it waits in SQLite for its turn.</summary>
+    public DateTimeOffset? DispatchedAt { get; set; }
     /// <summary>Final summary metrics as a JSON object of name → number.</summary>
     public string? SummaryJson { get; set; }
     /// <summary>Exact reference values as a JSON array of {metricKey,label,value}.</summary>

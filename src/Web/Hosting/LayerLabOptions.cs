@@ -14,6 +14,19 @@ public sealed class LayerLabOptions
     public WorkerOptions Worker { get; set; } = new();
 
     public AdminOptions Admin { get; set; } = new();
+
+    public QueueOptions Queue { get; set; } = new();
+}
+
+/// <summary>How the dispatcher feeds Hangfire from the runs queued in SQLite.</summary>
+public sealed class QueueOptions
+{
+    /// <summary>How many runs may wait in Hangfire (dispatched, not yet started) at once. Default: the worker count,
+    /// so a worker that frees up finds its next run already there. The rest wait in SQLite in fair order.</summary>
+    public int? DispatchAhead { get; set; }
+
+    /// <summary>The dispatcher wakes on every submit and run end; this timer is only the safety net.</summary>
+    public double RecheckSeconds { get; set; } = 2;
 }
 
 /// <summary>The first admin account, created at start when both are set. Never put a real password in appsettings.json.</summary>

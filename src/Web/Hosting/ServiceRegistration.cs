@@ -37,12 +37,18 @@ public static class ServiceRegistration
         services.AddSingleton<RunProgressWriter>();
         services.AddSingleton<IRunReporter, InProcessRunReporter>();
         services.AddSingleton<IRunLedger, PortalRunLedger>();
+        services.AddSingleton<Queue.DispatchSignal>();
         services.AddSingleton<RunQueue>();
+        services.AddSingleton<Queue.QueueQueries>();
+        services.AddSingleton<Queue.RunPriorities>();
+        services.AddSingleton<Notifications.Notifier>();
         services.AddSingleton<RunSubmission>();
         services.AddSingleton<RunCommands>();
         services.AddSingleton<RunReproduction>();
         services.AddSingleton<LayerLab.Web.Compare.CompareQueries>();
         services.AddSingleton<Review.ReviewService>();
+        // After RunRecovery (registered first): it starts from the migrated database with dispatch marks cleared.
+        services.AddHostedService<Queue.QueueDispatcher>();
 
         services.AddHangfire(config => config
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)

@@ -5,6 +5,7 @@ using LayerLab.Training.Contracts;
 using LayerLab.Training.Jobs;
 using LayerLab.Web.Ingestion;
 using LayerLab.Web.Live;
+using LayerLab.Web.Notifications;
 using Microsoft.EntityFrameworkCore;
 
 namespace LayerLab.Web.Runs;
@@ -19,6 +20,7 @@ public sealed class PortalRunLedger(
     RunProgressWriter progress,
     RunEvents events,
     RunReproduction reproduction,
+    Notifier notifier,
     TimeProvider clock) : IRunLedger
 {
     public async Task<RunClaim?> TryClaimAsync(long runId, string worker, string device, CancellationToken cancellationToken)
@@ -97,7 +99,9 @@ public sealed class PortalRunLedger(
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var changed = await RunningAttempt(db, runId, attempt).ExecuteUpdateAsync(s => s
             .SetProperty(r => r.Status, RunStatus.Queued)
-            .SetProperty(r => r.Worker, (string?)null), cancellationToken);
+            .SetProperty(r => r.Worker, (string?)null)
+            // Its Hangfire job is over: the dispatcher hands it out again in its turn (the update wakes it).
+            .SetProperty(r => r.DispatchedAt, (DateTimeOffset?)null), cancellationToken);
         await PublishIfChangedAsync(db, runId, changed, cancellationToken);
     }
 
@@ -125,5 +129,6 @@ public sealed class PortalRunLedger(
         // A reproduction that ended decides its original's badge.
         if (run.ReproducesRunId is not null && run.Status.IsFinished())
             await reproduction.JudgeAsync(run.Id, cancellationToken);
+        if (run.Status.IsFinished()) await notifier.RunFinishedAsync(run, cancellationToken);
     }
 }
