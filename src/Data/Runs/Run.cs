@@ -23,7 +23,8 @@ public sealed class Run
     /// <summary>Dispatch order among one person's queued runs: higher goes first (default 0). Between people the
     /// dispatcher is fair (fewest running + dispatched runs first), so priority never lets one person jump another.</summary>
     public int Priority { get; set; }
-    /// <summary>When the dispatcher handed this Queued run to Hangfire; null while it waits in SQLite for its turn.</summary>
+    /// <summary>Set while this Queued run waits in Hangfire (when the dispatcher handed it over); null while it waits in
+    /// SQLite for its turn, and again once a worker claims it or it ends, so re-queuing a run starts clean.</summary>
     public DateTimeOffset? DispatchedAt { get; set; }
     /// <summary>Final summary metrics as a JSON object of name → number.</summary>
     public string? SummaryJson { get; set; }

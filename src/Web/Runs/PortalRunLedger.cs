@@ -36,6 +36,7 @@ public sealed class PortalRunLedger(
                 .SetProperty(r => r.FinishedAt, (DateTimeOffset?)null)
                 .SetProperty(r => r.Worker, worker)
                 .SetProperty(r => r.Device, device)
+                .SetProperty(r => r.DispatchedAt, (DateTimeOffset?)null) // no longer waiting in Hangfire
                 .SetProperty(r => r.Progress, 0)
                 .SetProperty(r => r.Error, (string?)null), cancellationToken);
         if (claimed == 0)
@@ -116,6 +117,7 @@ public sealed class PortalRunLedger(
         var changed = await db.Runs.Where(r => r.Id == runId).Where(expected).ExecuteUpdateAsync(s => s
             .SetProperty(r => r.Status, status)
             .SetProperty(r => r.FinishedAt, now)
+            .SetProperty(r => r.DispatchedAt, (DateTimeOffset?)null)
             .SetProperty(r => r.Error, error), cancellationToken);
         await PublishIfChangedAsync(db, runId, changed, cancellationToken);
     }
