@@ -24,6 +24,8 @@ public sealed class QueueFairnessTests(QueuePortalFixture fixture) : IClassFixtu
         var queue = await fixture.Bob.GetJsonAsync("/api/queue");
         var bobPending = queue.GetProperty("pending").EnumerateArray().Single(p => p.GetProperty("runId").GetInt64() == bob);
         Assert.True(bobPending.GetProperty("position").GetInt32() <= 2, queue.ToString());
+        // Only DispatchAhead (= the one worker) runs wait in Hangfire; the rest wait in SQLite.
+        Assert.True(queue.GetProperty("pending").EnumerateArray().Count(p => p.GetProperty("dispatched").GetBoolean()) <= 1, queue.ToString());
 
         // Alice moves her last run to the front of her own runs.
         var last = alice[^1];
@@ -69,6 +71,20 @@ public sealed class QueueFairnessTests(QueuePortalFixture fixture) : IClassFixtu
         using (var all = await fixture.Alice.PostAsync(new Uri("/api/notifications/read-all", UriKind.Relative), null))
             Assert.Equal(HttpStatusCode.OK, all.StatusCode);
         Assert.Equal(0, (await fixture.Alice.GetJsonAsync("/api/notifications")).GetProperty("unread").GetInt32());
+
+        // With finished xor-prelu runs to go on, a waiting run gets an estimated start; the running one its worker.
+        var blocker = await fixture.Alice.SubmitAsync(EndlessRun);
+        await fixture.Alice.WaitForStatusAsync(blocker, TimeSpan.FromSeconds(60), "Running");
+        var waiting = await fixture.Bob.SubmitAsync(ShortRun);
+        var busy = await fixture.Bob.GetJsonAsync("/api/queue");
+        await fixture.Alice.PostAsync(new Uri($"/api/runs/{blocker}/cancel", UriKind.Relative), null);
+        await fixture.Bob.PostAsync(new Uri($"/api/runs/{waiting}/cancel", UriKind.Relative), null);
+        var running = busy.GetProperty("running").EnumerateArray().Single();
+        Assert.Equal(blocker, running.GetProperty("runId").GetInt64());
+        Assert.False(string.IsNullOrEmpty(running.GetProperty("worker").GetString()), busy.ToString());
+        var estimate = busy.GetProperty("pending").EnumerateArray().Single(p => p.GetProperty("runId").GetInt64() == waiting).GetProperty("estimatedStart");
+        Assert.True(estimate.ValueKind == JsonValueKind.String, busy.ToString());
+        await fixture.Alice.WaitForStatusAsync(blocker, TimeSpan.FromSeconds(30), "Cancelled");
     }
 
     [Fact]
