@@ -77,8 +77,8 @@ public sealed class QueueFairnessTests(QueuePortalFixture fixture) : IClassFixtu
         await fixture.Alice.WaitForStatusAsync(blocker, TimeSpan.FromSeconds(60), "Running");
         var waiting = await fixture.Bob.SubmitAsync(ShortRun);
         var busy = await fixture.Bob.GetJsonAsync("/api/queue");
-        await fixture.Alice.PostAsync(new Uri($"/api/runs/{blocker}/cancel", UriKind.Relative), null);
-        await fixture.Bob.PostAsync(new Uri($"/api/runs/{waiting}/cancel", UriKind.Relative), null);
+        using (await fixture.Alice.PostAsync(new Uri($"/api/runs/{blocker}/cancel", UriKind.Relative), null)) { }
+        using (await fixture.Bob.PostAsync(new Uri($"/api/runs/{waiting}/cancel", UriKind.Relative), null)) { }
         var running = busy.GetProperty("running").EnumerateArray().Single();
         Assert.Equal(blocker, running.GetProperty("runId").GetInt64());
         Assert.False(string.IsNullOrEmpty(running.GetProperty("worker").GetString()), busy.ToString());
