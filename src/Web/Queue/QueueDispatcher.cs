@@ -69,7 +69,7 @@ public sealed partial class QueueDispatcher(
         var waiting = await db.Runs.CountAsync(r => r.Source == RunSource.Catalog && r.Status == RunStatus.Queued && r.DispatchedAt != null, cancellationToken);
         var free = DispatchAhead - waiting;
         if (free <= 0) return 0;
-        var pending = await QueueQueries.Undispatched(db).ToListAsync(cancellationToken);
+        var pending = await QueueQueries.TopPerOwnerAsync(db, free, cancellationToken);
         if (pending.Count == 0) return 0;
         var active = await QueueQueries.ActiveByOwnerAsync(db, cancellationToken);
         var dispatched = 0;

@@ -27,13 +27,40 @@ public sealed class QueueQueries(IDbContextFactory<LabDbContext> dbFactory, IOpt
     private const int DurationHistory = 50;
 
     /// <summary>Owner key: the account id, or the display name for runs from before accounts had ids.</summary>
-    internal static IQueryable<QueueCandidate> Undispatched(LabDbContext db) =>
+    public static IQueryable<QueueCandidate> Undispatched(LabDbContext db) =>
         db.Runs.AsNoTracking()
             .Where(r => r.Source == RunSource.Catalog && r.Status == RunStatus.Queued && r.DispatchedAt == null && !r.CancelRequested)
             .Select(r => new QueueCandidate(r.Id, r.SubmittedById ?? r.SubmittedBy ?? "", r.Priority, r.QueuedAt));
 
+    /// <summary>
+    /// Each owner's first <paramref name="perOwner"/> undispatched runs in their own order (priority, time, id): all
+    /// that the first <paramref name="perOwner"/> picks of <see cref="FairOrder"/> can need, since no owner gets more
+    /// picks than that. One window query in SQLite instead of reading every queued run into memory.
+    /// </summary>
+    public static async Task<List<QueueCandidate>> TopPerOwnerAsync(LabDbContext db, int perOwner, CancellationToken cancellationToken)
+    {
+        var rows = await db.Database.SqlQuery<CandidateRow>($"""
+            SELECT Id, Owner, Priority, QueuedAt FROM (
+                SELECT Id, COALESCE(SubmittedById, SubmittedBy, '') AS Owner, Priority, QueuedAt,
+                       ROW_NUMBER() OVER (PARTITION BY COALESCE(SubmittedById, SubmittedBy, '') ORDER BY Priority DESC, QueuedAt, Id) AS Rank
+                FROM Runs
+                WHERE Source = 'Catalog' AND Status = 'Queued' AND DispatchedAt IS NULL AND CancelRequested = 0)
+            WHERE Rank <= {perOwner}
+            """).ToListAsync(cancellationToken);
+        return rows.Select(r => new QueueCandidate(r.Id, r.Owner, r.Priority, new DateTimeOffset(r.QueuedAt, TimeSpan.Zero))).ToList();
+    }
+
+    /// <summary>A row of <see cref="TopPerOwnerAsync"/> (QueuedAt in UTC ticks, as stored).</summary>
+    private sealed class CandidateRow
+    {
+        public long Id { get; init; }
+        public string Owner { get; init; } = "";
+        public int Priority { get; init; }
+        public long QueuedAt { get; init; }
+    }
+
     /// <summary>Per owner: runs running or dispatched (what fairness counts).</summary>
-    internal static async Task<Dictionary<string, int>> ActiveByOwnerAsync(LabDbContext db, CancellationToken cancellationToken)
+    public static async Task<Dictionary<string, int>> ActiveByOwnerAsync(LabDbContext db, CancellationToken cancellationToken)
     {
         var owners = await db.Runs.AsNoTracking()
             .Where(r => r.Source == RunSource.Catalog &&
@@ -54,12 +81,13 @@ public sealed class QueueQueries(IDbContextFactory<LabDbContext> dbFactory, IOpt
         var dispatched = await db.Runs.AsNoTracking()
             .Where(r => r.Source == RunSource.Catalog && r.Status == RunStatus.Queued && r.DispatchedAt != null)
             .OrderBy(r => r.DispatchedAt).ThenBy(r => r.Id).ToListAsync(cancellationToken);
-        var candidates = await Undispatched(db).ToListAsync(cancellationToken);
-        var fair = FairOrder.Order(candidates, await ActiveByOwnerAsync(db, cancellationToken));
-        var pendingTotal = dispatched.Count + fair.Count;
+        var undispatchedShown = Math.Max(0, take - dispatched.Count);
+        var candidates = await TopPerOwnerAsync(db, undispatchedShown, cancellationToken);
+        var fair = FairOrder.Order(candidates, await ActiveByOwnerAsync(db, cancellationToken), undispatchedShown);
+        var pendingTotal = dispatched.Count + await Undispatched(db).CountAsync(cancellationToken);
 
         // Only the runs shown are loaded in full (the order itself needs only the candidates).
-        var shownIds = fair.Take(Math.Max(0, take - dispatched.Count)).Select(c => c.RunId).ToList();
+        var shownIds = fair.Select(c => c.RunId).ToList();
         var shownById = await db.Runs.AsNoTracking().Where(r => shownIds.Contains(r.Id)).ToDictionaryAsync(r => r.Id, cancellationToken);
         var pendingRuns = dispatched.Take(take).Concat(shownIds.Where(shownById.ContainsKey).Select(id => shownById[id])).ToList();
 
