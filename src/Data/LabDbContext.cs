@@ -1,6 +1,7 @@
 using LayerLab.Data.Accounts;
 using LayerLab.Data.Artifacts;
 using LayerLab.Data.Metrics;
+using LayerLab.Data.Notifications;
 using LayerLab.Data.Review;
 using LayerLab.Data.Runs;
 using LayerLab.Data.Sweeps;
@@ -25,6 +26,7 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
     public DbSet<RunReviewEvent> RunReviewEvents => Set<RunReviewEvent>();
     public DbSet<RunTag> RunTags => Set<RunTag>();
     public DbSet<Sweep> Sweeps => Set<Sweep>();
+    public DbSet<Notification> Notifications => Set<Notification>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -45,6 +47,7 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
             run.Property(r => r.FinishedAt).HasConversion(UtcTicks);
             run.Property(r => r.LeaseExpiresAt).HasConversion(UtcTicks);
             run.Property(r => r.LeaseOwner).HasMaxLength(200);
+            run.Property(r => r.DispatchedAt).HasConversion(UtcTicks);
             run.Property(r => r.Source).HasConversion<string>().HasMaxLength(16);
             run.Property(r => r.Name).HasMaxLength(200);
             run.Property(r => r.Reproduction).HasMaxLength(16);
@@ -97,6 +100,16 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
             artifact.HasOne<Run>().WithMany().HasForeignKey(a => a.RunId).OnDelete(DeleteBehavior.Cascade);
         });
         ConfigureReview(modelBuilder);
+        modelBuilder.Entity<Notification>(notification =>
+        {
+            notification.Property(n => n.UserId).HasMaxLength(100);
+            notification.Property(n => n.Text).HasMaxLength(Notification.MaxTextLength);
+            notification.Property(n => n.Link).HasMaxLength(300);
+            notification.Property(n => n.CreatedAt).HasConversion(UtcTicks);
+            notification.Property(n => n.ReadAt).HasConversion(UtcTicks);
+            notification.HasIndex(n => new { n.UserId, n.Id });
+            notification.HasOne<LabUser>().WithMany().HasForeignKey(n => n.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
         modelBuilder.Entity<LatestMetric>(latest =>
         {
             latest.HasKey(p => new { p.RunId, p.Key });

@@ -27,6 +27,12 @@ public sealed class Run
     public DateTimeOffset? LeaseExpiresAt { get; set; }
     public string? Error { get; set; }
     public string? HangfireJobId { get; set; }
+    /// <summary>Dispatch order among one person's queued runs: higher goes first (default 0). Between people the
+    /// dispatcher is fair (fewest running + dispatched runs first), so priority never lets one person jump another.</summary>
+    public int Priority { get; set; }
+    /// <summary>Set while this Queued run waits in Hangfire (when the dispatcher handed it over); null while it waits in
+    /// SQLite for its turn, and again once a worker claims it or it ends, so re-queuing a run starts clean.</summary>
+    public DateTimeOffset? DispatchedAt { get; set; }
     /// <summary>Final summary metrics as a JSON object of name → number.</summary>
     public string? SummaryJson { get; set; }
     /// <summary>Exact reference values as a JSON array of {metricKey,label,value}.</summary>

@@ -19,4 +19,7 @@ public sealed class Sweep
     public string? SubmittedBy { get; set; }
     public string? SubmittedById { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+    /// <summary>When "sweep finished" was sent to the submitter: set once by a compare-and-set, so the last two runs
+    /// ending together notify once; cleared when the sweep's runs are queued again.</summary>
+    public DateTimeOffset? FinishedNotifiedAt { get; set; }
 }

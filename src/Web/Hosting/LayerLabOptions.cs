@@ -23,6 +23,7 @@ public sealed class LayerLabOptions
 
     public WorkersOptions Workers { get; set; } = new();
     public SweepOptions Sweeps { get; set; } = new();
+    public QueueOptions Queue { get; set; } = new();
 }
 
 /// <summary>"LayerLab:Workers": how the portal judges remote workers.</summary>
@@ -37,6 +38,17 @@ public sealed class SweepOptions
 {
     /// <summary>Most runs one sweep may create (configurations × seeds); bigger sweeps are refused with the count.</summary>
     public int MaxRuns { get; set; } = 1000;
+}
+
+/// <summary>How the dispatcher feeds Hangfire from the runs queued in SQLite.</summary>
+public sealed class QueueOptions
+{
+    /// <summary>How many runs may wait in Hangfire (dispatched, not yet started) at once. Default: the worker count,
+    /// so a worker that frees up finds its next run already there. The rest wait in SQLite in fair order.</summary>
+    public int? DispatchAhead { get; set; }
+
+    /// <summary>The dispatcher wakes on every submit and run end; this timer is only the safety net.</summary>
+    public double RecheckSeconds { get; set; } = 2;
 }
 
 /// <summary>The first admin account, created at start when both are set. Never put a real password in appsettings.json.</summary>

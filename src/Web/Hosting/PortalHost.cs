@@ -4,6 +4,8 @@ using LayerLab.Web.Compare;
 using LayerLab.Web.Components;
 using LayerLab.Web.ExternalRuns;
 using LayerLab.Web.Live;
+using LayerLab.Web.Notifications;
+using LayerLab.Web.Queue;
 using LayerLab.Web.Review;
 using LayerLab.Web.Runs;
 using LayerLab.Web.Workers;
@@ -47,6 +49,7 @@ public static class PortalHost
         if (File.Exists(manifest)) app.MapStaticAssets(manifest).AllowAnonymous(); // absent only inside a test assembly
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapHub<RunHub>(RunHub.Path).RequireAuthorization(LabPolicies.Read);
+        app.MapHub<Notifications.NotificationHub>(Notifications.NotificationHub.Path).RequireAuthorization(LabPolicies.Read);
         app.MapAccountEndpoints();
         app.MapRunApi();
         app.MapSweepApi();
@@ -54,6 +57,8 @@ public static class PortalHost
         app.MapExternalRunApi();
         app.MapReviewApi();
         app.MapWorkerApi();
+        app.MapQueueApi();
+        app.MapNotificationApi();
         app.MapHealthChecks("/health").AllowAnonymous();
         app.MapOpenApi().RequireAuthorization(LabPolicies.Read);
         // Admin only, checked on the endpoint and again by Hangfire's own filter (a local request is not enough).

@@ -47,9 +47,13 @@ public static class ServiceRegistration
         services.AddSingleton<RunProgressWriter>();
         services.AddSingleton<IRunReporter, InProcessRunReporter>();
         services.AddSingleton<IRunLedger, PortalRunLedger>();
+        services.AddSingleton<Queue.DispatchSignal>();
         services.AddSingleton<RunQueue>();
         services.AddSingleton<LeaseExpiry>();
         services.AddHostedService(sp => sp.GetRequiredService<LeaseExpiry>());
+        services.AddSingleton<Queue.QueueQueries>();
+        services.AddSingleton<Queue.RunPriorities>();
+        services.AddSingleton<Notifications.Notifier>();
         services.AddSingleton<RunSubmission>();
         services.AddSingleton<RunCommands>();
         services.AddSingleton<RunReproduction>();
@@ -58,6 +62,8 @@ public static class ServiceRegistration
         services.AddSingleton<Sweeps.SweepReader>();
         services.AddSingleton<LayerLab.Web.Compare.CompareQueries>();
         services.AddSingleton<Review.ReviewService>();
+        // After RunRecovery (registered first): it starts from the migrated database with dispatch marks cleared.
+        services.AddHostedService<Queue.QueueDispatcher>();
 
         // Storage by configuration: in-memory (embedded, one process) or PostgreSQL shared with remote workers.
         var storage = builder.Configuration.GetSection(HangfireStorageOptions.Section).Get<HangfireStorageOptions>() ?? new();

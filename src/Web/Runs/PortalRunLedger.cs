@@ -5,6 +5,7 @@ using LayerLab.Training.Contracts;
 using LayerLab.Training.Jobs;
 using LayerLab.Web.Ingestion;
 using LayerLab.Web.Live;
+using LayerLab.Web.Notifications;
 using Microsoft.EntityFrameworkCore;
 
 namespace LayerLab.Web.Runs;
@@ -20,6 +21,7 @@ public sealed class PortalRunLedger(
     RunProgressWriter progress,
     RunEvents events,
     RunReproduction reproduction,
+    Notifier notifier,
     TimeProvider clock,
     RunLeaseOptions lease) : IRunLedger
 {
@@ -38,6 +40,7 @@ public sealed class PortalRunLedger(
                 .SetProperty(r => r.LeaseOwner, worker)
                 .SetProperty(r => r.LeaseExpiresAt, now + lease.Lease)
                 .SetProperty(r => r.Device, device)
+                .SetProperty(r => r.DispatchedAt, (DateTimeOffset?)null) // no longer waiting in Hangfire
                 .SetProperty(r => r.Progress, 0)
                 .SetProperty(r => r.Error, (string?)null), cancellationToken);
         if (claimed == 0)
@@ -118,7 +121,9 @@ public sealed class PortalRunLedger(
             .SetProperty(r => r.Status, RunStatus.Queued)
             .SetProperty(r => r.LeaseOwner, (string?)null)
             .SetProperty(r => r.LeaseExpiresAt, (DateTimeOffset?)null)
-            .SetProperty(r => r.Worker, (string?)null), cancellationToken);
+            .SetProperty(r => r.Worker, (string?)null)
+            // Its Hangfire job is over: the dispatcher hands it out again in its turn (the update wakes it).
+            .SetProperty(r => r.DispatchedAt, (DateTimeOffset?)null), cancellationToken);
         await PublishIfChangedAsync(db, runId, changed, cancellationToken);
     }
 
@@ -135,6 +140,7 @@ public sealed class PortalRunLedger(
             .SetProperty(r => r.LeaseOwner, (string?)null)
             .SetProperty(r => r.LeaseExpiresAt, (DateTimeOffset?)null)
             .SetProperty(r => r.FinishedAt, now)
+            .SetProperty(r => r.DispatchedAt, (DateTimeOffset?)null)
             .SetProperty(r => r.Error, error), cancellationToken);
         await PublishIfChangedAsync(db, runId, changed, cancellationToken);
     }
@@ -148,5 +154,6 @@ public sealed class PortalRunLedger(
         // A reproduction that ended decides its original's badge.
         if (run.ReproducesRunId is not null && run.Status.IsFinished())
             await reproduction.JudgeAsync(run.Id, cancellationToken);
+        if (run.Status.IsFinished()) await notifier.RunFinishedAsync(run, cancellationToken);
     }
 }

@@ -42,7 +42,9 @@ public sealed class RunCommands(
 
         var now = clock.GetUtcNow();
         var cancelledWhileQueued = await db.Runs.Where(r => r.Id == runId && r.Status == RunStatus.Queued)
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Cancelled).SetProperty(r => r.FinishedAt, now), cancellationToken);
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Cancelled).SetProperty(r => r.FinishedAt, now)
+                // A run that leaves the queue drops its dispatch mark, so queuing it again later starts clean.
+                .SetProperty(r => r.DispatchedAt, (DateTimeOffset?)null), cancellationToken);
         if (cancelledWhileQueued > 0)
         {
             var run = await db.Runs.AsNoTracking().FirstAsync(r => r.Id == runId, cancellationToken);

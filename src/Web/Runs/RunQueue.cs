@@ -3,12 +3,16 @@ using Hangfire.States;
 using LayerLab.Data.Runs;
 using LayerLab.Training;
 using LayerLab.Training.Jobs;
+using LayerLab.Web.Queue;
 using TorchSharp;
 
 namespace LayerLab.Web.Runs;
 
-/// <summary>Hands a run to Hangfire on the queue of the device it should train on.</summary>
-public sealed class RunQueue(IBackgroundJobClient jobs)
+/// <summary>
+/// The way into the queue. A Queued run stays in SQLite (the source of truth) until the
+/// <see cref="QueueDispatcher"/> hands it to Hangfire in fair order, a few at a time.
+/// </summary>
+public sealed class RunQueue(IBackgroundJobClient jobs, DispatchSignal signal)
 {
     public const string CpuQueue = "cpu";
     public const string GpuQueue = "gpu";
@@ -18,21 +22,27 @@ public sealed class RunQueue(IBackgroundJobClient jobs)
 
     public static string QueueFor() => TrainingDevice.Pick().type == DeviceType.CUDA ? GpuQueue : CpuQueue;
 
-    /// <returns>The Hangfire job id.</returns>
-    public string Enqueue(Run run)
+    /// <summary>
+    /// Makes a Queued run (already saved) eligible to train: wakes the dispatcher, which hands it to Hangfire when
+    /// its turn comes and stores the Hangfire job id on the run then. Cheap: call it once per run, even for 1,000.
+    /// </summary>
+    /// <returns>Always null now (the job does not exist yet); kept so callers that stored the id still compile.</returns>
+    public string? Enqueue(Run run)
     {
         ArgumentNullException.ThrowIfNull(run);
-        var spec = new RunSpec(run.Id, run.ExperimentKey, run.ParametersJson, run.Seed);
-        return jobs.Create<TrainRunJob>(job => job.RunAsync(spec, CancellationToken.None), new EnqueuedState(QueueFor()));
+        signal.Wake();
+        return null;
     }
 
-    /// <summary>
-    /// Queues many runs (a sweep) through <see cref="Enqueue"/> and sets each run's job id (the caller stores them).
-    /// Runs go in in order, so a FIFO queue starts them in the order given.
-    /// </summary>
-    public void EnqueueMany(IEnumerable<Run> runs)
+    /// <summary>Makes many saved Queued runs (a sweep) eligible: one wake-up of the dispatcher covers them all.</summary>
+    public void EnqueueMany(IReadOnlyCollection<Run> runs)
     {
         ArgumentNullException.ThrowIfNull(runs);
-        foreach (var run in runs) run.HangfireJobId = Enqueue(run);
+        if (runs.Count > 0) signal.Wake();
     }
+
+    /// <summary>Creates the Hangfire job for a run. Only the dispatcher calls this (it decides whose turn it is).</summary>
+    /// <returns>The Hangfire job id.</returns>
+    internal string HandToWorkers(RunSpec spec) =>
+        jobs.Create<TrainRunJob>(job => job.RunAsync(spec, CancellationToken.None), new EnqueuedState(QueueFor()));
 }

@@ -8,14 +8,15 @@ using Microsoft.EntityFrameworkCore;
 namespace LayerLab.Web.Runs;
 
 /// <summary>
-/// At start: migrate the database, then make sure every run SQLite says is Queued (or, embedded, Running) has a job.
-/// With the embedded in-memory Hangfire storage the previous process's queue is gone, and a Running run lost its
-/// worker with it: both are queued again. With shared PostgreSQL storage the jobs outlive the portal and a Running run
-/// may be training on a remote worker right now: Running runs are left alone (a dead worker's runs are re-queued when
-/// its heartbeats stop), and a Queued run is queued again only when its job is no longer waiting in the storage.
+/// At start: migrate the database, then make every run SQLite says is Queued (or, embedded, Running) eligible again;
+/// the dispatcher, which starts after this, hands them out in fair order. With the embedded in-memory Hangfire storage
+/// the previous process's queue is gone: dispatch marks are cleared, and a Running run lost its worker with it, so it is
+/// queued again. With shared PostgreSQL storage the jobs outlive the portal and a Running run may be training on a
+/// remote worker right now: Running runs are left alone (a dead worker's runs come back through lease expiry and the
+/// dead-worker sweeper), and a dispatch mark is cleared only when its job is no longer waiting in the storage.
 /// </summary>
 public sealed partial class RunRecovery(
-    IDbContextFactory<LabDbContext> dbFactory, RunQueue queue, HangfireStorageOptions storage, JobStorage jobs,
+    IDbContextFactory<LabDbContext> dbFactory, HangfireStorageOptions storage, JobStorage jobs,
     ILogger<RunRecovery> logger) : IHostedService
 {
     private static readonly string[] WaitingStates =
@@ -31,11 +32,18 @@ public sealed partial class RunRecovery(
                 .SetProperty(r => r.Worker, (string?)null)
                 .SetProperty(r => r.LeaseOwner, (string?)null)
                 .SetProperty(r => r.LeaseExpiresAt, (DateTimeOffset?)null), cancellationToken);
-        var pending = await db.Runs.Where(r => r.Status == RunStatus.Queued && r.Source == RunSource.Catalog).OrderBy(r => r.Id).ToListAsync(cancellationToken);
-        if (storage.IsPostgreSql) pending = StillWithoutJob(pending);
-        foreach (var run in pending) run.HangfireJobId = queue.Enqueue(run);
+        var dispatched = await db.Runs.Where(r => r.Status == RunStatus.Queued && r.Source == RunSource.Catalog && r.DispatchedAt != null)
+            .ToListAsync(cancellationToken);
+        if (storage.IsPostgreSql) dispatched = StillWithoutJob(dispatched);
+        foreach (var run in dispatched)
+        {
+            run.DispatchedAt = null;
+            run.HangfireJobId = null;
+        }
         await db.SaveChangesAsync(cancellationToken);
-        if (pending.Count > 0) LogRequeued(pending.Count, orphaned);
+        var pending = await db.Runs.CountAsync(r => r.Status == RunStatus.Queued && r.Source == RunSource.Catalog, cancellationToken);
+        // Nothing to hand over: the dispatcher's first pass reads every Queued run from SQLite.
+        if (pending > 0) LogRequeued(pending, orphaned);
     }
 
     private List<Run> StillWithoutJob(List<Run> runs)
@@ -46,6 +54,6 @@ public sealed partial class RunRecovery(
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Queued {Count} runs again at start ({Orphaned} had been running)")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Count} runs queued again at start ({Orphaned} had been running)")]
     private partial void LogRequeued(int count, int orphaned);
 }

@@ -16,7 +16,8 @@ public sealed record SubmitRunResult(long? RunId, IReadOnlyDictionary<string, st
     public bool Succeeded => RunId is not null;
 }
 
-/// <summary>Validates a submission against the experiment's specs, stores the run as Queued, then queues the job.</summary>
+/// <summary>Validates a submission against the experiment's specs, stores the run as Queued, then makes it eligible
+/// (the dispatcher hands it to Hangfire in its fair turn).</summary>
 public sealed class RunSubmission(
     ExperimentCatalog catalog, IDbContextFactory<LabDbContext> dbFactory, RunQueue queue, RunEvents events, TimeProvider clock)
 {
@@ -48,8 +49,7 @@ public sealed class RunSubmission(
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         db.Runs.Add(run);
         await db.SaveChangesAsync(cancellationToken);
-        run.HangfireJobId = queue.Enqueue(run);
-        await db.SaveChangesAsync(cancellationToken);
+        queue.Enqueue(run);
         await events.PublishRunUpdatedAsync(run.ToUpdateMessage());
         return new SubmitRunResult(run.Id, new Dictionary<string, string>());
     }

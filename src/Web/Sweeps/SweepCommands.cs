@@ -66,14 +66,19 @@ public sealed class SweepCommands(
                     .SetProperty(r => r.SummaryJson, (string?)null)
                     .SetProperty(r => r.ReferencesJson, (string?)null)
                     .SetProperty(r => r.Verdict, (string?)null)
-                    .SetProperty(r => r.CancelRequested, false), cancellationToken);
+                    .SetProperty(r => r.CancelRequested, false)
+                    .SetProperty(r => r.DispatchedAt, (DateTimeOffset?)null)
+                    .SetProperty(r => r.LeaseOwner, (string?)null)
+                    .SetProperty(r => r.LeaseExpiresAt, (DateTimeOffset?)null), cancellationToken);
+            if (reset > 0) // it will finish again: say so again
+                await db.Sweeps.Where(s => s.Id == sweepId)
+                    .ExecuteUpdateAsync(s => s.SetProperty(x => x.FinishedNotifiedAt, (DateTimeOffset?)null), cancellationToken);
             await transaction.CommitAsync(cancellationToken);
-            // A cancelled run's old job may still sit in the queue and claim its run again the moment it is Queued:
-            // harmless (the claim is a compare-and-set), but then that run is already running and needs no new job.
+            // A cancelled run's old job may still sit in Hangfire and claim its run again the moment it is Queued:
+            // harmless (the claim is a compare-and-set); the dispatcher hands out the others in their turn.
             runs = await db.Runs.Where(r => ids.Contains(r.Id) && r.Status == RunStatus.Queued).ToListAsync(cancellationToken);
         }
         queue.EnqueueMany(runs);
-        await db.SetJobIdsAsync(runs.Select(r => (r.Id, r.HangfireJobId)).ToList(), cancellationToken);
         foreach (var run in runs) await events.PublishRunUpdatedAsync(run.ToUpdateMessage());
         return new SweepActionResult(SweepActionOutcome.Done, reset);
     }

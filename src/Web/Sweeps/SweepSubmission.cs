@@ -96,13 +96,11 @@ public sealed class SweepSubmission(
         // Queued only once stored: a worker that picks a job up always finds its run.
         queue.EnqueueMany(runs);
         var enqueued = watch.Elapsed;
-        await db.SetJobIdsAsync(runs.Select(r => (r.Id, r.HangfireJobId)).ToList(), cancellationToken);
-        var jobIds = watch.Elapsed;
         foreach (var run in runs) await events.PublishRunUpdatedAsync(run.ToUpdateMessage());
         logger.LogInformation(
-            "Sweep {SweepId}: {Runs} runs expanded and stored in {Stored} ms, queued in {Enqueued} ms, job ids saved in {JobIds} ms, announced in {Published} ms",
+            "Sweep {SweepId}: {Runs} runs expanded and stored in {Stored} ms, queued in {Enqueued} ms, announced in {Published} ms",
             sweep.Id, runs.Count, (int)stored.TotalMilliseconds, (int)(enqueued - stored).TotalMilliseconds,
-            (int)(jobIds - enqueued).TotalMilliseconds, (int)(watch.Elapsed - jobIds).TotalMilliseconds);
+            (int)(watch.Elapsed - enqueued).TotalMilliseconds);
         return new SubmitSweepResult(sweep.Id, runs.Count, new Dictionary<string, string>());
     }
 
