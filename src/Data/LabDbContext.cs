@@ -1,5 +1,6 @@
 using LayerLab.Data.Accounts;
 using LayerLab.Data.Artifacts;
+using LayerLab.Data.Leaderboard;
 using LayerLab.Data.Metrics;
 using LayerLab.Data.Review;
 using LayerLab.Data.Runs;
@@ -23,6 +24,7 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
     public DbSet<RunCommentMention> RunCommentMentions => Set<RunCommentMention>();
     public DbSet<RunReviewEvent> RunReviewEvents => Set<RunReviewEvent>();
     public DbSet<RunTag> RunTags => Set<RunTag>();
+    public DbSet<LeaderboardAggregate> LeaderboardAggregates => Set<LeaderboardAggregate>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -51,6 +53,8 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
             run.HasIndex(r => r.Status);
             run.HasIndex(r => r.ReviewState);
             run.HasIndex(r => new { r.ExperimentKey, r.Status });
+            // The leaderboard triggers recompute one configuration at a time (LeaderboardAggregates).
+            run.HasIndex(r => new { r.ExperimentKey, r.ParametersJson });
         });
         modelBuilder.Entity<MetricPoint>(point =>
         {
@@ -82,6 +86,14 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
             artifact.HasOne<Run>().WithMany().HasForeignKey(a => a.RunId).OnDelete(DeleteBehavior.Cascade);
         });
         ConfigureReview(modelBuilder);
+        modelBuilder.Entity<LeaderboardAggregate>(aggregate =>
+        {
+            aggregate.HasKey(a => new { a.ExperimentKey, a.ParametersJson, a.MetricKey, a.ReviewState });
+            aggregate.Property(a => a.ExperimentKey).HasMaxLength(100);
+            aggregate.Property(a => a.MetricKey).HasMaxLength(200);
+            aggregate.Property(a => a.ReviewState).HasMaxLength(24);
+            aggregate.HasIndex(a => new { a.ExperimentKey, a.MetricKey, a.ReviewState });
+        });
         modelBuilder.Entity<LatestMetric>(latest =>
         {
             latest.HasKey(p => new { p.RunId, p.Key });
