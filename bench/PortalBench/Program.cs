@@ -66,7 +66,8 @@ results.Add(($"metric ingestion, 20 runs × 1,000-point batches, {Batches * Poin
 
 await app.StopAsync();
 SqliteConnection.ClearAllPools();
-Directory.Delete(folder, recursive: true);
+if (Environment.GetEnvironmentVariable("BENCH_KEEP_DB") is null) Directory.Delete(folder, recursive: true);
+else Console.WriteLine($"kept {file}");
 Console.WriteLine();
 Console.WriteLine("| what | measured | target |");
 Console.WriteLine("| --- | --- | --- |");

@@ -76,7 +76,10 @@ public static class LeaderboardQueries
             WITH vals AS (
                 SELECT r.Id, r.ParametersJson, r.StartedAt, r.FinishedAt, r.Device, r.SubmittedBy, r.SummaryJson, r.Reproduction, r.ReviewState,
                        COALESCE({extreme}, json_extract(r.SummaryJson, $path)) AS Value
-                FROM Runs r LEFT JOIN LatestMetrics lm ON lm.RunId = r.Id AND lm.Key = $metric
+                -- Read the experiment's succeeded runs in table order: given the choice, SQLite walks the
+                -- (ExperimentKey, ParametersJson) index to skip the GROUP BY sort and pays a random lookup per run
+                -- (1.5-2x slower at 100k runs).
+                FROM Runs r INDEXED BY IX_Runs_ExperimentKey_Status LEFT JOIN LatestMetrics lm ON lm.RunId = r.Id AND lm.Key = $metric
                 WHERE r.ExperimentKey = $experiment AND r.Status = 'Succeeded'
                   AND r.ReproducesRunId IS NULL -- a reproduction repeats a seed: it marks its original, it is not a new seed
                   AND ($layers IS NULL OR json_extract(r.ParametersJson, '$.layers') = $layers)
