@@ -57,7 +57,7 @@ async function load(chart) {
 
 /**
  * The x of every point for the chosen axis: the step; the report time (Unix seconds, a date axis); or seconds since
- * the run started (its start time, else its first timed point). Sorted by x, points without a time dropped.
+ * the run started (its start time, or its first timed point if earlier). Sorted by x, points without a time dropped.
  */
 function project(chart) {
   const mode = chart.options.xMode ?? 'step';
@@ -67,8 +67,9 @@ function project(chart) {
     const times = s.times ?? [];
     let origin = 0;
     if (mode === 'relative') {
+      // The run's start, or its first point when that is earlier (an external client's clock may run behind ours).
       origin = s.startedAt ?? Infinity;
-      if (!Number.isFinite(origin)) for (const t of times) if (t != null && t < origin) origin = t;
+      for (const t of times) if (t != null && t < origin) origin = t;
     }
     const order = [];
     for (let i = 0; i < times.length; i++) if (times[i] != null) order.push(i);

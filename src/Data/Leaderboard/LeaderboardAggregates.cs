@@ -93,6 +93,7 @@ public static class LeaderboardAggregates
     public static async Task InstallAsync(LabDbContext db, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
+        if (!db.Database.IsSqlite()) return; // the triggers and the leaderboard's SQL are SQLite's
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
 #pragma warning disable EF1002, EF1003, CA2100 // constant SQL built from constants above
         await db.Database.ExecuteSqlRawAsync(DropTriggersSql() + TriggersSql(), cancellationToken);
