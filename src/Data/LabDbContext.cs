@@ -1,5 +1,6 @@
 using LayerLab.Data.Accounts;
 using LayerLab.Data.Artifacts;
+using LayerLab.Data.Leaderboard;
 using LayerLab.Data.Metrics;
 using LayerLab.Data.Notifications;
 using LayerLab.Data.Review;
@@ -27,6 +28,7 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
     public DbSet<RunTag> RunTags => Set<RunTag>();
     public DbSet<Sweep> Sweeps => Set<Sweep>();
     public DbSet<Notification> Notifications => Set<Notification>();
+    public DbSet<LeaderboardAggregate> LeaderboardAggregates => Set<LeaderboardAggregate>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -58,6 +60,8 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
             run.HasIndex(r => r.Status);
             run.HasIndex(r => r.ReviewState);
             run.HasIndex(r => new { r.ExperimentKey, r.Status });
+            // The leaderboard triggers recompute one configuration at a time (LeaderboardAggregates).
+            run.HasIndex(r => new { r.ExperimentKey, r.ParametersJson });
             run.HasIndex(r => r.SweepId);
             // Deleting a sweep keeps its runs (they are results in their own right).
             run.HasOne<Sweep>().WithMany().HasForeignKey(r => r.SweepId).OnDelete(DeleteBehavior.SetNull);
@@ -109,6 +113,14 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
             notification.Property(n => n.ReadAt).HasConversion(UtcTicks);
             notification.HasIndex(n => new { n.UserId, n.Id });
             notification.HasOne<LabUser>().WithMany().HasForeignKey(n => n.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<LeaderboardAggregate>(aggregate =>
+        {
+            aggregate.HasKey(a => new { a.ExperimentKey, a.ParametersJson, a.MetricKey, a.ReviewState });
+            aggregate.Property(a => a.ExperimentKey).HasMaxLength(100);
+            aggregate.Property(a => a.MetricKey).HasMaxLength(200);
+            aggregate.Property(a => a.ReviewState).HasMaxLength(24);
+            aggregate.HasIndex(a => new { a.ExperimentKey, a.MetricKey, a.ReviewState });
         });
         modelBuilder.Entity<LatestMetric>(latest =>
         {

@@ -18,6 +18,9 @@ public sealed record LeaderboardRow(
     public int Reproduced { get; init; }
     public int NotReproduced { get; init; }
 
+    /// <summary>The review states of the runs behind this row, comma-separated and sorted.</summary>
+    public string ReviewStates { get; init; } = "";
+
     /// <summary>On the Pareto front of (fewer parameters, better mean): set by <see cref="Pareto.Mark"/>.</summary>
     public bool OnParetoFront { get; init; }
 

@@ -8,6 +8,11 @@ public sealed class MetricPoint
     public long Step { get; set; }
     /// <summary>The value; null stands for NaN (SQLite stores NaN as NULL). ±Infinity is stored as is.</summary>
     public double? Value { get; set; }
+    /// <summary>
+    /// When the point was reported, in Unix milliseconds (UTC): stamped by the in-process reporter when the point
+    /// arrives, or sent by an external client ("t"); null for points stored before times were kept.
+    /// </summary>
+    public long? At { get; set; }
 }
 
 /// <summary>

@@ -181,6 +181,83 @@ namespace LayerLab.Data.Migrations
                     b.ToTable("Artifacts");
                 });
 
+            modelBuilder.Entity("LayerLab.Data.Leaderboard.LeaderboardAggregate", b =>
+                {
+                    b.Property<string>("ExperimentKey")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ParametersJson")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("MetricKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReviewState")
+                        .HasMaxLength(24)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Devices")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LatestRunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("MaxOfMax")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("MaxOfMin")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("MinOfMax")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("MinOfMin")
+                        .HasColumnType("REAL");
+
+                    b.Property<int>("N")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("NotReproduced")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("ParameterCount")
+                        .HasColumnType("REAL");
+
+                    b.Property<int>("Reproduced")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Submitters")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("SumMax")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("SumMin")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("SumSeconds")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("SumSqMax")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("SumSqMin")
+                        .HasColumnType("REAL");
+
+                    b.Property<int>("TimedN")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ExperimentKey", "ParametersJson", "MetricKey", "ReviewState");
+
+                    b.HasIndex("ExperimentKey", "MetricKey", "ReviewState");
+
+                    b.ToTable("LeaderboardAggregates");
+                });
+
             modelBuilder.Entity("LayerLab.Data.Metrics.LatestMetric", b =>
                 {
                     b.Property<long>("RunId")
@@ -217,6 +294,9 @@ namespace LayerLab.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<long>("Step")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("At")
                         .HasColumnType("INTEGER");
 
                     b.Property<double?>("Value")
@@ -509,6 +589,8 @@ namespace LayerLab.Data.Migrations
                     b.HasIndex("Status");
 
                     b.HasIndex("SweepId");
+
+                    b.HasIndex("ExperimentKey", "ParametersJson");
 
                     b.HasIndex("ExperimentKey", "Status");
 

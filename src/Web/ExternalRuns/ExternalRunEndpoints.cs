@@ -174,6 +174,7 @@ public static partial class ExternalRunEndpoints
         }
 
         var samples = new List<MetricSample>(total);
+        var times = new List<long?>(total);
         var nonFinite = 0;
         var pointErrors = 0;
         var index = 0;
@@ -181,9 +182,10 @@ public static partial class ExternalRunEndpoints
         {
             var before = errors.Count;
             var prefix = $"points[{index}]";
-            if (TryReadPoint(point, prefix, errors, out var sample))
+            if (TryReadPoint(point, prefix, errors, out var sample, out var time))
             {
                 samples.Add(sample);
+                times.Add(time);
                 if (!double.IsFinite(sample.Value)) nonFinite++;
             }
             if (errors.Count > before && ++pointErrors >= MaxReportedPointErrors)
@@ -195,20 +197,32 @@ public static partial class ExternalRunEndpoints
         }
         if (errors.Count > 0) return JsonBody.Invalid(errors);
 
-        await ingestion.StoreAsync(run!.Id, samples, ct); // throws (500) rather than answer 200 for points not stored
+        // Points without a "time" are stamped with the time the batch arrived.
+        await ingestion.StoreAsync(run!.Id, samples, ct, times); // throws (500) rather than answer 200 for points not stored
         return TypedResults.Ok(new LogMetricsResult(samples.Count, nonFinite));
     }
 
-    private static bool TryReadPoint(JsonElement point, string prefix, Dictionary<string, List<string>> errors, out MetricSample sample)
+    /// <summary>Optional per-point time, Unix milliseconds: from 2000-01-01 to 2100-01-01 (catches seconds sent as ms and vice versa).</summary>
+    private const long MinTime = 946_684_800_000, MaxTime = 4_102_444_800_000;
+
+    private static bool TryReadPoint(
+        JsonElement point, string prefix, Dictionary<string, List<string>> errors, out MetricSample sample, out long? time)
     {
         sample = default;
+        time = null;
         if (point.ValueKind != JsonValueKind.Object)
         {
             errors.Add(prefix, "Each point must be an object {key, step, value}.");
             return false;
         }
         var before = errors.Count;
-        JsonBody.RejectUnknown(point, errors, prefix + ".", "key", "step", "value");
+        JsonBody.RejectUnknown(point, errors, prefix + ".", "key", "step", "value", "time");
+        if (JsonBody.TryGet(point, "time", out var timeElement) && timeElement.ValueKind != JsonValueKind.Null)
+        {
+            if (timeElement.ValueKind != JsonValueKind.Number || !timeElement.TryGetInt64(out var t) || t is < MinTime or > MaxTime)
+                errors.Add(prefix + ".time", "time must be an integer of Unix milliseconds between 2000-01-01 and 2100-01-01.");
+            else time = t;
+        }
 
         string key = "";
         if (!JsonBody.TryGet(point, "key", out var keyElement) || keyElement.ValueKind != JsonValueKind.String)

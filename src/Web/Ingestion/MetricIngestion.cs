@@ -13,32 +13,41 @@ namespace LayerLab.Web.Ingestion;
 /// then broadcasts only the points that were new. One writer means SQLite never sees competing writers.
 /// </summary>
 public sealed partial class MetricIngestion(
-    IDbContextFactory<LabDbContext> dbFactory, RunEvents events, ILogger<MetricIngestion> logger) : BackgroundService
+    IDbContextFactory<LabDbContext> dbFactory, RunEvents events, TimeProvider clock, ILogger<MetricIngestion> logger) : BackgroundService
 {
     private const int MaxPointsPerTransaction = 20_000;
 
     private abstract record Item;
+    /// <param name="ArrivedAt">Unix ms when the batch reached the portal: the time of its points that carry none.</param>
+    /// <param name="Times">Per-sample Unix ms sent by the client (null entries: use <paramref name="ArrivedAt"/>).</param>
     /// <param name="Stored">Completed once the batch is committed (or failed with the reason) when a caller waits for it.</param>
-    private sealed record Batch(long RunId, IReadOnlyList<MetricSample> Samples, TaskCompletionSource? Stored = null) : Item;
+    private sealed record Batch(
+        long RunId, IReadOnlyList<MetricSample> Samples, long ArrivedAt, IReadOnlyList<long?>? Times = null, TaskCompletionSource? Stored = null) : Item;
     private sealed record FlushMarker(TaskCompletionSource Done) : Item;
 
     // Bounded so a runaway reporter slows down instead of growing memory without limit.
     private readonly Channel<Item> _queue = Channel.CreateBounded<Item>(
         new BoundedChannelOptions(50_000) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
+    /// <summary>Queues points; each is stamped with the time it arrived here (the in-process reporter's "wall time").</summary>
     public ValueTask EnqueueAsync(long runId, IReadOnlyList<MetricSample> samples, CancellationToken cancellationToken) =>
-        samples.Count == 0 ? ValueTask.CompletedTask : _queue.Writer.WriteAsync(new Batch(runId, samples), cancellationToken);
+        samples.Count == 0 ? ValueTask.CompletedTask : _queue.Writer.WriteAsync(new Batch(runId, samples, Now()), cancellationToken);
+
+    private long Now() => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>
     /// Stores one batch and completes only when it is committed: an HTTP caller answering 200 must know its points
     /// are in SQLite. Throws when the write failed.
     /// </summary>
-    public async Task StoreAsync(long runId, IReadOnlyList<MetricSample> samples, CancellationToken cancellationToken)
+    /// <param name="times">Optional per-sample Unix ms times sent by the client, same length as <paramref name="samples"/>.</param>
+    public async Task StoreAsync(
+        long runId, IReadOnlyList<MetricSample> samples, CancellationToken cancellationToken, IReadOnlyList<long?>? times = null)
     {
         ArgumentNullException.ThrowIfNull(samples);
         if (samples.Count == 0) return;
+        if (times is not null && times.Count != samples.Count) throw new ArgumentException("One time per sample.", nameof(times));
         var stored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _queue.Writer.WriteAsync(new Batch(runId, samples, stored), cancellationToken);
+        await _queue.Writer.WriteAsync(new Batch(runId, samples, Now(), times, stored), cancellationToken);
         await stored.Task.WaitAsync(cancellationToken);
     }
 
@@ -111,9 +120,11 @@ public sealed partial class MetricIngestion(
         foreach (var batch in batches)
         {
             if (!fresh.TryGetValue(batch.RunId, out var list)) fresh[batch.RunId] = list = [];
-            foreach (var sample in batch.Samples)
+            for (var i = 0; i < batch.Samples.Count; i++)
             {
-                if (!await MetricSql.ExecuteAsync(insert, batch.RunId, sample, cancellationToken)) continue;
+                var sample = batch.Samples[i];
+                var at = batch.Times?[i] ?? batch.ArrivedAt;
+                if (!await MetricSql.ExecuteAsync(insert, batch.RunId, sample, at, cancellationToken)) continue;
                 list.Add(PointMessage.Of(sample.Key, sample.Step, sample.Value));
                 var key = (batch.RunId, sample.Key);
                 extents[key] = extents.TryGetValue(key, out var seen) ? seen.With(sample.Step, sample.Value) : MetricExtent.Of(sample.Step, sample.Value);

@@ -8,7 +8,8 @@ internal static class MetricSql
 {
     public static SqliteCommand InsertPoint(SqliteConnection connection, SqliteTransaction transaction) => Prepare(
         connection, transaction,
-        "INSERT INTO MetricPoints (RunId, Key, Step, Value) VALUES ($run, $key, $step, $value) ON CONFLICT DO NOTHING");
+        "INSERT INTO MetricPoints (RunId, Key, Step, Value, At) VALUES ($run, $key, $step, $value, $at) ON CONFLICT DO NOTHING",
+        withTime: true);
 
     /// <summary>
     /// Keeps the newest step per (run, key) — an older step arriving late never overwrites a newer one — and widens
@@ -43,8 +44,9 @@ internal static class MetricSql
     private static object DbValue(double value) => double.IsNaN(value) ? DBNull.Value : value;
 
     /// <returns>True when a row was written (false: the point was already stored).</returns>
-    public static async Task<bool> ExecuteAsync(SqliteCommand command, long runId, MetricSample sample, CancellationToken cancellationToken)
+    public static async Task<bool> ExecuteAsync(SqliteCommand command, long runId, MetricSample sample, long at, CancellationToken cancellationToken)
     {
+        command.Parameters[4].Value = at;
         command.Parameters[0].Value = runId;
         command.Parameters[1].Value = sample.Key;
         command.Parameters[2].Value = sample.Step;
@@ -53,7 +55,8 @@ internal static class MetricSql
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 
-    private static SqliteCommand Prepare(SqliteConnection connection, SqliteTransaction transaction, string sql, bool extraParameters = false)
+    private static SqliteCommand Prepare(
+        SqliteConnection connection, SqliteTransaction transaction, string sql, bool extraParameters = false, bool withTime = false)
     {
         var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -69,6 +72,7 @@ internal static class MetricSql
             command.Parameters.Add("$min", SqliteType.Real);
             command.Parameters.Add("$max", SqliteType.Real);
         }
+        if (withTime) command.Parameters.Add("$at", SqliteType.Integer);
         command.Prepare();
         return command;
     }

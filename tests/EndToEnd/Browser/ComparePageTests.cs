@@ -34,6 +34,15 @@ public sealed class ComparePageTests : BrowserTestBase
         await Assertions.Expect(page.GetByTestId("cmp-verdict")).ToContainTextAsync("2 vs 2 seeds");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(RepoPaths.TestResults, "compare.png"), FullPage = true });
 
+        // Points trained in-process carry the time the metric writer received them (the compare page's time axes).
+        var series = (await Portal.Http.GetJsonAsync($"/api/compare/metrics?runs={ids[0]}&key=loss%2Fprelu")).GetProperty("runs")[0];
+        var run = await Portal.Http.GetJsonAsync($"/api/runs/{ids[0]}");
+        var started = DateTimeOffset.Parse(run.GetProperty("startedAt").GetString()!, CultureInfo.InvariantCulture).ToUnixTimeMilliseconds();
+        var finished = DateTimeOffset.Parse(run.GetProperty("finishedAt").GetString()!, CultureInfo.InvariantCulture).ToUnixTimeMilliseconds();
+        var times = series.GetProperty("times").EnumerateArray().Select(t => t.GetInt64()).ToList();
+        Assert.NotEmpty(times);
+        Assert.All(times, t => Assert.InRange(t, started, finished));
+
         // The same comparison as CSV: one line per run plus the header.
         var csv = await Portal.Http.GetStringAsync(new Uri($"/api/compare.csv?runs={string.Join(',', ids)}&key=loss%2Fprelu", UriKind.Relative));
         var lines = csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);

@@ -266,4 +266,31 @@ public sealed class ExternalRunsApiTests(ExternalRunsPortal lab) : IClassFixture
         Assert.Equal(filesBefore, filesAfter);
         Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(lab.Db.FilePath)!, "x")));
     }
+
+    [Fact]
+    public async Task Points_keep_the_time_sent_or_the_time_they_arrived_and_a_bad_time_is_named()
+    {
+        var id = await CreateRunAsync(lab.Alice, "timed");
+        const long Sent = 1_795_000_000_000; // 2026-11-18
+        var before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var (ok, body) = await SendJsonAsync(lab.Alice, HttpMethod.Post, $"/api/runs/{id}/metrics",
+            new { points = new object[] { new { key = "loss", step = 0, value = 1.0, time = Sent }, new { key = "loss", step = 1, value = 0.5 } } });
+        Assert.True(ok == HttpStatusCode.OK, $"{ok} {body}");
+        var after = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+        var series = (await lab.Alice.GetJsonAsync($"/api/compare/metrics?runs={id}&key=loss")).GetProperty("runs")[0];
+        var times = series.GetProperty("times").EnumerateArray().Select(t => t.GetInt64()).ToList();
+        Assert.Equal(Sent, times[0]);
+        Assert.InRange(times[1], before, after); // stamped when the batch arrived
+
+        foreach (var bad in new object[] { "soon", 1_795_000_000L /* seconds, not ms */, 1.5e12 + 0.5 })
+        {
+            var (status, error) = await SendJsonAsync(lab.Alice, HttpMethod.Post, $"/api/runs/{id}/metrics",
+                new { points = new[] { new { key = "loss", step = 2, value = 0.1, time = bad } } });
+            Assert.Equal(HttpStatusCode.BadRequest, status);
+            Assert.True(error.GetProperty("errors").TryGetProperty("points[0].time", out _), error.ToString());
+        }
+        var stored = (await lab.Alice.GetJsonAsync($"/api/compare/metrics?runs={id}&key=loss")).GetProperty("runs")[0].GetProperty("steps").GetArrayLength();
+        Assert.Equal(2, stored); // nothing from the rejected batches
+    }
 }

@@ -1,0 +1,62 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using LayerLab.Data.Leaderboard;
+using LayerLab.Data.Review;
+
+namespace LayerLab.Web.Components.Leaderboard;
+
+/// <summary>
+/// The leaderboard's filters as they appear in its address and in the CSV link, parsed in one place:
+/// review (empty: approved only; "any"; or state names, comma-separated), tag, from/to (yyyy-MM-dd, UTC, "to" inclusive),
+/// days (last N days), layers, budget (max parameters).
+/// </summary>
+public static partial class LeaderboardFilterQuery
+{
+    public const string AnyReview = "any";
+
+    /// <returns>The filter, or the errors by field name (nothing is queried then).</returns>
+    public static (LeaderboardFilter? Filter, Dictionary<string, string[]> Errors) Parse(
+        string? review, string? tag, string? from, string? to, int? days, long? layers, double? budget, DateTimeOffset now)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        IReadOnlyList<ReviewState>? states = [ReviewState.Approved];
+        if (string.Equals(review, AnyReview, StringComparison.OrdinalIgnoreCase)) states = null;
+        else if (!string.IsNullOrWhiteSpace(review))
+        {
+            var parsed = new List<ReviewState>();
+            foreach (var name in review.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (Enum.TryParse<ReviewState>(name, ignoreCase: true, out var state) && Enum.IsDefined(state) && !int.TryParse(name, out _)) parsed.Add(state);
+                else errors["review"] = [$"'{Shorten(name)}' is not a review state ({string.Join(", ", Enum.GetNames<ReviewState>())} or any)."];
+            }
+            states = parsed.Distinct().ToList();
+        }
+        if (tag is not null && (tag.Length is 0 or > RunTag.MaxLength || !TagPattern().IsMatch(tag)))
+            errors["tag"] = [$"A tag is 1–{RunTag.MaxLength} characters of a-z 0-9 - _ ."];
+        var since = Date(from, "from", errors);
+        var until = Date(to, "to", errors)?.AddDays(1); // "to" names a day and includes it
+        if (days is { } d)
+        {
+            if (d is < 1 or > 100_000) errors["days"] = ["days must be between 1 and 100000."];
+            else if (now.AddDays(-d) is var recent && (since is null || recent > since)) since = recent;
+        }
+        if (budget is { } b && !(double.IsFinite(b) && b > 0)) errors["budget"] = ["budget must be a positive number of parameters."];
+        if (layers is < 1) errors["layers"] = ["layers must be at least 1."];
+        if (errors.Count > 0) return (null, errors);
+        return (new LeaderboardFilter(layers, budget, since, ReviewStates: states, Tag: tag, FinishedBefore: until), errors);
+    }
+
+    private static DateTimeOffset? Date(string? text, string field, Dictionary<string, string[]> errors)
+    {
+        if (string.IsNullOrEmpty(text)) return null;
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+            return new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        errors[field] = [$"{field} must be a date as yyyy-MM-dd."];
+        return null;
+    }
+
+    private static string Shorten(string text) => text.Length > 40 ? text[..40] + "…" : text;
+
+    [GeneratedRegex("^[a-z0-9._-]+$")]
+    private static partial Regex TagPattern();
+}
