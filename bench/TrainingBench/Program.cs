@@ -39,7 +39,7 @@ internal static class Program
             {
                 case "mm": Matmul(512, _quick ? 20 : 40); Matmul(1024, _quick ? 5 : 10); break;
                 case "dispatch": Dispatch(); break;
-                case "xor": Xor(100); Xor(400); break;
+                case "xor": Xor(100); Xor(400); Xor(100, matmulForm: true); break;
                 case "tiny": Tiny(); break;
                 case "icl": Icl(); break;
                 case "lm1": Lm(1, _quick ? 4 : 8); break;
@@ -101,7 +101,9 @@ internal static class Program
     }
 
     // ---- 3a. the batched XOR program (real experiment code: XorModels.Forward + BatchedAdam) ---------------------
-    private static void Xor(int trials)
+    // matmulForm: the forward as it was before the one-GEMM change (each model with its own addmm/mm/bmm), kept
+    // here so that before/after is measured in the same process and round.
+    private static void Xor(int trials, bool matmulForm = false)
     {
         var settings = XorPreluSettings.Default;
         var lrs = settings.LearningRates();
@@ -109,6 +111,7 @@ internal static class Program
         long rows = (long)lrCount * trials;                             // 13 × 100 = 1,300 rows = 5,200 models (the default)
         var init = XorModels.InitialParameters(trials, 1, settings.InitScale);
         using var inputsT = XorData.InputsTransposed(settings.Coding, CPU);
+        using var map = XorModels.LinearMap(inputsT);
         using var targets = XorData.TargetTensor(CPU);
         using var theta = Detached(() => tensor(init, [1, trials, XorModels.Width]).expand(lrCount, trials, XorModels.Width)
             .reshape(rows, XorModels.Width).requires_grad_(true));
@@ -119,12 +122,28 @@ internal static class Program
         var s = Time(() =>
         {
             using var scope = NewDisposeScope();
-            var outputs = XorModels.Forward(theta, inputsT, MlpActivation.Tanh);
+            var outputs = matmulForm ? ForwardMatmulForm(theta, inputsT) : XorModels.Forward(theta, inputsT, MlpActivation.Tanh, map);
             var loss = (outputs - targets).square().mean([-1]);
             var gradient = autograd.grad([loss.sum()], [theta])[0];
             using (no_grad()) optimizer.Step(theta, gradient);
         }, 20, _quick ? 100 : 200);
-        Emit($"xor_{rows * 4}models", "ms_per_step", s * 1e3, "ms", $",\"rows\":{rows},\"models\":{rows * 4}");
+        Emit($"xor_{rows * 4}models{(matmulForm ? "_matmulform" : "")}", "ms_per_step", s * 1e3, "ms", $",\"rows\":{rows},\"models\":{rows * 4}");
+    }
+
+    private static readonly Scalar ZeroScalar = 0.0f.ToScalar();
+
+    private static Tensor ForwardMatmulForm(Tensor theta, Tensor inputsT)
+    {
+        var rows = theta.shape[0];
+        var p = theta.split([2, 1, 2, 1, 1, 4, 2, 2, 1, 2, 1], 1);
+        var zp = p[0].matmul(inputsT);
+        var yPrelu = where(zp.ge(ZeroScalar), zp, p[1] * zp);
+        var zb = addmm(p[3], p[2], inputsT, 1, 1);
+        var yPreluBias = where(zb.ge(ZeroScalar), zb, p[4] * zb);
+        var h = p[5].view(rows, 2, 2).matmul(inputsT) + p[6].unsqueeze(-1);
+        var yMlp = p[7].unsqueeze(1).matmul(h.tanh()).squeeze(1) + p[8];
+        var zg = addmm(p[10], p[9], inputsT, 1, 1);
+        return stack([yPrelu, yPreluBias, yMlp, zg * zg.cos()], 1);
     }
 
     // ---- 3b. tiny models: 1,024 PReLU XOR models batched vs one at a time ----------------------------------------

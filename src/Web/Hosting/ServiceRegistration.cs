@@ -32,6 +32,8 @@ public static class ServiceRegistration
         services.AddSingleton<RunCancellation>();
         services.AddTransient<TrainRunJob>();
         services.AddSingleton<RunEvents>();
+        services.AddSingleton<LiveMetricBroadcaster>();
+        services.AddHostedService(sp => sp.GetRequiredService<LiveMetricBroadcaster>());
         services.AddSingleton<MetricIngestion>();
         services.AddHostedService(sp => sp.GetRequiredService<MetricIngestion>());
         services.AddSingleton<RunProgressWriter>();

@@ -10,10 +10,11 @@ namespace LayerLab.Web.Ingestion;
 /// <summary>
 /// The one writer of metric points. Reporters enqueue; this service drains the queue in large batches, writes
 /// each batch in one SQLite transaction (idempotent on (run, key, step)), keeps the latest-value table current,
-/// then broadcasts only the points that were new. One writer means SQLite never sees competing writers.
+/// then hands only the points that were new to the <see cref="LiveMetricBroadcaster"/> (which sends them without
+/// holding up the next commit). One writer means SQLite never sees competing writers.
 /// </summary>
 public sealed partial class MetricIngestion(
-    IDbContextFactory<LabDbContext> dbFactory, RunEvents events, ILogger<MetricIngestion> logger) : BackgroundService
+    IDbContextFactory<LabDbContext> dbFactory, LiveMetricBroadcaster broadcaster, ILogger<MetricIngestion> logger) : BackgroundService
 {
     private const int MaxPointsPerTransaction = 20_000;
 
@@ -65,6 +66,8 @@ public sealed partial class MetricIngestion(
                     else if (item is FlushMarker flush) { flushes.Add(flush.Done); break; }
                 }
                 await WriteAndPublishAsync(batches, stoppingToken);
+                // A flush promises "stored and broadcast": wait for the broadcaster only when someone asked.
+                if (flushes.Count > 0) await broadcaster.FlushAsync(stoppingToken);
                 foreach (var done in flushes) done.TrySetResult();
                 batches.Clear();
                 flushes.Clear();
@@ -91,10 +94,7 @@ public sealed partial class MetricIngestion(
             return;
         }
         foreach (var batch in batches) batch.Stored?.TrySetResult();
-        foreach (var (runId, points) in fresh)
-        {
-            if (points.Count > 0) await events.PublishMetricsAsync(new MetricsAppendedMessage(runId, points));
-        }
+        foreach (var (runId, points) in fresh) broadcaster.Post(runId, points);
     }
 
     private async Task<Dictionary<long, List<PointMessage>>> WriteAsync(List<Batch> batches, CancellationToken cancellationToken)
