@@ -1,7 +1,7 @@
 using System.Globalization;
 using LayerLab.Bench.Live;
 
-// dotnet <LiveBench.dll> latency [--runs 20] [--hz 50] [--viewers 50] [--seconds 20] [--warmup 3] [--label x]
+// dotnet <LiveBench.dll> latency [--runs 20] [--hz 50] [--viewers 50] [--seconds 20] [--warmup 3] [--batch-ms 0] [--label x]
 //                        startup [--starts 3] [--runs 20] [--params '{"epochs":300}']
 //                        chart   [--runs 20] [--points 100000] [--repeats 5]
 // One JSON line per measurement on stdout; progress and a readable summary on stderr.
@@ -18,7 +18,7 @@ var label = Arg("label", "");
 switch (mode)
 {
     case "latency":
-        await LatencyBench.RunAsync(I("runs", 20), I("hz", 50), I("viewers", 50), D("seconds", 20), D("warmup", 3), label);
+        await LatencyBench.RunAsync(I("runs", 20), I("hz", 50), I("viewers", 50), D("seconds", 20), D("warmup", 3), I("batch-ms", 0), label);
         break;
     case "startup":
         await StartupBench.RunAsync(I("starts", 3), I("runs", 20), Arg("params", "{}"), label);

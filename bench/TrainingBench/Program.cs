@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 // TorchSharp side of bench/training-vs-pytorch.sh (issue #7). Mirrors bench/training_bench.py case by case:
 // same models, same shapes, same thread count. Prints one JSON line per measurement.
 //   dotnet TrainingBench.dll --threads 1 [--case mm,dispatch,xor,tiny,icl,lm1,lm4,xor-default] [--quick] [--round N]
@@ -59,12 +60,35 @@ internal static class Program
     }
 
     /// <summary>Seconds per call of <paramref name="step"/> over <paramref name="iterations"/> calls, after warm-up.</summary>
+    /// BENCH_CLOCK=cpu: this thread's CPU time (user + system, CLOCK_THREAD_CPUTIME_ID) instead of wall time, for
+    /// 1-thread runs on a loaded machine: time spent descheduled does not count (page faults and kernel time do).
     private static double Time(Action step, int warmup, int iterations)
     {
         for (var i = 0; i < warmup; i++) step();
+        if (CpuClock)
+        {
+            var c0 = ThreadCpuSeconds();
+            for (var i = 0; i < iterations; i++) step();
+            return (ThreadCpuSeconds() - c0) / iterations;
+        }
         var watch = Stopwatch.StartNew();
         for (var i = 0; i < iterations; i++) step();
         return watch.Elapsed.TotalSeconds / iterations;
+    }
+
+    private static readonly bool CpuClock = Environment.GetEnvironmentVariable("BENCH_CLOCK") == "cpu";
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Timespec { public long Seconds; public long Nanoseconds; }
+
+    [DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out Timespec value);
+
+    private static double ThreadCpuSeconds()
+    {
+        const int ClockThreadCpuTimeId = 3;
+        if (ClockGetTime(ClockThreadCpuTimeId, out var t) != 0) throw new InvalidOperationException("clock_gettime failed");
+        return t.Seconds + (t.Nanoseconds / 1e9);
     }
 
     // ---- 1. matmul GFLOP/s -------------------------------------------------------------------------------------
