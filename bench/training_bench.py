@@ -72,39 +72,6 @@ def xor_inputs():
     return (2 * bits - 1).t().contiguous(), torch.tensor([0., 1., 1., 0.])   # pm1 coding, Xᵀ [2, 4]; targets [4]
 
 
-def xor_linear_map(inputs_t):
-    """M [19, 20] with theta @ M = every pre-activation (XorModels.LinearMap): zp 0..3, zb 4..7, h 8..15, zg 16..19."""
-    m = torch.zeros(WIDTH, 20)
-    for p in range(4):
-        for k in range(2):
-            x = inputs_t[k, p]
-            m[0 + k, p] = x
-            m[3 + k, 4 + p] = x
-            for j in range(2):
-                m[7 + 2 * j + k, 8 + 4 * j + p] = x
-            m[16 + k, 16 + p] = x
-        m[5, 4 + p] = 1
-        for j in range(2):
-            m[11 + j, 8 + 4 * j + p] = 1
-        m[18, 16 + p] = 1
-    return m
-
-
-def xor_forward_gemm(theta, m):
-    """The one-GEMM form of XorModels.Forward (same op sequence as the C#)."""
-    rows = theta.shape[0]
-    z = theta.mm(m)
-    _, pa, _, ba, _, w2, b2, _ = theta.split([2, 1, 3, 1, 6, 2, 1, 3], 1)
-    zp = z.narrow(1, 0, 4)
-    y_prelu = torch.where(zp.ge(0), zp, pa * zp)
-    zb = z.narrow(1, 4, 4)
-    y_prelu_bias = torch.where(zb.ge(0), zb, ba * zb)
-    act = z.narrow(1, 8, 8).tanh()
-    y_mlp = (act.view(rows, 2, 4) * w2.unsqueeze(-1)).sum(1) + b2
-    zg = z.narrow(1, 16, 4)
-    return torch.stack([y_prelu, y_prelu_bias, y_mlp, zg * zg.cos()], 1)
-
-
 def xor_forward(theta, inputs_t):
     rows = theta.shape[0]
     pw, pa, bw, bb, ba, w1, b1, w2, b2, gw, gb = theta.split(SECTIONS, 1)
@@ -140,7 +107,7 @@ def lr_grid(lo=1e-3, hi=1.0, points=13):
     return [lo if i == 0 else hi if i == points - 1 else 10 ** (a + (b - a) * i / (points - 1)) for i in range(points)]
 
 
-def xor(trials, matmul_form=False):
+def xor(trials):
     lrs = lr_grid()
     rows = len(lrs) * trials
     inputs_t, targets = xor_inputs()
@@ -152,16 +119,14 @@ def xor(trials, matmul_form=False):
     lr = torch.tensor(lrs, dtype=torch.float32).view(-1, 1, 1).expand(len(lrs), trials, 1).reshape(rows, 1)
     opt = BatchedAdam(lr, theta)
 
-    m = xor_linear_map(inputs_t)
-
     def step():
-        outputs = xor_forward(theta, inputs_t) if matmul_form else xor_forward_gemm(theta, m)
+        outputs = xor_forward(theta, inputs_t)
         loss = (outputs - targets).square().mean(-1)
         grad, = torch.autograd.grad([loss.sum()], [theta])
         with torch.no_grad():
             opt.step(theta, grad)
     s = timed(step, 20, 100 if ARGS.quick else 200)
-    emit(f"xor_{rows * 4}models" + ("_matmulform" if matmul_form else ""), "ms_per_step", s * 1e3, "ms", rows=rows, models=rows * 4)
+    emit(f"xor_{rows * 4}models", "ms_per_step", s * 1e3, "ms", rows=rows, models=rows * 4)
 
 
 # ---- 3b. tiny models: 1,024 PReLU XOR models batched vs one at a time --------------------------------------------
@@ -318,7 +283,6 @@ def main():
         elif c == "xor":
             xor(100)
             xor(400)
-            xor(100, matmul_form=True)
         elif c == "tiny":
             tiny()
         elif c == "icl":

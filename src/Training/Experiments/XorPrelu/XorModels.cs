@@ -48,6 +48,9 @@ public static class XorModels
     // One native scalar for the whole process (dispose scopes do not track scalars; an implicit 0 would make one per call).
     private static readonly Scalar Zero = 0.0f.ToScalar();
 
+    // Split sizes in column order: prelu w | a, prelu_bias w | b | a, mlp W1 | b1 | w2 | b2, gcu w | b.
+    private static readonly long[] Sections = [2, 1, 2, 1, 1, 4, 2, 2, 1, 2, 1];
+
     public static string Key(XorModel model) => model switch
     {
         XorModel.Prelu => "prelu",
@@ -86,84 +89,32 @@ public static class XorModels
 
     /// <summary>
     /// Outputs of all four models for all rows on the 4 points: [rows, 4 models, 4 points] in <see cref="All"/> order.
-    /// Builds the linear map on every call: for tests and one-off use; training loops call
-    /// <see cref="Forward(Tensor, Tensor, MlpActivation, Tensor)"/> with the map made once by <see cref="LinearMap"/>.
     /// </summary>
     /// <param name="theta">[rows, Width] parameters.</param>
     /// <param name="inputsT">Xᵀ [2, 4].</param>
     public static Tensor Forward(Tensor theta, Tensor inputsT, MlpActivation mlpActivation)
     {
-        using var map = LinearMap(inputsT);
-        return Forward(theta, inputsT, mlpActivation, map);
-    }
-
-    /// <summary>Number of pre-activations per row: zp (4 points), zb (4), h (2 hidden units × 4), zg (4).</summary>
-    public const int PreActivations = 20;
-
-    /// <summary>
-    /// The constant matrix M [<see cref="Width"/>, <see cref="PreActivations"/>] with θ·M = every model's
-    /// pre-activation on the 4 points: w·x (+ b) of PReLU, PReLU+bias and GCU, and W₁x + b₁ of the MLP's hidden layer
-    /// are all linear in θ, so one [rows, 19] × [19, 20] GEMM replaces two addmm, one mm and one bmm on inner
-    /// dimensions of 2 (whose small-GEMM path cost 3–5× PyTorch 1.13's in libtorch 2.10; see docs/benchmarks.md).
-    /// Columns: 0..3 zp, 4..7 zb, 8..15 h (hidden unit j at 8 + 4j), 16..19 zg. The caller disposes it.
-    /// </summary>
-    public static Tensor LinearMap(Tensor inputsT)
-    {
-        ArgumentNullException.ThrowIfNull(inputsT);
-        var x = inputsT.cpu().contiguous().data<float>().ToArray();     // [2, 4] row-major: x[k * 4 + p]
-        var m = new float[Width * PreActivations];
-        void Set(int row, int column, float value) => m[(row * PreActivations) + column] = value;
-        for (var p = 0; p < XorData.Points; p++)
-        {
-            for (var k = 0; k < 2; k++)
-            {
-                Set(PreluOffset + k, p, x[(k * 4) + p]);
-                Set(PreluBiasOffset + k, 4 + p, x[(k * 4) + p]);
-                for (var j = 0; j < 2; j++) Set(MlpOffset + (2 * j) + k, 8 + (4 * j) + p, x[(k * 4) + p]);
-                Set(GcuOffset + k, 16 + p, x[(k * 4) + p]);
-            }
-            Set(PreluBiasOffset + 2, 4 + p, 1);                                   // b
-            for (var j = 0; j < 2; j++) Set(MlpOffset + 4 + j, 8 + (4 * j) + p, 1); // b₁[j]
-            Set(GcuOffset + 2, 16 + p, 1);                                        // b
-        }
-        using var scope = NewDisposeScope();
-        return tensor(m, [Width, PreActivations], dtype: inputsT.dtype).to(inputsT.device).DetachFromDisposeScope();
-    }
-
-    /// <summary>
-    /// Outputs of all four models for all rows on the 4 points: [rows, 4 models, 4 points] in <see cref="All"/> order.
-    /// </summary>
-    /// <param name="theta">[rows, Width] parameters.</param>
-    /// <param name="inputsT">Xᵀ [2, 4] (only its shape is checked here; the map holds the points).</param>
-    /// <param name="map"><see cref="LinearMap"/> of the same inputs.</param>
-    public static Tensor Forward(Tensor theta, Tensor inputsT, MlpActivation mlpActivation, Tensor map)
-    {
-        ArgumentNullException.ThrowIfNull(theta);
-        ArgumentNullException.ThrowIfNull(map);
-        if (inputsT is null || inputsT.shape is not [2, XorData.Points]) throw new ArgumentException("inputsT must be [2, 4].", nameof(inputsT));
         var rows = theta.shape[0];
-        var z = theta.mm(map);                                              // [rows, 20] all pre-activations
-        // Only the parameters that are not inside the GEMM: PReLU slopes and the MLP's output layer.
-        var p = theta.split(NonLinearSections, 1);
-        var (pa, ba, w2, b2) = (p[1], p[3], p[5], p[6]);
+        var p = theta.split(Sections, 1);
+        var (pw, pa) = (p[0], p[1]);
+        var (bw, bb, ba) = (p[2], p[3], p[4]);
+        var (w1, b1, w2, b2) = (p[5], p[6], p[7], p[8]);
+        var (gw, gb) = (p[9], p[10]);
 
-        var zp = z.narrow(1, 0, 4);
+        var zp = pw.matmul(inputsT);                        // [rows, 4]
         var yPrelu = where(zp.ge(Zero), zp, pa * zp);
 
-        var zb = z.narrow(1, 4, 4);
+        var zb = addmm(bb, bw, inputsT, 1, 1);
         var yPreluBias = where(zb.ge(Zero), zb, ba * zb);
 
-        // y = Σ_j w₂[r, j]·act(h[r, j, p]) + b₂[r].
-        var h = z.narrow(1, 8, 8);
-        var act = mlpActivation == MlpActivation.Tanh ? h.tanh() : h.relu();  // contiguous [rows, 8]
-        var yMlp = (act.view(rows, 2, 4) * w2.unsqueeze(-1)).sum(1) + b2;     // [rows, 4]
+        // h[r, j, p] = Σ_k W₁[r, j, k]·x[p, k] + b₁[r, j]; y = Σ_j w₂[r, j]·act(h[r, j, p]) + b₂[r].
+        var h = w1.view(rows, 2, 2).matmul(inputsT) + b1.unsqueeze(-1);     // [rows, 2, 4]
+        var act = mlpActivation == MlpActivation.Tanh ? h.tanh() : h.relu();
+        var yMlp = w2.unsqueeze(1).matmul(act).squeeze(1) + b2;           // [rows, 4]
 
-        var zg = z.narrow(1, 16, 4);
+        var zg = addmm(gb, gw, inputsT, 1, 1);
         var yGcu = zg * zg.cos();
 
         return stack([yPrelu, yPreluBias, yMlp, yGcu], 1);
     }
-
-    // Split sizes for the columns used outside the GEMM: 0..1 | a (2) | 3..5 | a (6) | 7..12 | w₂ (13..14) | b₂ (15) | 16..18.
-    private static readonly long[] NonLinearSections = [2, 1, 3, 1, 6, 2, 1, 3];
 }

@@ -49,7 +49,6 @@ public static class XorTrainer
         var init = XorModels.InitialParameters(trials, seed, settings.InitScale);
 
         using var inputsT = XorData.InputsTransposed(settings.Coding, device);
-        using var map = XorModels.LinearMap(inputsT);
         using var targets = XorData.TargetTensor(device);
         using var targetBits = Detached(() => targets.gt(0.5));
         using var theta = Detached(() => tensor(init, [1, trials, XorModels.Width]).expand(lrCount, trials, XorModels.Width)
@@ -66,7 +65,7 @@ public static class XorTrainer
             using (var scope = NewDisposeScope())
             {
                 // The outputs here are those of the parameters after `epoch` updates: report them as step = epoch.
-                var outputs = XorModels.Forward(theta, inputsT, settings.MlpActivation, map);
+                var outputs = XorModels.Forward(theta, inputsT, settings.MlpActivation);
                 var loss = (outputs - targets).square().mean([-1]);          // [rows, 4 models]
                 if (epoch % every == 0) live = Live(epoch, epochs, outputs, loss, targetBits);
                 // One backward for everything: the total is a sum of independent per-row, per-model MSEs, so its
@@ -80,7 +79,7 @@ public static class XorTrainer
         using (var scope = NewDisposeScope())
         using (no_grad())
         {
-            var outputs = XorModels.Forward(theta, inputsT, settings.MlpActivation, map);
+            var outputs = XorModels.Forward(theta, inputsT, settings.MlpActivation);
             var loss = (outputs - targets).square().mean([-1]);
             report(Live(epochs, epochs, outputs, loss, targetBits));
             var correct = Correct(outputs, targetBits).cpu().data<bool>().ToArray();
