@@ -27,6 +27,8 @@ public sealed partial class Portal : IAsyncDisposable
     public TimeSpan ToHealthy { get; private set; }
     /// <summary>Process start → first 200 of the sign-in page (the first page a visitor sees).</summary>
     public TimeSpan ToFirstPage { get; private set; }
+    /// <summary>CPU seconds the portal used until /health answered: the load-independent part of the cold start.</summary>
+    public double CpuToHealthy { get; private set; }
     public int Pid => _process.Id;
 
     private Portal(Process process, Uri baseAddress, string dir, string password)
@@ -66,7 +68,7 @@ public sealed partial class Portal : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("[portal] " + e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await portal.WaitAsync("/health", watch, t => portal.ToHealthy = t);
+        await portal.WaitAsync("/health", watch, t => { portal.ToHealthy = t; portal.CpuToHealthy = Stats.CpuSeconds(process.Id); });
         await portal.WaitAsync("/account/signin", watch, t => portal.ToFirstPage = t);
         portal.Admin = await portal.SignInAsync();
         return portal;

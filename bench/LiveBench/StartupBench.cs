@@ -22,8 +22,9 @@ public static class StartupBench
             using (var home = await portal.Admin.GetAsync(new Uri("/", UriKind.Relative))) home.EnsureSuccessStatusCode();
             await Task.Delay(3000);
             var rssIdle = portal.RssMiB();
-            Stats.Emit(new { bench = "cold_start", label, start = i, to_health_ms = portal.ToHealthy.TotalMilliseconds, to_first_page_ms = portal.ToFirstPage.TotalMilliseconds, idle_rss_mib = rssIdle, load = Stats.LoadAverage() });
-            Console.Error.WriteLine($"cold start {i}: /health {Stats.F(portal.ToHealthy.TotalMilliseconds, 0)} ms, first page {Stats.F(portal.ToFirstPage.TotalMilliseconds, 0)} ms, idle RSS {Stats.F(rssIdle)} MiB");
+            Stats.Emit(new { bench = "cold_start", label, start = i, to_health_ms = portal.ToHealthy.TotalMilliseconds, to_first_page_ms = portal.ToFirstPage.TotalMilliseconds, cpu_to_health_s = portal.CpuToHealthy, idle_rss_mib = rssIdle,
+                glibc_tunables = Environment.GetEnvironmentVariable("GLIBC_TUNABLES") ?? "", load = Stats.LoadAverage() });
+            Console.Error.WriteLine($"cold start {i}: /health {Stats.F(portal.ToHealthy.TotalMilliseconds, 0)} ms, first page {Stats.F(portal.ToFirstPage.TotalMilliseconds, 0)} ms, {Stats.F(portal.CpuToHealthy, 2)} CPU s to /health, idle RSS {Stats.F(rssIdle)} MiB");
             if (i == starts && runs > 0) await EnqueueToStartAsync(portal, runs, parametersJson, label, rssIdle);
         }
     }
@@ -79,6 +80,7 @@ public static class StartupBench
             submit_to_running_p50_ms = Stats.Percentile(c, 50), submit_to_running_p90_ms = Stats.Percentile(c, 90), submit_to_running_max_ms = c[^1],
             queued_to_started_p50_ms = Stats.Percentile(s, 50), queued_to_started_max_ms = s[^1],
             rss_idle_mib = rssIdle, rss_after_runs_mib = rssAfter, load = Stats.LoadAverage(),
+            glibc_tunables = Environment.GetEnvironmentVariable("GLIBC_TUNABLES") ?? "",
         });
         Console.Error.WriteLine($"enqueue→start over {runs} runs: submit→Running p50 {Stats.F(Stats.Percentile(c, 50))} ms (max {Stats.F(c[^1])}), queuedAt→startedAt p50 {Stats.F(Stats.Percentile(s, 50))} ms; RSS idle {Stats.F(rssIdle)} → after runs {Stats.F(rssAfter)} MiB");
     }
