@@ -63,8 +63,10 @@ FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS portal
 WORKDIR /app
 COPY --from=build /app ./
 # DOTNET_GCgen0size: fewer GCs during training (TorchSharp temporary-Scalar race; see lab.sh).
+# GLIBC_TUNABLES: libtorch's step temporaries stay in the heap instead of mmap/munmap every step (see lab.sh).
 ENV LAYERLAB_ROOT=/app \
     DOTNET_GCgen0size=0x8000000 \
+    GLIBC_TUNABLES=glibc.malloc.mmap_threshold=67108864:glibc.malloc.trim_threshold=268435456 \
     Urls=http://0.0.0.0:8080 \
     LayerLab__Database="Data Source=/data/layerlab.db"
 VOLUME /data

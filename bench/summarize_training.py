@@ -7,7 +7,7 @@ from collections import defaultdict
 
 IMPLS = ["torchsharp", "torchsharp_passive", "pytorch", "pytorch_passive"]
 HIGHER_IS_BETTER = {"gflops", "model_steps_per_s"}
-ORDER = ["mm512", "mm1024", "add4", "add4_inplace", "xor_5200models", "xor_20800models", "tiny_batched", "tiny_loop",
+ORDER = ["mm512", "mm1024", "add4", "add4_inplace", "xor_5200models", "xor_20800models", "xor_5200models_matmulform", "tiny_batched", "tiny_loop",
          "icl_linreg", "lm1", "lm4", "xor_default_run"]
 
 rows = [json.loads(line) for line in open(sys.argv[1]) if line.startswith("{")]

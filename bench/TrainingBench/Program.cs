@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 // TorchSharp side of bench/training-vs-pytorch.sh (issue #7). Mirrors bench/training_bench.py case by case:
 // same models, same shapes, same thread count. Prints one JSON line per measurement.
 //   dotnet TrainingBench.dll --threads 1 [--case mm,dispatch,xor,tiny,icl,lm1,lm4,xor-default] [--quick] [--round N]
@@ -40,6 +41,7 @@ internal static class Program
                 case "mm": Matmul(512, _quick ? 20 : 40); Matmul(1024, _quick ? 5 : 10); break;
                 case "dispatch": Dispatch(); break;
                 case "xor": Xor(100); Xor(400); break;
+                case "xor-forms": XorForms(); break;
                 case "tiny": Tiny(); break;
                 case "icl": Icl(); break;
                 case "lm1": Lm(1, _quick ? 4 : 8); break;
@@ -59,12 +61,35 @@ internal static class Program
     }
 
     /// <summary>Seconds per call of <paramref name="step"/> over <paramref name="iterations"/> calls, after warm-up.</summary>
+    /// BENCH_CLOCK=cpu: this thread's CPU time (user + system, CLOCK_THREAD_CPUTIME_ID) instead of wall time, for
+    /// 1-thread runs on a loaded machine: time spent descheduled does not count (page faults and kernel time do).
     private static double Time(Action step, int warmup, int iterations)
     {
         for (var i = 0; i < warmup; i++) step();
+        if (CpuClock)
+        {
+            var c0 = ThreadCpuSeconds();
+            for (var i = 0; i < iterations; i++) step();
+            return (ThreadCpuSeconds() - c0) / iterations;
+        }
         var watch = Stopwatch.StartNew();
         for (var i = 0; i < iterations; i++) step();
         return watch.Elapsed.TotalSeconds / iterations;
+    }
+
+    private static readonly bool CpuClock = Environment.GetEnvironmentVariable("BENCH_CLOCK") == "cpu";
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Timespec { public long Seconds; public long Nanoseconds; }
+
+    [DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out Timespec value);
+
+    private static double ThreadCpuSeconds()
+    {
+        const int ClockThreadCpuTimeId = 3;
+        if (ClockGetTime(ClockThreadCpuTimeId, out var t) != 0) throw new InvalidOperationException("clock_gettime failed");
+        return t.Seconds + (t.Nanoseconds / 1e9);
     }
 
     // ---- 1. matmul GFLOP/s -------------------------------------------------------------------------------------
@@ -125,6 +150,117 @@ internal static class Program
             using (no_grad()) optimizer.Step(theta, gradient);
         }, 20, _quick ? 100 : 200);
         Emit($"xor_{rows * 4}models", "ms_per_step", s * 1e3, "ms", $",\"rows\":{rows},\"models\":{rows * 4}");
+    }
+
+    private static readonly Scalar ZeroScalar = 0.0f.ToScalar();
+    private static readonly Scalar OneScalar = 1.0f.ToScalar();
+
+    /// <summary>
+    /// `--case xor-forms`: the real XorModels.Forward (each model's own mm/addmm/bmm on inner dimension 2) against two
+    /// rewrites that were candidates to close the gap to PyTorch: all pre-activations as one [rows, 19] × [19, 20] GEMM,
+    /// and every contraction as broadcast multiply-adds. Default size, blocks of 50 steps rotating the order, one line
+    /// per block and form (use BENCH_CLOCK=cpu on a loaded machine). Neither rewrite was faster (docs/benchmarks.md).
+    /// </summary>
+    private static void XorForms()
+    {
+        var settings = XorPreluSettings.Default;
+        var lrs = settings.LearningRates();
+        const int trials = 100;
+        long rows = lrs.Length * trials;
+        var init = XorModels.InitialParameters(trials, 1, settings.InitScale);
+        using var inputsT = XorData.InputsTransposed(settings.Coding, CPU);
+        using var map = LinearMap(inputsT);
+        using var targets = XorData.TargetTensor(CPU);
+        Tensor Theta() => Detached(() => tensor(init, [1, trials, XorModels.Width]).expand(lrs.Length, trials, XorModels.Width)
+            .reshape(rows, XorModels.Width).requires_grad_(true));
+        Tensor Lr() => Detached(() => tensor(lrs.Select(l => (float)l).ToArray(), [lrs.Length, 1, 1]).expand(lrs.Length, trials, 1).reshape(rows, 1));
+        using var thetaA = Theta();
+        using var thetaB = Theta();
+        using var optA = BatchedOptimizer.Create(OptimizerKind.Adam, Lr(), thetaA);
+        using var optB = BatchedOptimizer.Create(OptimizerKind.Adam, Lr(), thetaB);
+        Action Step(Tensor theta, BatchedOptimizer opt, bool real) => () =>
+        {
+            using var scope = NewDisposeScope();
+            var outputs = real ? XorModels.Forward(theta, inputsT, MlpActivation.Tanh) : ForwardGemmForm(theta, map);
+            var loss = (outputs - targets).square().mean([-1]);
+            var gradient = autograd.grad([loss.sum()], [theta])[0];
+            using (no_grad()) opt.Step(theta, gradient);
+        };
+        using var thetaC = Theta();
+        using var optC = BatchedOptimizer.Create(OptimizerKind.Adam, Lr(), thetaC);
+        using var x0 = Detached(() => inputsT.select(0, 0).contiguous());
+        using var x1 = Detached(() => inputsT.select(0, 1).contiguous());
+        var forms = new (string Name, Action Step)[]
+        {
+            ("xor_form_gemm", Step(thetaA, optA, false)),
+            ("xor_form_real", Step(thetaB, optB, true)),
+            ("xor_form_broadcast", () =>
+            {
+                using var scope = NewDisposeScope();
+                var outputs = ForwardBroadcastForm(thetaC, x0, x1);
+                var loss = (outputs - targets).square().mean([-1]);
+                var gradient = autograd.grad([loss.sum()], [thetaC])[0];
+                using (no_grad()) optC.Step(thetaC, gradient);
+            }),
+        };
+        for (var block = 0; block < 12; block++)
+            for (var k = 0; k < forms.Length; k++)
+            {
+                var (name, step) = forms[(block + k) % forms.Length];
+                Emit(name, "ms_per_step", Time(step, 5, 50) * 1e3, "ms", $",\"block\":{block}");
+            }
+    }
+
+    // Every 2-input contraction as broadcast multiply-adds against the 4 constant points (no GEMM at all).
+    private static Tensor ForwardBroadcastForm(Tensor theta, Tensor x0, Tensor x1)
+    {
+        var rows = theta.shape[0];
+        var p = theta.split([1, 1, 1, 1, 1, 1, 1, 4, 2, 2, 1, 1, 1, 1], 1);
+        // 0 pw1, 1 pw2, 2 pa, 3 bw1, 4 bw2, 5 bb, 6 ba, 7 W1 (4), 8 b1 (2), 9 w2 (2), 10 b2, 11 gw1, 12 gw2, 13 gb
+        var zp = addcmul(p[0] * x0, p[1], x1, OneScalar);
+        var yPrelu = where(zp.ge(ZeroScalar), zp, p[2] * zp);
+        var zb = addcmul(addcmul(p[5], p[3], x0, OneScalar), p[4], x1, OneScalar);
+        var yPreluBias = where(zb.ge(ZeroScalar), zb, p[6] * zb);
+        var w1 = p[7].view(rows, 2, 2);
+        var h = addcmul(addcmul(p[8].unsqueeze(-1), w1.narrow(2, 0, 1), x0, OneScalar), w1.narrow(2, 1, 1), x1, OneScalar);   // [rows, 2, 4]
+        var yMlp = (h.tanh() * p[9].unsqueeze(-1)).sum(1) + p[10];
+        var zg = addcmul(addcmul(p[13], p[11], x0, OneScalar), p[12], x1, OneScalar);
+        return stack([yPrelu, yPreluBias, yMlp, zg * zg.cos()], 1);
+    }
+
+    /// <summary>M [19, 20] with θ·M = every pre-activation on the 4 points: zp 0..3, zb 4..7, h 8..15 (unit j at 8 + 4j), zg 16..19.</summary>
+    private static Tensor LinearMap(Tensor inputsT)
+    {
+        var x = inputsT.contiguous().data<float>().ToArray();     // [2, 4]: x[k * 4 + p]
+        var m = new float[XorModels.Width * 20];
+        for (var p = 0; p < 4; p++)
+        {
+            for (var k = 0; k < 2; k++)
+            {
+                var v = x[(k * 4) + p];
+                m[((0 + k) * 20) + p] = v;
+                m[((3 + k) * 20) + 4 + p] = v;
+                for (var j = 0; j < 2; j++) m[((7 + (2 * j) + k) * 20) + 8 + (4 * j) + p] = v;
+                m[((16 + k) * 20) + 16 + p] = v;
+            }
+            m[(5 * 20) + 4 + p] = 1;
+            for (var j = 0; j < 2; j++) m[((11 + j) * 20) + 8 + (4 * j) + p] = 1;
+            m[(18 * 20) + 16 + p] = 1;
+        }
+        return Detached(() => tensor(m, [XorModels.Width, 20]));
+    }
+
+    private static Tensor ForwardGemmForm(Tensor theta, Tensor map)
+    {
+        var rows = theta.shape[0];
+        var z = theta.mm(map);
+        var p = theta.split([2, 1, 3, 1, 6, 2, 1, 3], 1);
+        var zp = z.narrow(1, 0, 4);
+        var zb = z.narrow(1, 4, 4);
+        var act = z.narrow(1, 8, 8).tanh();
+        var zg = z.narrow(1, 16, 4);
+        var yMlp = (act.view(rows, 2, 4) * p[5].unsqueeze(-1)).sum(1) + p[6];
+        return stack([where(zp.ge(ZeroScalar), zp, p[1] * zp), where(zb.ge(ZeroScalar), zb, p[3] * zb), yMlp, zg * zg.cos()], 1);
     }
 
     // ---- 3b. tiny models: 1,024 PReLU XOR models batched vs one at a time ----------------------------------------

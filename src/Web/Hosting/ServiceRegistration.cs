@@ -42,6 +42,8 @@ public static class ServiceRegistration
             new FileCheckpointStore(checkpointDirectory, sp.GetRequiredService<ILogger<FileCheckpointStore>>()));
         services.AddTransient<TrainRunJob>();
         services.AddSingleton<RunEvents>();
+        services.AddSingleton<LiveMetricBroadcaster>();
+        services.AddHostedService(sp => sp.GetRequiredService<LiveMetricBroadcaster>());
         services.AddSingleton<MetricIngestion>();
         services.AddHostedService(sp => sp.GetRequiredService<MetricIngestion>());
         services.AddSingleton<RunProgressWriter>();

@@ -69,6 +69,10 @@ public sealed class BatchedAdam : BatchedOptimizer
 
     private readonly Tensor _m;
     private readonly Tensor _v;
+    // Step temporaries kept between steps: a [5200, 19] step used to allocate two fresh 400 KB blocks, which glibc
+    // hands back to the OS and page-faults in again every step (4× the arithmetic's cost; docs/benchmarks.md).
+    private readonly Tensor _denominator;
+    private readonly Tensor _scaledMoment;
     private int _t;
 
     // Scalars are native objects that dispose scopes do not track: make the constant ones once.
@@ -82,6 +86,8 @@ public sealed class BatchedAdam : BatchedOptimizer
     {
         _m = zeros_like(parameters, requires_grad: false).DetachFromDisposeScope();
         _v = zeros_like(parameters, requires_grad: false).DetachFromDisposeScope();
+        _denominator = zeros_like(parameters, requires_grad: false).DetachFromDisposeScope();
+        _scaledMoment = zeros_like(parameters, requires_grad: false).DetachFromDisposeScope();
     }
 
     public override void Step(Tensor parameters, Tensor gradient)
@@ -93,8 +99,9 @@ public sealed class BatchedAdam : BatchedOptimizer
         using var minusStep = (-1 / correction1).ToScalar();
         _m.mul_(_beta1).add_(gradient, _oneMinusBeta1);
         _v.mul_(_beta2).addcmul_(gradient, gradient, _oneMinusBeta2);
-        var denominator = _v.sqrt().div_(sqrtCorrection2).add_(_epsilon);
-        parameters.addcdiv_(_m * LearningRates, denominator, minusStep);
+        _denominator.copy_(_v).sqrt_().div_(sqrtCorrection2).add_(_epsilon);
+        _scaledMoment.copy_(_m).mul_(LearningRates);
+        parameters.addcdiv_(_scaledMoment, _denominator, minusStep);
     }
 
     protected override void Dispose(bool disposing)
@@ -103,6 +110,8 @@ public sealed class BatchedAdam : BatchedOptimizer
         {
             _m.Dispose();
             _v.Dispose();
+            _denominator.Dispose();
+            _scaledMoment.Dispose();
             foreach (var s in new[] { _beta1, _oneMinusBeta1, _beta2, _oneMinusBeta2, _epsilon }) s.Dispose();
         }
         base.Dispose(disposing);
