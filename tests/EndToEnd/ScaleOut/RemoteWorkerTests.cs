@@ -99,6 +99,8 @@ public sealed partial class RemoteWorkerTests(ScaleOutFixture fixture) : IClassF
 
         // An admin makes a worker token on the tokens page: the worker scope alone.
         await page.GotoAsync(new Uri(lab.Portal.BaseAddress, "/account/tokens").ToString());
+        // Typing before the circuit is interactive is lost when it attaches (the form renders again, empty).
+        await page.Locator("[data-testid=circuit][data-interactive=true]").WaitForAsync(new() { State = Microsoft.Playwright.WaitForSelectorState.Attached });
         await page.Locator("#token-name").FillAsync("gpu box");
         await page.GetByRole(Microsoft.Playwright.AriaRole.Checkbox, new() { Name = "worker", Exact = true }).CheckAsync();
         await page.GetByTestId("create-token").ClickAsync();
