@@ -23,7 +23,8 @@ public sealed class PortalRunLedger(
     RunReproduction reproduction,
     Notifier notifier,
     TimeProvider clock,
-    RunLeaseOptions lease) : IRunLedger
+    RunLeaseOptions lease,
+    ILogger<PortalRunLedger> logger) : IRunLedger
 {
     public async Task<RunClaim?> TryClaimAsync(long runId, string worker, string device, CancellationToken cancellationToken)
     {
@@ -154,6 +155,19 @@ public sealed class PortalRunLedger(
         // A reproduction that ended decides its original's badge.
         if (run.ReproducesRunId is not null && run.Status.IsFinished())
             await reproduction.JudgeAsync(run.Id, cancellationToken);
-        if (run.Status.IsFinished()) await notifier.RunFinishedAsync(run, cancellationToken);
+        if (run.Status.IsFinished()) await NotifyFinishedAsync(run, cancellationToken);
+    }
+
+    /// <summary>Best effort: the run's end is already stored; a bell that could not ring must not fail the worker's call.</summary>
+    private async Task NotifyFinishedAsync(Run run, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await notifier.RunFinishedAsync(run, cancellationToken);
+        }
+        catch (DbUpdateException ex)
+        {
+            logger.LogWarning(ex, "Run {RunId} ended but its notification could not be stored", run.Id);
+        }
     }
 }
