@@ -52,6 +52,10 @@ public sealed partial class RunCheckpoints
     /// <summary>The step the last <see cref="Resume"/> resumed at; null when it started from scratch.</summary>
     public long? ResumedFromStep { get; private set; }
 
+    /// <summary>Called with the step when <see cref="Resume"/> finds a checkpoint (the job records it on the run).
+    /// It runs on the training thread, so it must return at once.</summary>
+    public Action<long>? Resumed { get; set; }
+
     /// <summary>Identifies a run's configuration, so a checkpoint is only ever resumed by the same experiment,
     /// parameters and seed.</summary>
     public static string Fingerprint(string experimentKey, string parametersJson, long seed) =>
@@ -67,6 +71,7 @@ public sealed partial class RunCheckpoints
         if (checkpoint is null) return null;
         ResumedFromStep = checkpoint.Step;
         LogResumed(_runId, checkpoint.Step);
+        Resumed?.Invoke(checkpoint.Step);
         return checkpoint;
     }
 

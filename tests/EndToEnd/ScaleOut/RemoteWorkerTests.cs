@@ -1,15 +1,17 @@
 using System.Text.RegularExpressions;
 using LayerLab.Tests.EndToEnd.Infrastructure;
+using Xunit.Abstractions;
 
 namespace LayerLab.Tests.EndToEnd.ScaleOut;
 
 /// <summary>
 /// The portal (no in-process worker) and real worker processes on PostgreSQL Hangfire storage from a throw-away
 /// cluster: runs are spread over the workers, each is trained to its end exactly once, and a worker killed with
-/// kill -9 mid-run loses nothing (its run is trained again elsewhere, every metric point stored once).
+/// kill -9 mid-run loses nothing (its run is trained again elsewhere, every metric point stored once) and, with a
+/// shared checkpoint directory, resumes from its checkpoint on the other worker (RemoteWorkerTests.Resume.cs).
 /// </summary>
 [Collection(PortalCollection.Name)]
-public sealed partial class RemoteWorkerTests(ScaleOutFixture fixture) : IClassFixture<ScaleOutFixture>
+public sealed partial class RemoteWorkerTests(ScaleOutFixture fixture, ITestOutputHelper output) : IClassFixture<ScaleOutFixture>
 {
     private static readonly object SmallRun = new { trials = 8, epochs = 150, lr_points = 2 };
 
