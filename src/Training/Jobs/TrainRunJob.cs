@@ -61,6 +61,7 @@ public sealed class TrainRunJob(
             RunCheckpoints.Fingerprint(spec.ExperimentKey, spec.ParametersJson, spec.Seed), _checkpointing.Interval, shutdown, logger);
         // Resume() runs on the training thread: the ledger call goes on in the background and is awaited before the
         // run ends, so the row says where this attempt resumed while it trains.
+        checkpoints.FlushReports = attemptReporter.FlushAsync;
         var resumeRecorded = Task.CompletedTask;
         checkpoints.Resumed = step => resumeRecorded = RecordResumeAsync(spec.RunId, claim.Attempt, step);
         var poller = PollForCancelAsync(spec.RunId, linked);
