@@ -37,10 +37,12 @@ public sealed partial class RemoteWorkerTests
             var id = body.GetProperty("id").GetInt64();
             var checkpoint = Path.Combine(checkpoints.FullName, $"run-{id}.ckpt");
 
-            // Kill the worker that trains it once a checkpoint reached the shared directory and points are stored.
+            // Kill the worker that trains it once a checkpoint reached the shared directory and a fifth of the run's
+            // points are stored (so the checkpoint it resumes from is well past the start).
             var running = await lab.Portal.Http.WaitForStatusAsync(id, TimeSpan.FromSeconds(60), "Running");
             var watch = Stopwatch.StartNew();
-            while (!File.Exists(checkpoint) || await lab.Sqlite.ScalarAsync($"SELECT COUNT(*) FROM MetricPoints WHERE RunId = {id}") == 0)
+            while (!File.Exists(checkpoint) ||
+                   await lab.Sqlite.ScalarAsync($"SELECT COALESCE(MAX(Step), 0) FROM MetricPoints WHERE RunId = {id}") < ResumeSteps / 5)
             {
                 var now = await lab.Portal.Http.GetJsonAsync($"/api/runs/{id}");
                 Assert.True(now.GetProperty("status").GetString() == "Running", $"run ended before the kill: {now}\n{lab.Logs()}");
