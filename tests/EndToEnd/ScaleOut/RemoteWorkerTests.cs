@@ -34,7 +34,7 @@ public sealed partial class RemoteWorkerTests(ScaleOutFixture fixture, ITestOutp
         Assert.Equal(lab.Workers.Select(w => w.Name).Order(), workersSeen.Order());
 
         // Exactly once on the training side too: each run's "succeeded" line is in exactly one worker's log, once.
-        var finished = lab.Workers.SelectMany(w => SucceededLine().Matches(w.Log).Select(m => long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))).ToList();
+        var finished = await SucceededRunsAsync(lab.Workers, ids);
         Assert.Equal(ids.Order(), finished.Order());
 
         // Same parameters, so every run reported the same (metric, step) grid: stored once each, none missing.
@@ -137,7 +137,7 @@ public sealed partial class RemoteWorkerTests(ScaleOutFixture fixture, ITestOutp
         Assert.True(run.GetProperty("status").GetString() == "Succeeded", $"{run}\n{lab.Logs()}");
         Assert.Equal(2, run.GetProperty("attempt").GetInt32());
         Assert.Equal(survivor.Name, run.GetProperty("worker").GetString());
-        Assert.Single(SucceededLine().Matches(survivor.Log), m => m.Groups[1].Value == id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Single(await SucceededRunsAsync([survivor], [id]), r => r == id);
 
         // Every point stored once, and exactly the points (and values) of the same run trained without a kill.
         var twin = await lab.Portal.Http.SubmitAsync(longer, seed: 11);
@@ -147,6 +147,21 @@ public sealed partial class RemoteWorkerTests(ScaleOutFixture fixture, ITestOutp
         var points = await lab.Sqlite.PointsAsync(id);
         Assert.NotEmpty(points);
         Assert.Equal(await lab.Sqlite.PointsAsync(twin), points);
+    }
+
+    /// <summary>The runs whose "succeeded" line the workers logged. A worker logs it just after the portal stored the
+    /// end, so the API can say Succeeded a moment before the line reaches the log: wait (bounded) until every run in
+    /// <paramref name="expected"/> has one, then return all of them (a run trained twice would show twice).</summary>
+    private static async Task<List<long>> SucceededRunsAsync(IReadOnlyList<WorkerProcess> workers, IReadOnlyList<long> expected)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var found = workers.SelectMany(w => SucceededLine().Matches(w.Log))
+                .Select(m => long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            if (expected.All(found.Contains) || watch.Elapsed > TimeSpan.FromSeconds(15)) return found;
+            await Task.Delay(100);
+        }
     }
 
     [GeneratedRegex(@"Run (\d+) succeeded in")]
