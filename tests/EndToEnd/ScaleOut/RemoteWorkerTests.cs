@@ -62,6 +62,9 @@ public sealed partial class RemoteWorkerTests(ScaleOutFixture fixture, ITestOutp
         var (badBeat, problem) = await worker.PostJsonAsync("/api/workers/heartbeat", new { name = "", device = "cpu", queues = new[] { "cpu" }, slots = 1 });
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, badBeat);
         Assert.True(problem.GetProperty("errors").TryGetProperty("name", out _), problem.ToString());
+        var (badResume, resumeProblem) = await worker.PostJsonAsync("/api/workers/runs/1/resumed", new { attempt = 1, step = -1 });
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, badResume);
+        Assert.True(resumeProblem.GetProperty("errors").TryGetProperty("step", out _), resumeProblem.ToString());
         // The admin's own cookie session is no worker: claiming is for worker tokens only.
         var (claim, _) = await lab.Portal.Http.PostJsonAsync("/api/workers/runs/1/claim", new { worker = "someone", device = "cpu" });
         Assert.Equal(System.Net.HttpStatusCode.Forbidden, claim);
