@@ -54,7 +54,9 @@ WORKDIR /worker
 COPY --from=build-worker /worker ./
 # Settings come from the environment (see docker-compose.yml):
 #   LayerLab__Hangfire__ConnectionString, LayerLab__Portal__Url, LayerLab__Portal__Token,
-#   LayerLab__Worker__Count, LayerLab__Worker__Queues__0=gpu …
+#   LayerLab__Worker__Count, LayerLab__Worker__Queues__0=gpu …,
+#   LayerLab__Checkpoints__Directory=/checkpoints (a volume or network mount shared by all workers, so a run resumes
+#   on another worker; unshared, a run taken over starts from step 0)
 ENV DOTNET_GCgen0size=0x8000000
 ENTRYPOINT ["dotnet", "LayerLab.Worker.dll"]
 

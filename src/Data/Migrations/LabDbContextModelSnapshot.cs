@@ -538,6 +538,9 @@ namespace LayerLab.Data.Migrations
                         .HasMaxLength(1000)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("ResumedFromStep")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("ReviewState")
                         .IsRequired()
                         .ValueGeneratedOnAdd()

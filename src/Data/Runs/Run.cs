@@ -25,6 +25,8 @@ public sealed class Run
     /// puts the run back in the queue (the worker is presumed dead) and that attempt's writes are refused.
     /// </summary>
     public DateTimeOffset? LeaseExpiresAt { get; set; }
+    /// <summary>The checkpoint step the current attempt resumed from; null when it started from scratch.</summary>
+    public long? ResumedFromStep { get; set; }
     public string? Error { get; set; }
     public string? HangfireJobId { get; set; }
     /// <summary>Dispatch order among one person's queued runs: higher goes first (default 0). Between people the

@@ -11,10 +11,11 @@ namespace LayerLab.Training.Checkpoints;
 /// lines: call <see cref="Resume"/> once before the loop and, if it returns a checkpoint, read the state and start
 /// at its step; call <see cref="AtStep"/> at the top of every step instead of <c>token.ThrowIfCancellationRequested()</c>.
 /// <para>
-/// When a checkpoint is due (every <c>interval</c>), the state is captured at once but written one interval later,
-/// when the next one is captured: by then every metric reported before it has long been stored, so a worker killed
-/// at any moment never leaves a checkpoint ahead of its stored metrics (a resumed run would leave a gap). When the
-/// worker shuts down cleanly, the newest state is written at once (the reports before it are drained first).
+/// When a checkpoint is due (every <c>interval</c>), the state is captured at once but written later, when the next
+/// one is due and every metric reported before the capture is stored (<see cref="FlushReports"/>: over HTTP a
+/// remote worker's points can take longer than an interval to reach the portal), so a worker killed at any moment
+/// never leaves a checkpoint ahead of its stored metrics (a resumed run would leave a gap). When the worker shuts
+/// down cleanly, the newest state is written at once (the reports before it are drained first).
 /// </para>
 /// </summary>
 public sealed partial class RunCheckpoints
@@ -27,8 +28,18 @@ public sealed partial class RunCheckpoints
     private readonly ILogger _logger;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private TimeSpan _nextDue;
-    private Checkpoint? _pending;
+    private Pending? _pending;
     private volatile bool _disabled;
+    private long _published;
+    private long _handedOver;
+
+    /// <summary>A captured checkpoint waiting for the reports made before it to be stored.</summary>
+    private sealed class Pending(Checkpoint checkpoint, long reportsBefore)
+    {
+        public Checkpoint Checkpoint { get; } = checkpoint;
+        public long ReportsBefore { get; } = reportsBefore;
+        public Task? Flush { get; set; }
+    }
 
     /// <param name="store">Null: checkpointing is off (every call is a no-op, <see cref="Resume"/> returns null).</param>
     /// <param name="shutdown">Signalled when the worker shuts down: a loop stopping for it saves its state first.</param>
@@ -52,6 +63,20 @@ public sealed partial class RunCheckpoints
     /// <summary>The step the last <see cref="Resume"/> resumed at; null when it started from scratch.</summary>
     public long? ResumedFromStep { get; private set; }
 
+    /// <summary>Called with the step when <see cref="Resume"/> finds a checkpoint (the job records it on the run).
+    /// It runs on the training thread, so it must return at once.</summary>
+    public Action<long>? Resumed { get; set; }
+
+    /// <summary>Completes when every point handed to the reporter so far is stored (the job sets the reporter's
+    /// flush). Null: a pending checkpoint is written one interval after its capture, trusting storage to be faster.</summary>
+    public Func<CancellationToken, Task>? FlushReports { get; set; }
+
+    /// <summary>The training thread put a live report in the pipeline (see <c>TrainingThread</c>).</summary>
+    public void ReportPublished() => Interlocked.Increment(ref _published);
+
+    /// <summary>A live report left the pipeline: the reporter has it (stored once its flush completes).</summary>
+    public void ReportHandedOver() => Interlocked.Increment(ref _handedOver);
+
     /// <summary>Identifies a run's configuration, so a checkpoint is only ever resumed by the same experiment,
     /// parameters and seed.</summary>
     public static string Fingerprint(string experimentKey, string parametersJson, long seed) =>
@@ -62,11 +87,15 @@ public sealed partial class RunCheckpoints
     {
         ResumedFromStep = null;
         _pending = null;
+        // A new pass of the loop (a retried TrainAsync) reports through a new pipeline: count from zero.
+        Interlocked.Exchange(ref _published, 0);
+        Interlocked.Exchange(ref _handedOver, 0);
         if (!Enabled) return null;
         var checkpoint = _store!.LoadLatest(_runId, _fingerprint);
         if (checkpoint is null) return null;
         ResumedFromStep = checkpoint.Step;
         LogResumed(_runId, checkpoint.Step);
+        Resumed?.Invoke(checkpoint.Step);
         return checkpoint;
     }
 
@@ -84,9 +113,30 @@ public sealed partial class RunCheckpoints
             cancellationToken.ThrowIfCancellationRequested();
         }
         if (!Enabled || _clock.Elapsed < _nextDue) return;
-        if (_pending is not null) Write(_pending);
-        _pending = Capture(step, write);
+        if (_pending is not null)
+        {
+            if (!ReportsStoredBefore(_pending)) return; // not yet: look again at the next step
+            Write(_pending.Checkpoint);
+        }
+        _pending = new Pending(Capture(step, write), Interlocked.Read(ref _published));
         _nextDue = _clock.Elapsed + _interval;
+    }
+
+    /// <summary>Never blocks the training loop: starts the reporter's flush once the reports made before the capture
+    /// have reached the reporter, and says yes when that flush has completed.</summary>
+    private bool ReportsStoredBefore(Pending pending)
+    {
+        if (FlushReports is null) return true;
+        if (pending.Flush is null)
+        {
+            if (Interlocked.Read(ref _handedOver) < pending.ReportsBefore) return false;
+            pending.Flush = FlushReports(_shutdown);
+        }
+        if (!pending.Flush.IsCompleted) return false;
+        if (pending.Flush.IsCompletedSuccessfully) return true;
+        _ = pending.Flush.Exception; // observed; a failed flush is tried again at the next step
+        pending.Flush = null;
+        return false;
     }
 
     /// <summary>The attempt lost its lease: it must write nothing more, checkpoints included.</summary>

@@ -11,6 +11,10 @@ public interface IRunReporter
 {
     ValueTask ReportMetricsAsync(long runId, IReadOnlyList<MetricSample> samples, CancellationToken cancellationToken);
     ValueTask ReportProgressAsync(long runId, double fraction, CancellationToken cancellationToken);
+
+    /// <summary>Completes when every point reported before the call is stored. Checkpoints wait for it, so none is
+    /// ever written ahead of the stored series. The default suits reporters that store before they return.</summary>
+    Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>Everything an experiment needs to train one run: its parameters, seed, device, a reporter, and where to

@@ -17,4 +17,7 @@ public sealed class AttemptReporter(IRunReporter inner) : IRunReporter
 
     public ValueTask ReportProgressAsync(long runId, double fraction, CancellationToken cancellationToken) =>
         _stopped ? ValueTask.CompletedTask : inner.ReportProgressAsync(runId, fraction, cancellationToken);
+
+    public Task FlushAsync(CancellationToken cancellationToken) =>
+        _stopped ? Task.CompletedTask : inner.FlushAsync(cancellationToken);
 }

@@ -25,6 +25,9 @@ public interface IRunLedger
 
     Task MarkCancelledAsync(long runId, int attempt, CancellationToken cancellationToken);
 
+    /// <summary>This attempt resumed from a checkpoint at <paramref name="step"/> (shown on the run); a claim clears it.</summary>
+    Task RecordResumeAsync(long runId, int attempt, long step, CancellationToken cancellationToken);
+
     /// <summary>The worker is shutting down mid-run: put the run back to Queued so it starts again.</summary>
     Task ReleaseAsync(long runId, int attempt, CancellationToken cancellationToken);
 }

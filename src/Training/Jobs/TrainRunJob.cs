@@ -59,6 +59,11 @@ public sealed class TrainRunJob(
         var checkpoints = new RunCheckpoints(
             _checkpointing.IntervalSeconds > 0 ? checkpointStore : null, spec.RunId,
             RunCheckpoints.Fingerprint(spec.ExperimentKey, spec.ParametersJson, spec.Seed), _checkpointing.Interval, shutdown, logger);
+        // Resume() runs on the training thread: the ledger call goes on in the background and is awaited before the
+        // run ends, so the row says where this attempt resumed while it trains.
+        checkpoints.FlushReports = attemptReporter.FlushAsync;
+        var resumeRecorded = Task.CompletedTask;
+        checkpoints.Resumed = step => resumeRecorded = RecordResumeAsync(spec.RunId, claim.Attempt, step);
         var poller = PollForCancelAsync(spec.RunId, linked);
         var heartbeat = HeartbeatAsync(spec.RunId, claim.Attempt, linked, leaseLost, () =>
         {
@@ -74,6 +79,7 @@ public sealed class TrainRunJob(
             logger.LogInformation("Training {Experiment} run {RunId} (attempt {Attempt}) on {Device}",
                 experiment.Key, spec.RunId, claim.Attempt, context.Device);
             var result = await TrainWithRetryAsync(experiment, context, linked.Token);
+            await resumeRecorded;
             await ledger.CompleteAsync(spec.RunId, claim.Attempt, result, CancellationToken.None);
             logger.LogInformation("Run {RunId} succeeded in {Seconds:F2} s ({Collections} gen0 GCs)",
                 spec.RunId, watch.Elapsed.TotalSeconds, GC.CollectionCount(0) - collections);
@@ -109,9 +115,23 @@ public sealed class TrainRunJob(
         finally
         {
             await linked.CancelAsync(); // stops the poller and the heartbeat
+            await resumeRecorded;
             await poller;
             await heartbeat;
             cancellation.Unregister(spec.RunId);
+        }
+    }
+
+    /// <summary>Only a label on the run: a failure to record it is logged, never a reason to stop training.</summary>
+    private async Task RecordResumeAsync(long runId, int attempt, long step)
+    {
+        try
+        {
+            await ledger.RecordResumeAsync(runId, attempt, step, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Run {RunId}: the resume step {Step} was not recorded", runId, step);
         }
     }
 

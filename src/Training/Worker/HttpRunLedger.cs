@@ -52,6 +52,9 @@ public sealed class HttpRunLedger(HttpClient portal, HttpRunReporter reporter) :
         await PostAsync(WorkerApi.Cancelled(runId), new AttemptRequest(attempt), cancellationToken);
     }
 
+    public Task RecordResumeAsync(long runId, int attempt, long step, CancellationToken cancellationToken) =>
+        PostAsync(WorkerApi.Resumed(runId), new ResumedRequest(attempt, step), cancellationToken);
+
     public async Task ReleaseAsync(long runId, int attempt, CancellationToken cancellationToken)
     {
         await reporter.FlushAsync(cancellationToken);

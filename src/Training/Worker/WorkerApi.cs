@@ -26,6 +26,7 @@ public static class WorkerApi
     public static string Cancelled(long runId) => Run(runId, "cancelled");
     public static string Release(long runId) => Run(runId, "release");
     public static string Lease(long runId) => Run(runId, "lease");
+    public static string Resumed(long runId) => Run(runId, "resumed");
     public static string Metrics(long runId) => Run(runId, "metrics");
     public static string Progress(long runId) => Run(runId, "progress");
 
@@ -44,6 +45,9 @@ public sealed record CancelRequestedResponse(bool CancelRequested);
 public sealed record LeaseResponse(bool Held);
 
 public sealed record AttemptRequest(int Attempt);
+
+/// <param name="Step">The checkpoint step the attempt resumed from.</param>
+public sealed record ResumedRequest(int Attempt, long Step);
 
 public sealed record FailRequest(int Attempt, string Error);
 

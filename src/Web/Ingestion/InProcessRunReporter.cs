@@ -11,4 +11,6 @@ public sealed class InProcessRunReporter(MetricIngestion ingestion, RunProgressW
 
     public ValueTask ReportProgressAsync(long runId, double fraction, CancellationToken cancellationToken) =>
         progress.ReportAsync(runId, fraction, cancellationToken);
+
+    public Task FlushAsync(CancellationToken cancellationToken) => ingestion.FlushAsync(cancellationToken);
 }

@@ -43,6 +43,7 @@ public sealed class PortalRunLedger(
                 .SetProperty(r => r.Device, device)
                 .SetProperty(r => r.DispatchedAt, (DateTimeOffset?)null) // no longer waiting in Hangfire
                 .SetProperty(r => r.Progress, 0)
+                .SetProperty(r => r.ResumedFromStep, (long?)null)
                 .SetProperty(r => r.Error, (string?)null), cancellationToken);
         if (claimed == 0)
         {
@@ -110,6 +111,14 @@ public sealed class PortalRunLedger(
         await ingestion.FlushAsync(cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await FinishAsync(db, runId, r => r.Status == RunStatus.Running && r.Attempt == attempt, RunStatus.Cancelled, null, cancellationToken);
+    }
+
+    public async Task RecordResumeAsync(long runId, int attempt, long step, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var changed = await RunningAttempt(db, runId, attempt)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.ResumedFromStep, step), cancellationToken);
+        await PublishIfChangedAsync(db, runId, changed, cancellationToken);
     }
 
     public async Task ReleaseAsync(long runId, int attempt, CancellationToken cancellationToken)

@@ -20,7 +20,8 @@ public sealed record RunDto(
     string? Worker, string? Device, int Attempt, string? Error,
     IReadOnlyDictionary<string, double>? Summary, string? Verdict,
     RunSource Source, string? Name, string? SubmittedBy,
-    long? ReproducesRunId = null, string? Reproduction = null, string? ReproductionNote = null)
+    long? ReproducesRunId = null, string? Reproduction = null, string? ReproductionNote = null,
+    long? ResumedFromStep = null)
 {
     public static RunDto From(Run run)
     {
@@ -29,7 +30,8 @@ public sealed record RunDto(
             JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(run.ParametersJson) ?? [],
             run.QueuedAt, run.StartedAt, run.FinishedAt, run.Worker, run.Device, run.Attempt, run.Error,
             run.SummaryJson is null ? null : JsonSerializer.Deserialize<Dictionary<string, double>>(run.SummaryJson),
-            run.Verdict, run.Source, run.Name, run.SubmittedBy, run.ReproducesRunId, run.Reproduction, run.ReproductionNote);
+            run.Verdict, run.Source, run.Name, run.SubmittedBy, run.ReproducesRunId, run.Reproduction, run.ReproductionNote,
+            run.ResumedFromStep);
     }
 }
 

@@ -44,6 +44,15 @@ public static class WorkerEndpoints
             if (body!.Attempt < 1) return Invalid("attempt", "attempt must be at least 1.");
             return TypedResults.Ok(new LeaseResponse(await ledger.RenewLeaseAsync(id, body.Attempt, ct)));
         });
+        runs.MapPost("/resumed", async (long id, HttpRequest request, IRunLedger ledger, CancellationToken ct) =>
+        {
+            var (body, error) = await ReadAsync<ResumedRequest>(request, ct);
+            if (error is not null) return error;
+            if (body!.Attempt < 1) return Invalid("attempt", "attempt must be at least 1.");
+            if (body.Step < 0) return Invalid("step", "step must not be negative.");
+            await ledger.RecordResumeAsync(id, body.Attempt, body.Step, ct);
+            return TypedResults.NoContent();
+        });
         runs.MapPost("/release", (long id, HttpRequest request, IRunLedger ledger, CancellationToken ct) =>
             WithAttemptAsync(request, body => ledger.ReleaseAsync(id, body.Attempt, ct), ct));
         runs.MapPost("/metrics", MetricsAsync);

@@ -30,7 +30,10 @@ public sealed partial class CheckpointResumeTests(ITestOutputHelper output) : ID
         Assert.Equal(2, run.GetProperty("attempt").GetInt32());
         var resumed = ResumedAt().Match(second.Log);
         Assert.True(resumed.Success, second.Log);
-        Assert.True(long.Parse(resumed.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 0);
+        var resumedAt = long.Parse(resumed.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(resumedAt > 0);
+        // The run row records it too (API and run page: "attempt 2, resumed from step S").
+        Assert.Equal(resumedAt, run.GetProperty("resumedFromStep").GetInt64());
         output.WriteLine($"run {id}: {resumed.Value} (of {Steps})");
         await AssertEveryStepStoredOnceAsync(id);
         Assert.False(File.Exists(CheckpointPath(id)), "a finished run's checkpoints are deleted");
@@ -52,6 +55,7 @@ public sealed partial class CheckpointResumeTests(ITestOutputHelper output) : ID
         Assert.True(run.GetProperty("status").GetString() == "Succeeded", $"{run}\n{second.Log}");
         Assert.Contains("checksum mismatch", second.Log, StringComparison.Ordinal);
         Assert.DoesNotMatch(ResumedAt(), second.Log);
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, run.GetProperty("resumedFromStep").ValueKind);
         await AssertEveryStepStoredOnceAsync(id);
     }
 

@@ -1,15 +1,17 @@
 using System.Text.RegularExpressions;
 using LayerLab.Tests.EndToEnd.Infrastructure;
+using Xunit.Abstractions;
 
 namespace LayerLab.Tests.EndToEnd.ScaleOut;
 
 /// <summary>
 /// The portal (no in-process worker) and real worker processes on PostgreSQL Hangfire storage from a throw-away
 /// cluster: runs are spread over the workers, each is trained to its end exactly once, and a worker killed with
-/// kill -9 mid-run loses nothing (its run is trained again elsewhere, every metric point stored once).
+/// kill -9 mid-run loses nothing (its run is trained again elsewhere, every metric point stored once) and, with a
+/// shared checkpoint directory, resumes from its checkpoint on the other worker (RemoteWorkerTests.Resume.cs).
 /// </summary>
 [Collection(PortalCollection.Name)]
-public sealed partial class RemoteWorkerTests(ScaleOutFixture fixture) : IClassFixture<ScaleOutFixture>
+public sealed partial class RemoteWorkerTests(ScaleOutFixture fixture, ITestOutputHelper output) : IClassFixture<ScaleOutFixture>
 {
     private static readonly object SmallRun = new { trials = 8, epochs = 150, lr_points = 2 };
 
@@ -32,7 +34,7 @@ public sealed partial class RemoteWorkerTests(ScaleOutFixture fixture) : IClassF
         Assert.Equal(lab.Workers.Select(w => w.Name).Order(), workersSeen.Order());
 
         // Exactly once on the training side too: each run's "succeeded" line is in exactly one worker's log, once.
-        var finished = lab.Workers.SelectMany(w => SucceededLine().Matches(w.Log).Select(m => long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))).ToList();
+        var finished = await SucceededRunsAsync(lab.Workers, ids);
         Assert.Equal(ids.Order(), finished.Order());
 
         // Same parameters, so every run reported the same (metric, step) grid: stored once each, none missing.
@@ -60,6 +62,9 @@ public sealed partial class RemoteWorkerTests(ScaleOutFixture fixture) : IClassF
         var (badBeat, problem) = await worker.PostJsonAsync("/api/workers/heartbeat", new { name = "", device = "cpu", queues = new[] { "cpu" }, slots = 1 });
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, badBeat);
         Assert.True(problem.GetProperty("errors").TryGetProperty("name", out _), problem.ToString());
+        var (badResume, resumeProblem) = await worker.PostJsonAsync("/api/workers/runs/1/resumed", new { attempt = 1, step = -1 });
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, badResume);
+        Assert.True(resumeProblem.GetProperty("errors").TryGetProperty("step", out _), resumeProblem.ToString());
         // The admin's own cookie session is no worker: claiming is for worker tokens only.
         var (claim, _) = await lab.Portal.Http.PostJsonAsync("/api/workers/runs/1/claim", new { worker = "someone", device = "cpu" });
         Assert.Equal(System.Net.HttpStatusCode.Forbidden, claim);
@@ -137,7 +142,7 @@ public sealed partial class RemoteWorkerTests(ScaleOutFixture fixture) : IClassF
         Assert.True(run.GetProperty("status").GetString() == "Succeeded", $"{run}\n{lab.Logs()}");
         Assert.Equal(2, run.GetProperty("attempt").GetInt32());
         Assert.Equal(survivor.Name, run.GetProperty("worker").GetString());
-        Assert.Single(SucceededLine().Matches(survivor.Log), m => m.Groups[1].Value == id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Single(await SucceededRunsAsync([survivor], [id]), r => r == id);
 
         // Every point stored once, and exactly the points (and values) of the same run trained without a kill.
         var twin = await lab.Portal.Http.SubmitAsync(longer, seed: 11);
@@ -147,6 +152,21 @@ public sealed partial class RemoteWorkerTests(ScaleOutFixture fixture) : IClassF
         var points = await lab.Sqlite.PointsAsync(id);
         Assert.NotEmpty(points);
         Assert.Equal(await lab.Sqlite.PointsAsync(twin), points);
+    }
+
+    /// <summary>The runs whose "succeeded" line the workers logged. A worker logs it just after the portal stored the
+    /// end, so the API can say Succeeded a moment before the line reaches the log: wait (bounded) until every run in
+    /// <paramref name="expected"/> has one, then return all of them (a run trained twice would show twice).</summary>
+    private static async Task<List<long>> SucceededRunsAsync(IReadOnlyList<WorkerProcess> workers, IReadOnlyList<long> expected)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var found = workers.SelectMany(w => SucceededLine().Matches(w.Log))
+                .Select(m => long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            if (expected.All(found.Contains) || watch.Elapsed > TimeSpan.FromSeconds(15)) return found;
+            await Task.Delay(100);
+        }
     }
 
     [GeneratedRegex(@"Run (\d+) succeeded in")]

@@ -28,7 +28,9 @@ public sealed class ScaleOutLab : IAsyncDisposable
     /// <summary>Heartbeats every half second, dead after 8 s (room for a busy 2-core machine): the kill test waits seconds, not the default 30.</summary>
     private static readonly Dictionary<string, string> FastHeartbeat = new() { ["LayerLab__Worker__HeartbeatSeconds"] = "0.5" };
 
-    public static async Task<ScaleOutLab> StartAsync(PostgresCluster postgres, string database, int workers)
+    /// <param name="workerSettings">Extra environment for every worker (e.g. a shared checkpoint directory).</param>
+    public static async Task<ScaleOutLab> StartAsync(
+        PostgresCluster postgres, string database, int workers, IReadOnlyDictionary<string, string>? workerSettings = null)
     {
         await postgres.CreateDatabaseAsync(database);
         var lab = new ScaleOutLab { _hangfire = postgres.ConnectionString(database) };
@@ -42,7 +44,9 @@ public sealed class ScaleOutLab : IAsyncDisposable
         var (status, body) = await lab.Portal.Http.PostJsonAsync("/api/tokens", new { name = "test workers", scopes = new[] { "worker" }, expiresInDays = 1 });
         Assert.True(status == System.Net.HttpStatusCode.Created, $"worker token: {status} {body}");
         lab._token = body.GetProperty("token").GetString()!;
-        for (var i = 0; i < workers; i++) lab._workers.Add(WorkerProcess.Start(lab._hangfire, lab.Portal.BaseAddress, lab._token, FastHeartbeat));
+        var settings = new Dictionary<string, string>(FastHeartbeat);
+        foreach (var (key, value) in workerSettings ?? new Dictionary<string, string>()) settings[key] = value;
+        for (var i = 0; i < workers; i++) lab._workers.Add(WorkerProcess.Start(lab._hangfire, lab.Portal.BaseAddress, lab._token, settings));
         await lab.WaitForWorkersAsync(workers);
         return lab;
     }

@@ -117,6 +117,46 @@ public sealed class CheckpointFileTests : IDisposable
     }
 
     [Fact]
+    public void A_pending_checkpoint_waits_until_the_reports_made_before_it_are_stored()
+    {
+        var flushes = new List<TaskCompletionSource>();
+        var checkpoints = new RunCheckpoints(_store, 9, "fp-1", TimeSpan.Zero, CancellationToken.None)
+        {
+            FlushReports = _ =>
+            {
+                var flush = new TaskCompletionSource();
+                flushes.Add(flush);
+                return flush.Task;
+            },
+        };
+        long? resumedAt = null;
+        checkpoints.Resumed = step => resumedAt = step;
+        Assert.Null(checkpoints.Resume());
+        Assert.Null(resumedAt);
+
+        checkpoints.ReportPublished(); // step 0's report is still on its way to the reporter
+        checkpoints.AtStep(1, w => w.Write(1L), CancellationToken.None); // captured after it
+        checkpoints.AtStep(2, w => w.Write(2L), CancellationToken.None);
+        Assert.Empty(flushes); // the report has not even reached the reporter: no flush can cover it yet
+        Assert.Null(_store.LoadLatest(9, "fp-1"));
+
+        checkpoints.ReportHandedOver();
+        checkpoints.AtStep(3, w => w.Write(3L), CancellationToken.None);
+        var flush = Assert.Single(flushes);
+        checkpoints.AtStep(4, w => w.Write(4L), CancellationToken.None);
+        Assert.Null(_store.LoadLatest(9, "fp-1")); // the reporter has not stored it yet
+
+        flush.SetResult();
+        checkpoints.AtStep(5, w => w.Write(5L), CancellationToken.None);
+        Assert.Equal(1, _store.LoadLatest(9, "fp-1")?.Step); // the capture of step 1, now behind the stored series
+
+        var resumed = new RunCheckpoints(_store, 9, "fp-1", TimeSpan.Zero, CancellationToken.None);
+        resumed.Resumed = step => resumedAt = step;
+        Assert.Equal(1, resumed.Resume()?.Step);
+        Assert.Equal(1, resumedAt);
+    }
+
+    [Fact]
     public void A_cancel_that_is_not_a_shutdown_and_a_lost_lease_write_nothing()
     {
         using var cancel = new CancellationTokenSource();

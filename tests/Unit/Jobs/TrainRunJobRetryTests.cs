@@ -120,5 +120,6 @@ public sealed class TrainRunJobRetryTests
         public Task FailAsync(long runId, int attempt, string error, CancellationToken cancellationToken) { Outcome = "failed: " + error; return Task.CompletedTask; }
         public Task MarkCancelledAsync(long runId, int attempt, CancellationToken cancellationToken) { Outcome = "cancelled"; return Task.CompletedTask; }
         public Task ReleaseAsync(long runId, int attempt, CancellationToken cancellationToken) { Outcome = "released"; return Task.CompletedTask; }
+        public Task RecordResumeAsync(long runId, int attempt, long step, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -31,7 +31,13 @@ public static class TrainingThread
         var training = Task.Factory.StartNew(
             () =>
             {
-                try { return train(report => Publish(channel.Writer, report, readerToken), stopToken); }
+                try
+                {
+                    return train(report =>
+                    {
+                        if (Publish(channel.Writer, report, readerToken)) context.Checkpoints.ReportPublished();
+                    }, stopToken);
+                }
                 finally { channel.Writer.TryComplete(); }
             },
             CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -44,6 +50,7 @@ public static class TrainingThread
                 var token = cancellationToken.IsCancellationRequested ? CancellationToken.None : cancellationToken;
                 await context.ReportAsync(live.Step, live.Metrics, token);
                 await context.ReportProgressAsync(live.Progress, token);
+                context.Checkpoints.ReportHandedOver();
             }
         }
         catch
@@ -57,10 +64,12 @@ public static class TrainingThread
         return await training;
     }
 
-    private static void Publish(ChannelWriter<LiveReport> writer, LiveReport report, CancellationToken cancellationToken)
+    /// <returns>False when the report was not handed over (nobody reads any more).</returns>
+    private static bool Publish(ChannelWriter<LiveReport> writer, LiveReport report, CancellationToken cancellationToken)
     {
         // Blocking here is deliberate: this is the dedicated training thread, not a pool thread.
         while (!writer.TryWrite(report))
-            if (!writer.WaitToWriteAsync(cancellationToken).AsTask().GetAwaiter().GetResult()) return;
+            if (!writer.WaitToWriteAsync(cancellationToken).AsTask().GetAwaiter().GetResult()) return false;
+        return true;
     }
 }
