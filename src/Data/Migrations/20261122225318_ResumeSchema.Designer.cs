@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace LayerLab.Data.Migrations
 {
     [DbContext(typeof(LabDbContext))]
-    [Migration("20261122222502_ResumeSchema")]
+    [Migration("20261122225318_ResumeSchema")]
     partial class ResumeSchema
     {
         /// <inheritdoc />
@@ -184,6 +184,83 @@ namespace LayerLab.Data.Migrations
                     b.ToTable("Artifacts");
                 });
 
+            modelBuilder.Entity("LayerLab.Data.Leaderboard.LeaderboardAggregate", b =>
+                {
+                    b.Property<string>("ExperimentKey")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ParametersJson")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("MetricKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReviewState")
+                        .HasMaxLength(24)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Devices")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LatestRunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("MaxOfMax")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("MaxOfMin")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("MinOfMax")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("MinOfMin")
+                        .HasColumnType("REAL");
+
+                    b.Property<int>("N")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("NotReproduced")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("ParameterCount")
+                        .HasColumnType("REAL");
+
+                    b.Property<int>("Reproduced")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Submitters")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("SumMax")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("SumMin")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("SumSeconds")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("SumSqMax")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("SumSqMin")
+                        .HasColumnType("REAL");
+
+                    b.Property<int>("TimedN")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ExperimentKey", "ParametersJson", "MetricKey", "ReviewState");
+
+                    b.HasIndex("ExperimentKey", "MetricKey", "ReviewState");
+
+                    b.ToTable("LeaderboardAggregates");
+                });
+
             modelBuilder.Entity("LayerLab.Data.Metrics.LatestMetric", b =>
                 {
                     b.Property<long>("RunId")
@@ -222,12 +299,48 @@ namespace LayerLab.Data.Migrations
                     b.Property<long>("Step")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("At")
+                        .HasColumnType("INTEGER");
+
                     b.Property<double?>("Value")
                         .HasColumnType("REAL");
 
                     b.HasKey("RunId", "Key", "Step");
 
                     b.ToTable("MetricPoints");
+                });
+
+            modelBuilder.Entity("LayerLab.Data.Notifications.Notification", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Link")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ReadAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId", "Id");
+
+                    b.ToTable("Notifications");
                 });
 
             modelBuilder.Entity("LayerLab.Data.Review.RunComment", b =>
@@ -368,6 +481,9 @@ namespace LayerLab.Data.Migrations
                         .HasMaxLength(50)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("DispatchedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Error")
                         .HasColumnType("TEXT");
 
@@ -401,6 +517,9 @@ namespace LayerLab.Data.Migrations
                     b.Property<string>("ParametersJson")
                         .IsRequired()
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("Priority")
+                        .HasColumnType("INTEGER");
 
                     b.Property<double>("Progress")
                         .HasColumnType("REAL");
@@ -477,6 +596,8 @@ namespace LayerLab.Data.Migrations
 
                     b.HasIndex("SweepId");
 
+                    b.HasIndex("ExperimentKey", "ParametersJson");
+
                     b.HasIndex("ExperimentKey", "Status");
 
                     b.ToTable("Runs");
@@ -498,6 +619,9 @@ namespace LayerLab.Data.Migrations
                     b.Property<string>("ExperimentKey")
                         .IsRequired()
                         .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTimeOffset?>("FinishedNotifiedAt")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Name")
@@ -684,6 +808,15 @@ namespace LayerLab.Data.Migrations
                     b.HasOne("LayerLab.Data.Runs.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LayerLab.Data.Notifications.Notification", b =>
+                {
+                    b.HasOne("LayerLab.Data.Accounts.LabUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
