@@ -12,6 +12,7 @@ using Microsoft.Playwright;
 
 var runs = args.Length > 1 && args[0] == "--runs" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5_000;
 const int Repeats = 5;
+const int RunningPool = 300; // the newest runs are external and still running, so the bench can end them over the API
 const string Email = "bench@lab.test", Password = "bench-password-1";
 var root = FindRoot();
 var folder = Directory.CreateTempSubdirectory("layerlab-runspage").FullName;
@@ -19,7 +20,9 @@ var file = Path.Combine(folder, "bench.db");
 var port = FreePort();
 var baseUrl = $"http://127.0.0.1:{port}";
 
-var info = new ProcessStartInfo("dotnet", [Path.Combine(root, "src", "Web", "bin", "Release", "net10.0", "LayerLab.Web.dll"), "--urls", baseUrl])
+// LAYERLAB_WEB_DLL: another build of the portal (to compare with an older runs page).
+var webDll = Environment.GetEnvironmentVariable("LAYERLAB_WEB_DLL") ?? Path.Combine(root, "src", "Web", "bin", "Release", "net10.0", "LayerLab.Web.dll");
+var info = new ProcessStartInfo("dotnet", [webDll, "--urls", baseUrl])
 {
     WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
 };
@@ -90,6 +93,50 @@ try
     }
     results.Add(($"tick a run → Compare (1) (interactive re-render, median of {Repeats})", Summary(tick)));
 
+    // The sweep case: run updates stream in (the newest runs, on screen, end one after another) while someone ticks a run.
+    using (var stop = new CancellationTokenSource())
+    {
+        var updates = 0;
+        var stream = Task.Run(async () =>
+        {
+            // End the newest running external runs one after another (each one a RunUpdated), never the ticked one.
+            for (var id = runs - 1; id > runs - RunningPool && !stop.IsCancellationRequested; id--)
+            {
+                var ended = await context.APIRequest.PutAsync($"{baseUrl}/api/runs/{id}/status", new() { DataObject = new { status = "Succeeded" } });
+                if (ended.Status != 200) throw new InvalidOperationException($"end run {id}: {ended.Status} {await ended.TextAsync()}");
+                Interlocked.Increment(ref updates);
+                await Task.Delay(40);
+            }
+        });
+        await Task.Delay(2_000);
+        var busy = new List<double>();
+        var watchAll = Stopwatch.StartNew();
+        var before = Volatile.Read(ref updates);
+        var steady = checkbox;
+        string? lost = null;
+        for (var i = 0; i < Repeats && lost is null; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            try
+            {
+                await steady.ClickAsync(new() { Timeout = 60_000 });
+                await Assertions.Expect(compare).ToContainTextAsync("(1)", new() { Timeout = 60_000 });
+                busy.Add(watch.Elapsed.TotalMilliseconds);
+                await steady.ClickAsync(new() { Timeout = 60_000 });
+                await Assertions.Expect(compare).Not.ToContainTextAsync("(1)", new() { Timeout = 60_000 });
+            }
+            catch (Exception e) when (e is PlaywrightException or TimeoutException)
+            {
+                lost = $"tick {i + 1} not shown within 60 s";
+            }
+        }
+        var rate = (Volatile.Read(ref updates) - before) / watchAll.Elapsed.TotalSeconds;
+        await stop.CancelAsync();
+        await stream;
+        results.Add(($"tick a run while run updates stream in ({rate:F0} updates/s) (median of {Repeats})",
+            lost is null ? Summary(busy) : busy.Count > 0 ? $"{lost}; before that {Summary(busy)}" : lost));
+    }
+
     var live = new List<double>();
     for (var i = 0; i < Repeats; i++)
     {
@@ -138,7 +185,7 @@ static async Task WaitHealthyAsync(string baseUrl)
     throw new TimeoutException("portal not healthy");
 }
 
-// Succeeded catalog runs with a realistic summary, a tenth of them in sweeps, a few external, newest = highest id.
+// Finished catalog runs with a realistic summary, a few external; the newest 300 are external runs still running.
 static async Task SeedAsync(string file, int runs)
 {
     await using var connection = new SqliteConnection($"Data Source={file}");
@@ -157,14 +204,15 @@ static async Task SeedAsync(string file, int runs)
     string[] statuses = ["Succeeded", "Succeeded", "Succeeded", "Failed", "Cancelled"];
     for (var id = 1; id <= runs; id++)
     {
-        var external = id % 50 == 0;
+        var running = id > runs - 300;
+        var external = running || id % 50 == 0;
         run.Parameters[0].Value = id;
         run.Parameters[1].Value = external ? "external" : id % 3 == 0 ? "icl-linreg" : "xor-prelu";
         run.Parameters[2].Value = $$"""{"lr_min":0.001,"lr_max":1,"lr_points":13,"epochs":{{300 + (id % 1000)}},"trials":100}""";
         run.Parameters[3].Value = id % 100;
-        run.Parameters[4].Value = statuses[id % statuses.Length];
+        run.Parameters[4].Value = running ? "Running" : statuses[id % statuses.Length];
         run.Parameters[5].Value = now - ((runs - id) * 10_000_000L);
-        run.Parameters[6].Value = now - ((runs - id) * 10_000_000L) + 20_000_000L;
+        run.Parameters[6].Value = running ? DBNull.Value : now - ((runs - id) * 10_000_000L) + 20_000_000L;
         run.Parameters[7].Value = external ? "External" : "Catalog";
         run.Parameters[8].Value = $$"""{"band_decades/prelu":{{id % 7 * 0.3}},"param_count":3,"loss/prelu":0.01}""";
         run.Parameters[9].Value = external ? $"external-{id}" : DBNull.Value;
