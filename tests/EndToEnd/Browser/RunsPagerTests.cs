@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using LayerLab.Tests.EndToEnd.Infrastructure;
 using Microsoft.Playwright;
 
@@ -56,6 +57,14 @@ public sealed class RunsPagerTests : BrowserTestBase
         await Assertions.Expect(page.Locator($"tr.run-{run.GetProperty("id").GetInt64()}")).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByTestId("runs-range")).ToHaveTextAsync("1–21 of 21");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(RepoPaths.TestResults, "runs-filtered.png"), FullPage = true });
+
+        // The status filter narrows on the server too: end one beta run and pick Succeeded.
+        using (var ended = await Portal.Http.PutAsJsonAsync(new Uri($"/api/runs/{ids[45]}/status", UriKind.Relative), new { status = "Succeeded" }))
+            Assert.Equal(System.Net.HttpStatusCode.OK, ended.StatusCode);
+        await page.Locator(".mud-select", new() { HasText = "Status" }).First.ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Succeeded" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("runs-range")).ToHaveTextAsync("1–1 of 1");
+        await Assertions.Expect(rows.First).ToHaveClassAsync(new System.Text.RegularExpressions.Regex($"\\brun-{ids[45]}\\b"));
 
         await page.GetByTestId("compare-selected").ClickAsync();
         await page.WaitForURLAsync($"**/compare?runs={oldest},{newest}");
