@@ -5,6 +5,7 @@ using System.Diagnostics;
 using System.Globalization;
 using LayerLab.Data;
 using LayerLab.Data.Leaderboard;
+using LayerLab.Data.Runs;
 using LayerLab.Training.Contracts;
 using LayerLab.Web.Hosting;
 using LayerLab.Web.Ingestion;
@@ -46,6 +47,16 @@ await using (var db = await dbFactory.CreateDbContextAsync())
     results.Add(($"run list page (200 newest) at {runs:N0} runs", $"{list:F1} ms", "< 100 ms"));
     var deep = await Timing.MedianAsync(() => db.Runs.AsNoTracking().OrderByDescending(r => r.Id).Skip(runs / 2).Take(200).ToListAsync());
     results.Add(($"run list page at offset {runs / 2:N0}", $"{deep:F1} ms", "< 100 ms"));
+    // What the runs page (/) runs per render and per live refresh: one page of 50 plus the COUNT of all that match.
+    var page = await Timing.MedianAsync(() => db.RunListPageAsync(new RunListFilter(), RunListSort.Id, true, 0, 50, CancellationToken.None));
+    results.Add(($"runs page query (50 newest + total) at {runs:N0} runs", $"{page:F1} ms", "< 100 ms"));
+    var pageDeep = await Timing.MedianAsync(() => db.RunListPageAsync(new RunListFilter(), RunListSort.Id, true, runs / 2, 50, CancellationToken.None));
+    results.Add(($"runs page query at offset {runs / 2:N0}", $"{pageDeep:F1} ms", "< 100 ms"));
+    var pageFiltered = await Timing.MedianAsync(() => db.RunListPageAsync(new RunListFilter(Status: LayerLab.Data.Runs.RunStatus.Succeeded, Experiment: "xor-prelu"),
+        RunListSort.Progress, true, 0, 50, CancellationToken.None));
+    results.Add(("runs page query, status + experiment filter, sorted by progress", $"{pageFiltered:F1} ms", "< 100 ms"));
+    var pageSearch = await Timing.MedianAsync(() => db.RunListPageAsync(new RunListFilter(Search: "bench"), RunListSort.Id, true, 0, 50, CancellationToken.None));
+    results.Add(("runs page query, text search (LIKE over every row)", $"{pageSearch:F1} ms", "< 100 ms"));
 }
 
 // Points go to running runs (as in the portal): the 20 runs written to are put back to Running first.

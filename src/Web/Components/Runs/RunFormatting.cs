@@ -8,8 +8,13 @@ public static class RunFormatting
     public static string Duration(Run run, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(run);
-        if (run.StartedAt is null) return "–";
-        var span = (run.FinishedAt ?? now) - run.StartedAt.Value;
+        return Duration(run.StartedAt, run.FinishedAt, now);
+    }
+
+    public static string Duration(DateTimeOffset? startedAt, DateTimeOffset? finishedAt, DateTimeOffset now)
+    {
+        if (startedAt is null) return "–";
+        var span = (finishedAt ?? now) - startedAt.Value;
         return span.TotalSeconds < 60 ? span.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s"
             : span.TotalMinutes < 60 ? $"{(int)span.TotalMinutes} min {span.Seconds} s"
             : $"{(int)span.TotalHours} h {span.Minutes} min";
@@ -25,12 +30,15 @@ public static class RunFormatting
     public static string WorkerAndDevice(Run run)
     {
         ArgumentNullException.ThrowIfNull(run);
-        return (run.Worker, run.Device) switch
+        return WorkerAndDevice(run.Worker, run.Device);
+    }
+
+    public static string WorkerAndDevice(string? worker, string? device) =>
+        (worker, device) switch
         {
             (null, null) => "–",
-            (null, { } device) => device,
-            ({ } worker, null) => worker,
-            ({ } worker, { } device) => $"{worker} · {device}",
+            (null, { } d) => d,
+            ({ } w, null) => w,
+            ({ } w, { } d) => $"{w} · {d}",
         };
-    }
 }
