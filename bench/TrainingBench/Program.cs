@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 // TorchSharp side of bench/training-vs-pytorch.sh (issue #7). Mirrors bench/training_bench.py case by case:
 // same models, same shapes, same thread count. Prints one JSON line per measurement.
-//   dotnet TrainingBench.dll --threads 1 [--case mm,dispatch,xor,tiny,icl,lm1,lm4,xor-default] [--quick] [--round N]
+//   dotnet TrainingBench.dll --threads 1 [--case mm,dispatch,xor,tiny,icl,lm1,lm4,xor-default,xor-seeds] [--quick] [--round N]
 using System.Diagnostics;
 using System.Globalization;
 using LayerLab.Training.Experiments.IclLinReg;
@@ -47,6 +47,7 @@ internal static class Program
                 case "lm1": Lm(1, _quick ? 4 : 8); break;
                 case "lm4": Lm(4, _quick ? 2 : 3); break;
                 case "xor-default": XorDefault(); break;
+                case "xor-seeds": XorSeeds(); break;
                 default: Console.Error.WriteLine($"unknown case {c}"); return 2;
             }
         }
@@ -325,6 +326,29 @@ internal static class Program
         var watch = Stopwatch.StartNew();
         XorTrainer.Run(settings, 1, CPU, _ => { }, CancellationToken.None);
         Emit("xor_default_run", "s", watch.Elapsed.TotalSeconds, "s");
+    }
+
+    /// <summary>Seeds trained together (ISeedBatchedExperiment): S seeds as one program vs S runs, for the default
+    /// config (1,300 rows per seed: compute-bound) and a small one (40 rows per seed: per-op overhead-bound).</summary>
+    private static void XorSeeds()
+    {
+        XorTrainer.Run(XorPreluSettings.Default with { Epochs = 20 }, 1, CPU, _ => { }, CancellationToken.None);   // warm-up
+        foreach (var (name, settings) in new[]
+        {
+            ("default", XorPreluSettings.Default),
+            ("small", XorPreluSettings.Default with { Trials = 10, LrPoints = 4 }),
+        })
+        {
+            var one = Time(() => XorTrainer.Run(settings, 1, CPU, _ => { }, CancellationToken.None), 0, 1);
+            Emit($"xor_seeds_{name}_1_alone", "s", one, "s");
+            foreach (var count in new[] { 4, 8 })
+            {
+                var seeds = Enumerable.Range(1, count).Select(i => (long)i).ToArray();
+                var batched = Time(() => XorTrainer.RunSeeds(settings, seeds, CPU, _ => { }, CancellationToken.None), 0, 1);
+                Emit(string.Create(CultureInfo.InvariantCulture, $"xor_seeds_{name}_{count}_batched"), "s", batched, "s",
+                    string.Create(CultureInfo.InvariantCulture, $",\"alone_x{count}\":{one * count:R}"));
+            }
+        }
     }
 
     // ---- 4. linear-attention ICL step (IclModel from src, IclTrainer's manual Adam) -------------------------------

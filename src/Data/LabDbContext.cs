@@ -42,6 +42,8 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
             run.Property(r => r.Worker).HasMaxLength(200);
             run.Property(r => r.Device).HasMaxLength(50);
             run.Property(r => r.HangfireJobId).HasMaxLength(100);
+            run.Property(r => r.BatchKey).HasMaxLength(100);
+            run.HasIndex(r => r.BatchKey).HasFilter("\"BatchKey\" IS NOT NULL");
             run.Property(r => r.SubmittedBy).HasMaxLength(200);
             // SQLite cannot order by DateTimeOffset natively; store UTC ticks so ORDER BY and range filters run in SQL.
             run.Property(r => r.QueuedAt).HasConversion(UtcTicks);

@@ -54,6 +54,7 @@ services.AddSingleton(builder.Configuration.GetSection("LayerLab:Runs").Get<RunL
 services.AddSingleton<ICheckpointStore>(sp =>
     new FileCheckpointStore(checkpointDirectory, sp.GetRequiredService<ILogger<FileCheckpointStore>>()));
 services.AddTransient<TrainRunJob>();
+services.AddTransient<TrainRunBatchJob>();
 services.AddHostedService(sp => new WorkerHeartbeat(
     sp.GetRequiredService<HttpClient>(),
     new HeartbeatRequest(TrainRunJob.WorkerName, TrainingDevice.Describe(device), queues, slots),

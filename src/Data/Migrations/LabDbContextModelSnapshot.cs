@@ -471,6 +471,10 @@ namespace LayerLab.Data.Migrations
                     b.Property<int>("Attempt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("BatchKey")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("CancelRequested")
                         .HasColumnType("INTEGER");
 
@@ -586,6 +590,9 @@ namespace LayerLab.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("BatchKey")
+                        .HasFilter("\"BatchKey\" IS NOT NULL");
 
                     b.HasIndex("ReviewState");
 

@@ -60,6 +60,9 @@ public sealed class Run
     public string? Notes { get; set; }
     /// <summary>The sweep that created this run, if any.</summary>
     public long? SweepId { get; set; }
+    /// <summary>Runs sharing a batch key (the seeds of one sweep configuration, for experiments that train seeds
+    /// together) are handed to the workers as one job that trains them as one program; null trains alone.</summary>
+    public string? BatchKey { get; set; }
 }
 
 public enum RunSource

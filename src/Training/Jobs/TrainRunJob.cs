@@ -195,7 +195,7 @@ public sealed class TrainRunJob(
         }
     }
 
-    private static bool IsScalarRace(System.Runtime.InteropServices.ExternalException ex) =>
+    internal static bool IsScalarRace(System.Runtime.InteropServices.ExternalException ex) =>
         ex.Message.Contains("Scalar.h", StringComparison.Ordinal);
 
     private Task PollForCancelAsync(long runId, CancellationTokenSource linked) => Task.Run(async () =>

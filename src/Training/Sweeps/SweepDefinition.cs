@@ -52,4 +52,7 @@ public sealed record SweepDefinition
     public int Seeds { get; init; } = 1;
     /// <summary>Seed of the random draws and the first run seed; null picks one at submission (then stored).</summary>
     public long? Seed { get; init; }
+    /// <summary>Train each configuration's seeds together as one job (experiments that implement
+    /// <c>ISeedBatchedExperiment</c> only). Null means the default: on for such experiments, off otherwise.</summary>
+    public bool? BatchSeeds { get; init; }
 }

@@ -41,6 +41,7 @@ public static class ServiceRegistration
         services.AddSingleton<ICheckpointStore>(sp =>
             new FileCheckpointStore(checkpointDirectory, sp.GetRequiredService<ILogger<FileCheckpointStore>>()));
         services.AddTransient<TrainRunJob>();
+        services.AddTransient<TrainRunBatchJob>();
         services.AddSingleton<RunEvents>();
         services.AddSingleton<LiveMetricBroadcaster>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveMetricBroadcaster>());

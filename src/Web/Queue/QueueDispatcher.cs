@@ -69,7 +69,10 @@ public sealed partial class QueueDispatcher(
     public async Task<int> DispatchAsync(CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var waiting = await db.Runs.CountAsync(r => r.Source == RunSource.Catalog && r.Status == RunStatus.Queued && r.DispatchedAt != null, cancellationToken);
+        // A batch (runs sharing a BatchKey) waits in Hangfire as one job: it counts as one slot.
+        var waiting = await db.Runs
+            .Where(r => r.Source == RunSource.Catalog && r.Status == RunStatus.Queued && r.DispatchedAt != null)
+            .Select(r => r.BatchKey ?? "#" + r.Id).Distinct().CountAsync(cancellationToken);
         var free = DispatchAhead - waiting;
         if (free <= 0) return 0;
         var pending = await QueueQueries.TopPerOwnerAsync(db, free, cancellationToken);
@@ -82,33 +85,55 @@ public sealed partial class QueueDispatcher(
     }
 
     /// <summary>Marks the run dispatched (compare-and-set: still Queued, not dispatched, not cancelled), then creates
-    /// its Hangfire job. A run cancelled in between is skipped; a duplicate delivery is harmless anyway (the claim).</summary>
+    /// its Hangfire job. A run cancelled in between is skipped; a duplicate delivery is harmless anyway (the claim).
+    /// A run with a batch key takes every sibling that is still waiting the same way, and they go as one job.</summary>
     private async Task<bool> TryDispatchAsync(LabDbContext db, long runId, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var marked = await db.Runs
-            .Where(r => r.Id == runId && r.Status == RunStatus.Queued && r.DispatchedAt == null && !r.CancelRequested)
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.DispatchedAt, now), cancellationToken);
-        if (marked == 0) return false;
+        if (!await TryMarkAsync(db, runId, now, cancellationToken)) return false;
         var run = await db.Runs.AsNoTracking().Where(r => r.Id == runId)
-            .Select(r => new { r.ExperimentKey, r.ParametersJson, r.Seed }).FirstAsync(cancellationToken);
+            .Select(r => new { r.ExperimentKey, r.ParametersJson, r.Seed, r.BatchKey }).FirstAsync(cancellationToken);
+        var specs = new List<RunSpec> { new(runId, run.ExperimentKey, run.ParametersJson, run.Seed) };
+        if (run.BatchKey is not null) specs.AddRange(await TakeSiblingsAsync(db, runId, run.BatchKey, now, cancellationToken));
+        var ids = specs.Select(s => s.RunId).ToList();
         string jobId;
         try
         {
-            jobId = queue.HandToWorkers(new RunSpec(runId, run.ExperimentKey, run.ParametersJson, run.Seed));
+            jobId = specs.Count == 1 ? queue.HandToWorkers(specs[0]) : queue.HandToWorkers(specs);
         }
         catch
         {
-            await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s.SetProperty(r => r.DispatchedAt, (DateTimeOffset?)null), CancellationToken.None);
+            await db.Runs.Where(r => ids.Contains(r.Id)).ExecuteUpdateAsync(s => s.SetProperty(r => r.DispatchedAt, (DateTimeOffset?)null), CancellationToken.None);
             throw;
         }
-        await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s.SetProperty(r => r.HangfireJobId, jobId), cancellationToken);
-        LogDispatched(runId, jobId);
+        await db.Runs.Where(r => ids.Contains(r.Id)).ExecuteUpdateAsync(s => s.SetProperty(r => r.HangfireJobId, jobId), cancellationToken);
+        LogDispatched(string.Join(",", ids), jobId);
         return true;
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Dispatched run {RunId} as Hangfire job {JobId}")]
-    private partial void LogDispatched(long runId, string jobId);
+    private static async Task<bool> TryMarkAsync(LabDbContext db, long runId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await db.Runs
+            .Where(r => r.Id == runId && r.Status == RunStatus.Queued && r.DispatchedAt == null && !r.CancelRequested)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.DispatchedAt, now), cancellationToken) == 1;
+
+    /// <summary>The other waiting runs of the batch, each marked dispatched by the same compare-and-set (one another
+    /// pass or a cancel got first is simply left out). Same experiment and parameters by construction of the key.</summary>
+    private static async Task<List<RunSpec>> TakeSiblingsAsync(
+        LabDbContext db, long runId, string batchKey, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var siblings = await db.Runs.AsNoTracking()
+            .Where(r => r.BatchKey == batchKey && r.Id != runId && r.Source == RunSource.Catalog &&
+                        r.Status == RunStatus.Queued && r.DispatchedAt == null && !r.CancelRequested)
+            .OrderBy(r => r.Id)
+            .Select(r => new RunSpec(r.Id, r.ExperimentKey, r.ParametersJson, r.Seed)).ToListAsync(cancellationToken);
+        var taken = new List<RunSpec>(siblings.Count);
+        foreach (var sibling in siblings)
+            if (await TryMarkAsync(db, sibling.RunId, now, cancellationToken)) taken.Add(sibling);
+        return taken;
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Dispatched run(s) {RunIds} as Hangfire job {JobId}")]
+    private partial void LogDispatched(string runIds, string jobId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dispatch pass failed; retrying on the next wake")]
     private partial void LogDispatchFailed(Exception ex);

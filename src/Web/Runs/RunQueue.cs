@@ -45,4 +45,11 @@ public sealed class RunQueue(IBackgroundJobClient jobs, DispatchSignal signal)
     /// <returns>The Hangfire job id.</returns>
     internal string HandToWorkers(RunSpec spec) =>
         jobs.Create<TrainRunJob>(job => job.RunAsync(spec, CancellationToken.None), new EnqueuedState(QueueFor()));
+
+    /// <summary>Creates one Hangfire job that trains a batch of runs (one sweep configuration's seeds) together.</summary>
+    internal string HandToWorkers(IReadOnlyList<RunSpec> batch)
+    {
+        var specs = batch.ToArray();
+        return jobs.Create<TrainRunBatchJob>(job => job.RunAsync(specs, CancellationToken.None), new EnqueuedState(QueueFor()));
+    }
 }

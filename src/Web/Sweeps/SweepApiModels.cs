@@ -17,6 +17,8 @@ public sealed class SubmitSweepBody
     public Dictionary<string, SweepAxisBody>? Sweep { get; set; }
     public int? Seeds { get; set; }
     public long? Seed { get; set; }
+    /// <summary>Train each configuration's seeds as one batched job (default: on where the experiment supports it).</summary>
+    public bool? BatchSeeds { get; set; }
 
     /// <summary>The definition, or errors per field for values JSON allows but a sweep does not.</summary>
     public SweepDefinition? ToDefinition(out Dictionary<string, string> errors)
@@ -52,6 +54,7 @@ public sealed class SubmitSweepBody
         return new SweepDefinition
         {
             Experiment = Experiment ?? "", Name = Name, Parameters = raw, Sweep = axes, Seeds = Seeds ?? 1, Seed = Seed,
+            BatchSeeds = BatchSeeds,
         };
     }
 

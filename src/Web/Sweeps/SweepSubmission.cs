@@ -54,7 +54,8 @@ public sealed class SweepSubmission(
         var (experiment, expansion, errors) = Expand(definition, seed);
         if (errors.Count > 0) return new SubmitSweepResult(null, 0, errors);
 
-        var definitionStored = definition with { Seed = seed, Name = NameOf(definition, experiment!) };
+        var batchSeeds = BatchesSeeds(experiment!, definition);
+        var definitionStored = definition with { Seed = seed, Name = NameOf(definition, experiment!), BatchSeeds = batchSeeds };
         var now = clock.GetUtcNow();
         var sweep = new Sweep
         {
@@ -88,6 +89,7 @@ public sealed class SweepSubmission(
                     SweepId = sweep.Id,
                 });
             }
+            if (batchSeeds) AssignBatchKeys(sweep.Id, runs);
             db.Runs.AddRange(runs);
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
@@ -112,8 +114,29 @@ public sealed class SweepSubmission(
             return (null, null, new Dictionary<string, string> { ["experiment"] = $"Unknown experiment '{definition.Experiment}'." });
         if (definition.Name is { Length: > MaxNameLength })
             return (experiment, null, new Dictionary<string, string> { ["name"] = $"name must be at most {MaxNameLength} characters." });
+        if (definition.BatchSeeds == true && experiment is not ISeedBatchedExperiment)
+            return (experiment, null, new Dictionary<string, string>
+            {
+                ["batchSeeds"] = $"{experiment.Key} cannot train seeds together; submit with batchSeeds false.",
+            });
         var expansion = SweepExpansion.Expand(experiment, definition, seed, MaxRuns);
         return (experiment, expansion, expansion.Errors);
+    }
+
+    /// <summary>On by default for experiments that can; a single seed has nothing to batch.</summary>
+    public static bool BatchesSeeds(IExperiment experiment, SweepDefinition definition) =>
+        experiment is ISeedBatchedExperiment && definition.BatchSeeds != false && definition.Seeds > 1;
+
+    /// <summary>One key per configuration (identical parameters): its seeds go to the workers as one job.</summary>
+    private static void AssignBatchKeys(long sweepId, List<Run> runs)
+    {
+        var configurations = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var run in runs)
+        {
+            if (!configurations.TryGetValue(run.ParametersJson, out var index))
+                configurations[run.ParametersJson] = index = configurations.Count;
+            run.BatchKey = string.Create(CultureInfo.InvariantCulture, $"sweep-{sweepId}/config-{index}");
+        }
     }
 
     private static string NameOf(SweepDefinition definition, IExperiment experiment)

@@ -34,6 +34,8 @@ public sealed class SweepBrowserTests : BrowserTestBase
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(RepoPaths.TestResults, "sweep-form-over-cap.png"), FullPage = true });
         await FillAsync(page, "param-seeds", "2");
         await Expect(count).ToHaveAttributeAsync("data-valid", "true");
+        // xor-prelu can train seeds together: the form offers it, on by default (each configuration becomes one job).
+        await Expect(page.GetByTestId("batch-seeds").Locator("input")).ToBeCheckedAsync();
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(RepoPaths.TestResults, "sweep-form.png"), FullPage = true });
 
         await page.GetByTestId("submit-run").ClickAsync();

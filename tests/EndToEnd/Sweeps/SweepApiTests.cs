@@ -50,6 +50,7 @@ public sealed class SweepApiTests(PortalFixture fixture) : IClassFixture<PortalF
     [InlineData("""{"experiment":"xor-prelu","sweep":{"epochs":{"mode":"linear","start":1,"stop":100,"count":100}},"seeds":20}""", "sweep")]
     [InlineData("""{"experiment":"nope","seeds":2}""", "experiment")]
     [InlineData("""{"experiment":"xor-prelu","seeds":0}""", "seeds")]
+    [InlineData("""{"experiment":"icl-linreg","seeds":2,"batchSeeds":true}""", "batchSeeds")]
     public async Task Bad_sweeps_are_400_with_the_field_named_and_nothing_stored(string json, string field)
     {
         var before = await CountsAsync();

@@ -17,6 +17,8 @@ public sealed class RecordingReporter : IRunReporter
 {
     private readonly Lock _gate = new();
     public List<MetricSample> Samples { get; } = [];
+    /// <summary>The run of each metrics report, in order.</summary>
+    public List<long> RunIds { get; } = [];
     public List<double> Progress { get; } = [];
     public Func<int, ValueTask>? OnReport { get; init; }
     private int _calls;
@@ -24,7 +26,7 @@ public sealed class RecordingReporter : IRunReporter
     public ValueTask ReportMetricsAsync(long runId, IReadOnlyList<MetricSample> samples, CancellationToken cancellationToken)
     {
         int call;
-        lock (_gate) { Samples.AddRange(samples); call = ++_calls; }
+        lock (_gate) { Samples.AddRange(samples); RunIds.Add(runId); call = ++_calls; }
         return OnReport?.Invoke(call) ?? ValueTask.CompletedTask;
     }
 

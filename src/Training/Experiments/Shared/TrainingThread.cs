@@ -13,13 +13,31 @@ namespace LayerLab.Training.Experiments.Shared;
 public static class TrainingThread
 {
     /// <param name="train">The loop: gets a callback to publish live reports and the token to honour every step.</param>
-    public static async Task<T> RunAsync<T>(
+    public static Task<T> RunAsync<T>(
         RunContext context, Func<Action<LiveReport>, CancellationToken, T> train, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
+        return RunAsync<LiveReport, T>(
+            async (live, token) =>
+            {
+                await context.ReportAsync(live.Step, live.Metrics, token);
+                await context.ReportProgressAsync(live.Progress, token);
+            },
+            train, cancellationToken, context.Checkpoints.ReportPublished, context.Checkpoints.ReportHandedOver);
+    }
+
+    /// <summary>As above, for a loop whose reports are not one run's <see cref="LiveReport"/> (e.g. one per seed of a
+    /// batched program): <paramref name="deliver"/> sends each report on the async side, in order.</summary>
+    /// <param name="published">Called on the training thread for each report queued (checkpoints count them).</param>
+    /// <param name="handedOver">Called after each report was delivered (a pending checkpoint waits for them).</param>
+    public static async Task<T> RunAsync<TReport, T>(
+        Func<TReport, CancellationToken, ValueTask> deliver, Func<Action<TReport>, CancellationToken, T> train,
+        CancellationToken cancellationToken, Action? published = null, Action? handedOver = null)
+    {
+        ArgumentNullException.ThrowIfNull(deliver);
         ArgumentNullException.ThrowIfNull(train);
         cancellationToken.ThrowIfCancellationRequested();
-        var channel = Channel.CreateBounded<LiveReport>(
+        var channel = Channel.CreateBounded<TReport>(
             new BoundedChannelOptions(16) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         // Cancelled only when nobody reads the channel any more (the reporter failed): a loop stopping for a cancel
@@ -35,7 +53,7 @@ public static class TrainingThread
                 {
                     return train(report =>
                     {
-                        if (Publish(channel.Writer, report, readerToken)) context.Checkpoints.ReportPublished();
+                        if (Publish(channel.Writer, report, readerToken)) published?.Invoke();
                     }, stopToken);
                 }
                 finally { channel.Writer.TryComplete(); }
@@ -48,9 +66,8 @@ public static class TrainingThread
             await foreach (var live in channel.Reader.ReadAllAsync(CancellationToken.None))
             {
                 var token = cancellationToken.IsCancellationRequested ? CancellationToken.None : cancellationToken;
-                await context.ReportAsync(live.Step, live.Metrics, token);
-                await context.ReportProgressAsync(live.Progress, token);
-                context.Checkpoints.ReportHandedOver();
+                await deliver(live, token);
+                handedOver?.Invoke();
             }
         }
         catch
@@ -65,7 +82,7 @@ public static class TrainingThread
     }
 
     /// <returns>False when the report was not handed over (nobody reads any more).</returns>
-    private static bool Publish(ChannelWriter<LiveReport> writer, LiveReport report, CancellationToken cancellationToken)
+    private static bool Publish<TReport>(ChannelWriter<TReport> writer, TReport report, CancellationToken cancellationToken)
     {
         // Blocking here is deliberate: this is the dedicated training thread, not a pool thread.
         while (!writer.TryWrite(report))

@@ -8,9 +8,10 @@ namespace LayerLab.Training.Experiments.XorPrelu;
 /// <summary>
 /// xor-prelu: a single PReLU neuron without bias, y = PReLU_a(w·x), solves XOR with 3 parameters (arXiv 2409.10821),
 /// against a 2-2-1 MLP, one GCU neuron and PReLU with bias, over a log grid of learning rates. All models of all
-/// trials and learning rates train as one batched tensor program (see <see cref="XorTrainer"/>).
+/// trials and learning rates train as one batched tensor program (see <see cref="XorTrainer"/>); several seeds of one
+/// configuration can join that program too (<see cref="ISeedBatchedExperiment"/>).
 /// </summary>
-public sealed class XorPreluExperiment : IExperiment
+public sealed class XorPreluExperiment : ISeedBatchedExperiment
 {
     public string Key => "xor-prelu";
     public string Title => "PReLU solves XOR with one neuron";
@@ -43,6 +44,46 @@ public sealed class XorPreluExperiment : IExperiment
             "xor-prelu run {RunId}: {Models} models × {Epochs} epochs in {Elapsed} ms. {Verdict}",
             context.RunId, outcome.Rows * XorModels.All.Count, settings.Epochs, watch.ElapsedMilliseconds, verdict);
         return new RunResult(summary, References(), verdict);
+    }
+
+    /// <summary>
+    /// Every seed's trials along the batch dimension of one program: S seeds cost about one run (the program is
+    /// tiny per row). Each seed's rows start from that seed's draws, so its result equals training it alone.
+    /// </summary>
+    public async Task<IReadOnlyList<RunResult>> TrainSeedsAsync(IReadOnlyList<RunContext> runs, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        ArgumentOutOfRangeException.ThrowIfZero(runs.Count);
+        cancellationToken.ThrowIfCancellationRequested();
+        var first = runs[0];
+        var settings = XorPreluSettings.From(first.Parameters);
+        if (runs.Any(r => XorPreluSettings.From(r.Parameters) != settings))
+            throw new ArgumentException("Runs trained together must share their parameters.", nameof(runs));
+        var seeds = runs.Select(r => r.Seed).ToArray();
+        var watch = Stopwatch.StartNew();
+
+        var outcomes = await TrainingThread.RunAsync<IReadOnlyList<LiveReport>, IReadOnlyList<XorOutcome>>(
+            async (reports, token) =>
+            {
+                for (var i = 0; i < runs.Count; i++)
+                {
+                    await runs[i].ReportAsync(reports[i].Step, reports[i].Metrics, token);
+                    await runs[i].ReportProgressAsync(reports[i].Progress, token);
+                }
+            },
+            (report, token) => XorTrainer.RunSeeds(settings, seeds, first.Device, report, token), cancellationToken);
+
+        var results = new RunResult[runs.Count];
+        for (var i = 0; i < runs.Count; i++)
+        {
+            var (summary, verdict) = XorSummary.Build(settings, outcomes[i]);
+            results[i] = new RunResult(summary, References(), verdict);
+        }
+        first.Logger.LogInformation(
+            "xor-prelu runs {RunIds} (seeds {Seeds}) trained together: {Models} models × {Epochs} epochs in {Elapsed} ms",
+            string.Join(",", runs.Select(r => r.RunId)), string.Join(",", seeds),
+            outcomes.Sum(o => o.Rows) * XorModels.All.Count, settings.Epochs, watch.ElapsedMilliseconds);
+        return results;
     }
 
     /// <summary>Exact values: the closed-form PReLU solution has zero loss, 100% success and distance 0.</summary>

@@ -36,38 +36,53 @@ public static class XorTrainer
     public static XorOutcome Run(
         XorPreluSettings settings, long seed, Device device, Action<LiveReport> report, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(report);
+        return RunSeeds(settings, [seed], device, reports => report(reports[0]), cancellationToken)[0];
+    }
+
+    /// <summary>
+    /// Trains the runs of several seeds (same settings) as one program: seed s owns rows
+    /// [s·R, (s+1)·R) with R = lr_points·trials, laid out exactly as a single-seed run's rows, so each seed's models
+    /// start, train and end as they would alone (rows never interact). Reports one <see cref="LiveReport"/> per seed,
+    /// in <paramref name="seeds"/> order, and returns one outcome per seed.
+    /// </summary>
+    public static IReadOnlyList<XorOutcome> RunSeeds(
+        XorPreluSettings settings, IReadOnlyList<long> seeds, Device device, Action<IReadOnlyList<LiveReport>> report,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(seeds);
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentOutOfRangeException.ThrowIfZero(seeds.Count);
         cancellationToken.ThrowIfCancellationRequested();
         using var threads = device.type == DeviceType.CPU ? SingleIntraOpThread.Enter() : null;
 
         var lrs = settings.LearningRates();
-        var (lrCount, trials, epochs) = (lrs.Length, settings.Trials, settings.Epochs);
-        long rows = (long)lrCount * trials;
+        var (lrCount, trials, epochs, seedCount) = (lrs.Length, settings.Trials, settings.Epochs, seeds.Count);
+        var rowsPerSeed = lrCount * trials;
+        long rows = (long)seedCount * rowsPerSeed;
         // Common random numbers: trial t starts from the same point at every learning rate, so differences between
         // learning rates are not init noise. Model types within a row have independent draws.
-        var init = XorModels.InitialParameters(trials, seed, settings.InitScale);
+        var (init, learningRates) = InitialRows(settings, seeds, lrs);
 
         using var inputsT = XorData.InputsTransposed(settings.Coding, device);
         using var targets = XorData.TargetTensor(device);
         using var targetBits = Detached(() => targets.gt(0.5));
-        using var theta = Detached(() => tensor(init, [1, trials, XorModels.Width]).expand(lrCount, trials, XorModels.Width)
-            .reshape(rows, XorModels.Width).to(device).requires_grad_(true));
-        var lrColumn = Detached(() => tensor(lrs.Select(l => (float)l).ToArray(), [lrCount, 1, 1])
-            .expand(lrCount, trials, 1).reshape(rows, 1).to(device));
+        using var theta = Detached(() => tensor(init, [rows, XorModels.Width]).to(device).requires_grad_(true));
+        var lrColumn = Detached(() => tensor(learningRates, [rows, 1]).to(device));
         using var optimizer = BatchedOptimizer.Create(settings.Optimizer, lrColumn, theta);
 
         var every = settings.ReportEvery;
         for (var epoch = 0; epoch < epochs; epoch++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            LiveReport? live = null;
+            IReadOnlyList<LiveReport>? live = null;
             using (var scope = NewDisposeScope())
             {
                 // The outputs here are those of the parameters after `epoch` updates: report them as step = epoch.
                 var outputs = XorModels.Forward(theta, inputsT, settings.MlpActivation);
                 var loss = (outputs - targets).square().mean([-1]);          // [rows, 4 models]
-                if (epoch % every == 0) live = Live(epoch, epochs, outputs, loss, targetBits);
+                if (epoch % every == 0) live = Live(epoch, epochs, seedCount, outputs, loss, targetBits);
                 // One backward for everything: the total is a sum of independent per-row, per-model MSEs, so its
                 // gradient is each model's own gradient.
                 var gradient = autograd.grad([loss.sum()], [theta])[0];
@@ -81,35 +96,71 @@ public static class XorTrainer
         {
             var outputs = XorModels.Forward(theta, inputsT, settings.MlpActivation);
             var loss = (outputs - targets).square().mean([-1]);
-            report(Live(epochs, epochs, outputs, loss, targetBits));
+            report(Live(epochs, epochs, seedCount, outputs, loss, targetBits));
             var correct = Correct(outputs, targetBits).cpu().data<bool>().ToArray();
             var finalLoss = loss.cpu().data<float>().ToArray();
             var prelu = theta.narrow(1, 0, XorOutcome.PreluColumns).contiguous().cpu().data<float>().ToArray();
-            return new XorOutcome(lrs, trials, correct, finalLoss, prelu);
+            var outcomes = new XorOutcome[seedCount];
+            for (var s = 0; s < seedCount; s++)
+            {
+                outcomes[s] = new XorOutcome(lrs, trials,
+                    Slice(correct, s, rowsPerSeed * 4), Slice(finalLoss, s, rowsPerSeed * 4),
+                    Slice(prelu, s, rowsPerSeed * XorOutcome.PreluColumns));
+            }
+            return outcomes;
         }
     }
+
+    /// <summary>Initial θ [rows, Width] and each row's learning rate: per seed, its trials repeated at every rate.</summary>
+    private static (float[] Theta, float[] LearningRates) InitialRows(XorPreluSettings settings, IReadOnlyList<long> seeds, double[] lrs)
+    {
+        var (trials, width) = (settings.Trials, XorModels.Width);
+        var rowsPerSeed = lrs.Length * trials;
+        var theta = new float[seeds.Count * rowsPerSeed * width];
+        var rates = new float[seeds.Count * rowsPerSeed];
+        for (var s = 0; s < seeds.Count; s++)
+        {
+            var init = XorModels.InitialParameters(trials, seeds[s], settings.InitScale);
+            for (var li = 0; li < lrs.Length; li++)
+            {
+                var firstRow = (s * rowsPerSeed) + (li * trials);
+                init.CopyTo(theta, firstRow * width);
+                Array.Fill(rates, (float)lrs[li], firstRow, trials);
+            }
+        }
+        return (theta, rates);
+    }
+
+    private static T[] Slice<T>(T[] all, int seed, int perSeed) => all.AsSpan(seed * perSeed, perSeed).ToArray();
 
     /// <summary>[rows, 4 models]: every output thresholded at 0.5 equals the target bit.</summary>
     private static Tensor Correct(Tensor outputs, Tensor targetBits) => outputs.gt(0.5).eq(targetBits).all(-1);
 
-    /// <summary>Mean loss (over the models whose loss is finite) and success rate of each model type, all rows.</summary>
-    private static LiveReport Live(long step, int epochs, Tensor outputs, Tensor loss, Tensor targetBits)
+    /// <summary>Per seed: mean loss (over the models whose loss is finite) and success rate of each model type over
+    /// that seed's rows.</summary>
+    private static LiveReport[] Live(long step, int epochs, int seedCount, Tensor outputs, Tensor loss, Tensor targetBits)
     {
         using var noGrad = no_grad();
-        var finite = loss.isfinite();
+        var perSeed = loss.view(seedCount, -1, XorModels.All.Count);                      // [seeds, rows/seed, 4]
+        var finite = perSeed.isfinite();
         using var zero = 0.0.ToScalar(); // held: see ScalarPins
-        var meanLoss = loss.masked_fill(finite.logical_not(), zero).sum([0L]) / finite.sum([0L]).to(ScalarType.Float32);
-        var success = Correct(outputs, targetBits).to(ScalarType.Float32).mean([0]);
-        var values = cat([meanLoss, success], 0).cpu().data<float>().ToArray();
-        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var model in XorModels.All)
+        var meanLoss = perSeed.masked_fill(finite.logical_not(), zero).sum([1L]) / finite.sum([1L]).to(ScalarType.Float32);
+        var success = Correct(outputs, targetBits).to(ScalarType.Float32).view(seedCount, -1, XorModels.All.Count).mean([1]);
+        var values = cat([meanLoss, success], 1).cpu().data<float>().ToArray();            // [seeds, 8]
+        var reports = new LiveReport[seedCount];
+        for (var s = 0; s < seedCount; s++)
         {
-            var key = XorModels.Key(model);
-            var l = values[(int)model];
-            if (float.IsFinite(l)) metrics["loss/" + key] = l;      // all diverged: no point rather than NaN
-            metrics["success/" + key] = values[4 + (int)model];
+            var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+            foreach (var model in XorModels.All)
+            {
+                var key = XorModels.Key(model);
+                var l = values[(s * 8) + (int)model];
+                if (float.IsFinite(l)) metrics["loss/" + key] = l;      // all diverged: no point rather than NaN
+                metrics["success/" + key] = values[(s * 8) + 4 + (int)model];
+            }
+            reports[s] = new LiveReport(step, (double)step / epochs, metrics);
         }
-        return new LiveReport(step, (double)step / epochs, metrics);
+        return reports;
     }
 
     /// <summary>Makes a tensor in a throwaway scope (so intermediates die) and hands the result to the caller.</summary>
