@@ -24,6 +24,19 @@ public sealed class LayerLabOptions
     public WorkersOptions Workers { get; set; } = new();
     public SweepOptions Sweeps { get; set; } = new();
     public QueueOptions Queue { get; set; } = new();
+    public AuthOptions Auth { get; set; } = new();
+}
+
+/// <summary>"LayerLab:Auth".</summary>
+public sealed class AuthOptions
+{
+    /// <summary>How long a checked API token is trusted without asking the database again (0 turns the cache off).
+    /// Revocation, role changes and lockouts done in the portal apply at once regardless; this bounds only changes
+    /// made behind the portal's back.</summary>
+    public double TokenCacheSeconds { get; set; } = 5;
+
+    /// <summary>Same, for "this external run is Running and owned by X" on the metric logging endpoint.</summary>
+    public double RunAccessCacheSeconds { get; set; } = 5;
 }
 
 /// <summary>"LayerLab:Workers": how the portal judges remote workers.</summary>

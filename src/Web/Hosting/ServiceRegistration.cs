@@ -42,6 +42,7 @@ public static class ServiceRegistration
             new FileCheckpointStore(checkpointDirectory, sp.GetRequiredService<ILogger<FileCheckpointStore>>()));
         services.AddTransient<TrainRunJob>();
         services.AddSingleton<RunEvents>();
+        services.AddSingleton<ExternalRuns.RunningExternalRunCache>();
         services.AddSingleton<LiveMetricBroadcaster>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveMetricBroadcaster>());
         services.AddSingleton<MetricIngestion>();
