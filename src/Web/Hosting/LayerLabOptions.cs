@@ -78,4 +78,8 @@ public sealed class WorkerOptions
 
     /// <summary>Concurrent training jobs in this process. Tiny models are dispatch-bound, so 1 per 2 cores is a sane default.</summary>
     public int Count { get; set; } = 1;
+
+    /// <summary>Whether the in-process worker also takes the GPU queue. Unset: guessed without loading libtorch
+    /// (CUDA build of libtorch shipped + NVIDIA driver present, see <c>CudaProbe</c>); set it when the guess is wrong.</summary>
+    public bool? Gpu { get; set; }
 }

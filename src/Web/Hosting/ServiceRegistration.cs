@@ -84,7 +84,7 @@ public static class ServiceRegistration
             services.AddHangfireServer(server =>
             {
                 server.WorkerCount = Math.Max(1, options.Worker.Count);
-                server.Queues = RunQueue.LocalQueues();
+                server.Queues = RunQueue.LocalQueues(options.Worker.Gpu);
                 server.SchedulePollingInterval = TimeSpan.FromSeconds(1);
             });
         }
