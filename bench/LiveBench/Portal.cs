@@ -83,6 +83,10 @@ public sealed partial class Portal : IAsyncDisposable
         return double.NaN;
     }
 
+    /// <summary>Whether the portal has mapped the native libtorch (it should not have before the first training run).</summary>
+    public bool LibtorchLoaded() =>
+        File.ReadLines($"/proc/{_process.Id}/maps").Any(line => line.Contains("libtorch_cpu", StringComparison.Ordinal) || line.Contains("libtorch_cuda", StringComparison.Ordinal));
+
     public async Task<string> CreateTokenAsync()
     {
         using var response = await Admin.PostAsJsonAsync(new Uri("/api/tokens", UriKind.Relative), new { name = "bench", scopes = new[] { "read", "write" }, expiresInDays = 1 });

@@ -22,9 +22,9 @@ public static class StartupBench
             using (var home = await portal.Admin.GetAsync(new Uri("/", UriKind.Relative))) home.EnsureSuccessStatusCode();
             await Task.Delay(3000);
             var rssIdle = portal.RssMiB();
-            Stats.Emit(new { bench = "cold_start", label, start = i, to_health_ms = portal.ToHealthy.TotalMilliseconds, to_first_page_ms = portal.ToFirstPage.TotalMilliseconds, cpu_to_health_s = portal.CpuToHealthy, idle_rss_mib = rssIdle,
+            Stats.Emit(new { bench = "cold_start", label, start = i, to_health_ms = portal.ToHealthy.TotalMilliseconds, to_first_page_ms = portal.ToFirstPage.TotalMilliseconds, cpu_to_health_s = portal.CpuToHealthy, idle_rss_mib = rssIdle, libtorch_loaded_idle = portal.LibtorchLoaded(),
                 glibc_tunables = Environment.GetEnvironmentVariable("GLIBC_TUNABLES") ?? "", load = Stats.LoadAverage() });
-            Console.Error.WriteLine($"cold start {i}: /health {Stats.F(portal.ToHealthy.TotalMilliseconds, 0)} ms, first page {Stats.F(portal.ToFirstPage.TotalMilliseconds, 0)} ms, {Stats.F(portal.CpuToHealthy, 2)} CPU s to /health, idle RSS {Stats.F(rssIdle)} MiB");
+            Console.Error.WriteLine($"cold start {i}: /health {Stats.F(portal.ToHealthy.TotalMilliseconds, 0)} ms, first page {Stats.F(portal.ToFirstPage.TotalMilliseconds, 0)} ms, {Stats.F(portal.CpuToHealthy, 2)} CPU s to /health, idle RSS {Stats.F(rssIdle)} MiB, libtorch {(portal.LibtorchLoaded() ? "loaded" : "not loaded")}");
             if (i == starts && runs > 0) await EnqueueToStartAsync(portal, runs, parametersJson, label, rssIdle);
         }
     }

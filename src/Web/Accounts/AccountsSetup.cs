@@ -28,6 +28,7 @@ public static class AccountsSetup
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<LabDbContext>()
+            .AddUserManager<LabUserManager>()
             .AddSignInManager()
             .AddDefaultTokenProviders();
 
@@ -77,6 +78,7 @@ public static class AccountsSetup
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = 10, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
         });
 
+        services.AddSingleton<ValidatedTokenCache>();
         services.AddSingleton<ApiTokenService>();
         services.AddHostedService<AdminBootstrap>();
         return services;

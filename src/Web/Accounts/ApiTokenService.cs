@@ -9,7 +9,7 @@ namespace LayerLab.Web.Accounts;
 public sealed record CreatedToken(long Id, string Token, DateTimeOffset? ExpiresAt);
 
 /// <summary>Creates, checks and revokes personal API tokens. Only a hash of the secret is ever stored.</summary>
-public sealed class ApiTokenService(IDbContextFactory<LabDbContext> dbFactory, TimeProvider clock)
+public sealed class ApiTokenService(IDbContextFactory<LabDbContext> dbFactory, TimeProvider clock, ValidatedTokenCache cache)
 {
     private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
 
@@ -66,8 +66,11 @@ public sealed class ApiTokenService(IDbContextFactory<LabDbContext> dbFactory, T
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var now = clock.GetUtcNow();
-        return await db.ApiTokens.Where(t => t.Id == tokenId && (isAdmin || t.UserId == userId) && t.RevokedAt == null)
+        var revoked = await db.ApiTokens.Where(t => t.Id == tokenId && (isAdmin || t.UserId == userId) && t.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now), cancellationToken) > 0;
+        // Revocation is immediate: the next request with this token goes back to the database and is refused.
+        if (revoked) cache.InvalidateToken(tokenId);
+        return revoked;
     }
 
     public async Task<List<ApiToken>> ListAsync(string userId, CancellationToken cancellationToken)

@@ -24,6 +24,19 @@ public sealed class LayerLabOptions
     public WorkersOptions Workers { get; set; } = new();
     public SweepOptions Sweeps { get; set; } = new();
     public QueueOptions Queue { get; set; } = new();
+    public AuthOptions Auth { get; set; } = new();
+}
+
+/// <summary>"LayerLab:Auth".</summary>
+public sealed class AuthOptions
+{
+    /// <summary>How long a checked API token is trusted without asking the database again (0 turns the cache off).
+    /// Revocation, role changes and lockouts done in the portal apply at once regardless; this bounds only changes
+    /// made behind the portal's back.</summary>
+    public double TokenCacheSeconds { get; set; } = 5;
+
+    /// <summary>Same, for "this external run is Running and owned by X" on the metric logging endpoint.</summary>
+    public double RunAccessCacheSeconds { get; set; } = 5;
 }
 
 /// <summary>"LayerLab:Workers": how the portal judges remote workers.</summary>
@@ -65,4 +78,8 @@ public sealed class WorkerOptions
 
     /// <summary>Concurrent training jobs in this process. Tiny models are dispatch-bound, so 1 per 2 cores is a sane default.</summary>
     public int Count { get; set; } = 1;
+
+    /// <summary>Whether the in-process worker also takes the GPU queue. Unset: guessed without loading libtorch
+    /// (CUDA build of libtorch shipped + NVIDIA driver present, see <c>CudaProbe</c>); set it when the guess is wrong.</summary>
+    public bool? Gpu { get; set; }
 }

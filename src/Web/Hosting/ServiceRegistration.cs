@@ -43,6 +43,7 @@ public static class ServiceRegistration
         services.AddTransient<TrainRunJob>();
         services.AddTransient<TrainRunBatchJob>();
         services.AddSingleton<RunEvents>();
+        services.AddSingleton<ExternalRuns.RunningExternalRunCache>();
         services.AddSingleton<LiveMetricBroadcaster>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveMetricBroadcaster>());
         services.AddSingleton<MetricIngestion>();
@@ -84,7 +85,7 @@ public static class ServiceRegistration
             services.AddHangfireServer(server =>
             {
                 server.WorkerCount = Math.Max(1, options.Worker.Count);
-                server.Queues = RunQueue.LocalQueues();
+                server.Queues = RunQueue.LocalQueues(options.Worker.Gpu);
                 server.SchedulePollingInterval = TimeSpan.FromSeconds(1);
             });
         }

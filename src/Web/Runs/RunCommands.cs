@@ -20,7 +20,10 @@ public sealed record RunActor(string UserId, string UserName, bool IsAdmin)
             user.IsInRole(LayerLab.Data.Accounts.LabRoles.Admin));
     }
 
-    public bool MayChange(Run run) => IsAdmin || (run?.SubmittedById is { } owner && owner == UserId);
+    public bool MayChange(Run run) => MayChangeRunOf(run?.SubmittedById);
+
+    /// <summary>Admins may change any run; others only their own (a run without an owner id is nobody's).</summary>
+    public bool MayChangeRunOf(string? ownerId) => IsAdmin || (ownerId is { } owner && owner == UserId);
 }
 
 /// <summary>Cancel: a queued run ends Cancelled at once; a running one is signalled and stops at its next step.</summary>

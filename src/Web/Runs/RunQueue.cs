@@ -4,7 +4,7 @@ using LayerLab.Data.Runs;
 using LayerLab.Training;
 using LayerLab.Training.Jobs;
 using LayerLab.Web.Queue;
-using TorchSharp;
+using Microsoft.Extensions.Options;
 
 namespace LayerLab.Web.Runs;
 
@@ -12,15 +12,18 @@ namespace LayerLab.Web.Runs;
 /// The way into the queue. A Queued run stays in SQLite (the source of truth) until the
 /// <see cref="QueueDispatcher"/> hands it to Hangfire in fair order, a few at a time.
 /// </summary>
-public sealed class RunQueue(IBackgroundJobClient jobs, DispatchSignal signal)
+public sealed class RunQueue(IBackgroundJobClient jobs, DispatchSignal signal, IOptions<Hosting.LayerLabOptions> options)
 {
     public const string CpuQueue = "cpu";
     public const string GpuQueue = "gpu";
 
-    /// <summary>Queues this process's in-process worker listens on (GPU first when it has one).</summary>
-    public static string[] LocalQueues() => torch.cuda.is_available() ? [GpuQueue, CpuQueue] : [CpuQueue];
+    /// <summary>Queues this process's in-process worker listens on (GPU first when it has one). Decided without loading
+    /// libtorch (<see cref="CudaProbe"/>): the portal starts without TorchSharp, which loads on the first training run.</summary>
+    /// <param name="gpu">The <c>LayerLab:Worker:Gpu</c> setting: null lets <see cref="CudaProbe"/> decide.</param>
+    public static string[] LocalQueues(bool? gpu = null) => CudaProbe.LooksAvailable(gpu) ? [GpuQueue, CpuQueue] : [CpuQueue];
 
-    public static string QueueFor() => TrainingDevice.Pick().type == DeviceType.CUDA ? GpuQueue : CpuQueue;
+    /// <summary>The queue a run is handed to: the GPU queue when this portal's worker listens on it.</summary>
+    public string QueueFor() => CudaProbe.LooksAvailable(options.Value.Worker.Gpu) ? GpuQueue : CpuQueue;
 
     /// <summary>
     /// Makes a Queued run (already saved) eligible to train: wakes the dispatcher, which hands it to Hangfire when

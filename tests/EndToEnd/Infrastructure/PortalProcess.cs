@@ -37,6 +37,10 @@ public sealed class PortalProcess : IAsyncDisposable
 
     public string Log { get { lock (_log) return _log.ToString(); } }
 
+    /// <summary>Whether the portal process has mapped a native library whose file name contains <paramref name="name"/>.</summary>
+    public bool HasLoadedNative(string name) =>
+        File.ReadLines($"/proc/{_process.Id}/maps").Any(line => line.Contains(name, StringComparison.Ordinal));
+
     public static async Task<PortalProcess> StartAsync(string databasePath, IDictionary<string, string>? settings = null)
     {
         var port = FreePort();

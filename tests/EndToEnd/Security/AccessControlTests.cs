@@ -98,6 +98,22 @@ public sealed class AccessControlTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_role_change_applies_to_the_tokens_next_request()
+    {
+        // The portal caches a checked token for a few seconds; a role change must not wait for that to run out.
+        var researcher = await _portal.SignInAsync("researcher@lab.test", Password);
+        using var rw = Bearer(await researcher.CreateTokenAsync("rw", "read", "write"));
+        Assert.Equal(HttpStatusCode.Created, await StatusAsync(rw, HttpMethod.Post, "/api/runs/external", new { name = "before" }));
+        Assert.Equal(HttpStatusCode.Created, await StatusAsync(rw, HttpMethod.Post, "/api/runs/external", new { name = "cached" }));
+
+        using var users = System.Text.Json.JsonDocument.Parse(await _portal.Http.GetStringAsync(new Uri("/api/admin/users", UriKind.Relative)));
+        var id = users.RootElement.EnumerateArray().Single(u => u.GetProperty("email").GetString() == "researcher@lab.test").GetProperty("id").GetString();
+        Assert.Equal(HttpStatusCode.NoContent, await StatusAsync(_portal.Http, HttpMethod.Put, $"/api/admin/users/{id}/role", new { role = "Viewer" }));
+        Assert.Equal(HttpStatusCode.Forbidden, await StatusAsync(rw, HttpMethod.Post, "/api/runs/external", new { name = "after" }));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(rw, HttpMethod.Get, "/api/runs"));
+    }
+
+    [Fact]
     public async Task Repeated_failed_sign_ins_are_answered_with_429_and_Retry_After()
     {
         HttpResponseMessage? last = null;

@@ -46,7 +46,12 @@ public static class XorModels
     public const float InitialSlope = 0.25f;
 
     // One native scalar for the whole process (dispose scopes do not track scalars; an implicit 0 would make one per call).
-    private static readonly Scalar Zero = 0.0f.ToScalar();
+    // In a class of its own: XorModels' other statics (All, Key) describe the experiment in the catalog at portal start,
+    // and a native scalar among them would load libtorch then; this one is created on the first forward pass.
+    private static class Native
+    {
+        public static readonly Scalar Zero = 0.0f.ToScalar();
+    }
 
     // Split sizes in column order: prelu w | a, prelu_bias w | b | a, mlp W1 | b1 | w2 | b2, gcu w | b.
     private static readonly long[] Sections = [2, 1, 2, 1, 1, 4, 2, 2, 1, 2, 1];
@@ -102,10 +107,10 @@ public static class XorModels
         var (gw, gb) = (p[9], p[10]);
 
         var zp = pw.matmul(inputsT);                        // [rows, 4]
-        var yPrelu = where(zp.ge(Zero), zp, pa * zp);
+        var yPrelu = where(zp.ge(Native.Zero), zp, pa * zp);
 
         var zb = addmm(bb, bw, inputsT, 1, 1);
-        var yPreluBias = where(zb.ge(Zero), zb, ba * zb);
+        var yPreluBias = where(zb.ge(Native.Zero), zb, ba * zb);
 
         // h[r, j, p] = Σ_k W₁[r, j, k]·x[p, k] + b₁[r, j]; y = Σ_j w₂[r, j]·act(h[r, j, p]) + b₂[r].
         var h = w1.view(rows, 2, 2).matmul(inputsT) + b1.unsqueeze(-1);     // [rows, 2, 4]
