@@ -6,17 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 experiment="${1:-xor-prelu}"; repeats="${2:-5}"; params="${3:-{\}}"
-port=5197; db=$(mktemp -d)/bench.db
-dotnet build src/Web -c Release -nologo -v quiet >/dev/null
-pass="bench-$RANDOM-$RANDOM"; jar=$(dirname "$db")/cookies
-LayerLab__Database="Data Source=$db" LayerLab__Admin__Email=bench@lab.local LayerLab__Admin__Password="$pass" \
-  dotnet src/Web/bin/Release/net10.0/LayerLab.Web.dll --urls "http://127.0.0.1:$port" >"${PORTAL_LOG:-/dev/null}" 2>&1 &
-pid=$!; trap 'kill $pid 2>/dev/null; rm -rf "$(dirname "$db")"' EXIT
-until curl -sf "http://127.0.0.1:$port/health" >/dev/null; do sleep 0.2; done
-# Sign in through the form like a browser (antiforgery token + cookie); every API call below carries the cookie.
-token=$(curl -s -c "$jar" "http://127.0.0.1:$port/account/signin" | grep -o 'name="__RequestVerificationToken"[^>]*value="[^"]*"' | sed 's/.*value="//; s/"$//')
-curl -s -b "$jar" -c "$jar" -o /dev/null -X POST "http://127.0.0.1:$port/account/signin" \
-  --data-urlencode email=bench@lab.local --data-urlencode "password=$pass" --data-urlencode "__RequestVerificationToken=$token"
+source bench/lib/portal.sh
+start_portal_signed_in 5197
 curl() { command curl -b "$jar" "$@"; }
 durations=()
 for i in $(seq 1 "$repeats"); do

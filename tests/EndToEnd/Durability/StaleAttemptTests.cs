@@ -3,7 +3,6 @@ using LayerLab.Data.Runs;
 using LayerLab.Tests.EndToEnd.Infrastructure;
 using LayerLab.Training.Contracts;
 using LayerLab.Training.Jobs;
-using LayerLab.Web.Hosting;
 using LayerLab.Web.Runs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,33 +17,21 @@ namespace LayerLab.Tests.EndToEnd.Durability;
 [Collection(PortalCollection.Name)]
 public sealed class StaleAttemptTests : IAsyncLifetime
 {
-    private readonly TempDatabase _db = new();
-    private Microsoft.AspNetCore.Builder.WebApplication _app = null!;
+    private InProcessPortal _portal = null!;
 
-    public async Task InitializeAsync()
-    {
-        _app = PortalHost.Build([
-            $"--LayerLab:Database=Data Source={_db.FilePath}", "--LayerLab:Worker:Enabled=false", "--urls=http://127.0.0.1:0",
-            "--Logging:LogLevel:Default=Warning"]);
-        await _app.StartAsync();
-    }
+    public async Task InitializeAsync() => _portal = await InProcessPortal.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        _db.Dispose();
-    }
+    public async Task DisposeAsync() => await _portal.DisposeAsync();
 
     [Fact]
     public async Task A_stale_attempt_writes_nothing_after_its_lease_expired_and_the_run_was_claimed_again()
     {
-        var submitted = await _app.Services.GetRequiredService<RunSubmission>().SubmitAsync(
+        var submitted = await _portal.Services.GetRequiredService<RunSubmission>().SubmitAsync(
             new SubmitRunRequest("xor-prelu", new Dictionary<string, string?>(), 5), new RunActor("tester-id", "tester", IsAdmin: false),
             CancellationToken.None);
         var id = submitted.RunId!.Value;
-        var ledger = _app.Services.GetRequiredService<IRunLedger>();
-        var dbFactory = _app.Services.GetRequiredService<IDbContextFactory<LabDbContext>>();
+        var ledger = _portal.Services.GetRequiredService<IRunLedger>();
+        var dbFactory = _portal.Services.GetRequiredService<IDbContextFactory<LabDbContext>>();
 
         var first = await ledger.TryClaimAsync(id, "worker-a", "cpu", CancellationToken.None);
         Assert.Equal(1, first?.Attempt);
@@ -56,7 +43,7 @@ public sealed class StaleAttemptTests : IAsyncLifetime
         // worker-a goes silent: its lease runs out and the portal queues the run again.
         await using (var db = await dbFactory.CreateDbContextAsync())
             await db.Runs.Where(r => r.Id == id).ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseExpiresAt, DateTimeOffset.UtcNow.AddMinutes(-1)));
-        Assert.Equal(1, await _app.Services.GetRequiredService<LeaseExpiry>().RequeueExpiredAsync(CancellationToken.None));
+        Assert.Equal(1, await _portal.Services.GetRequiredService<LeaseExpiry>().RequeueExpiredAsync(CancellationToken.None));
         var requeued = await LoadAsync(dbFactory, id);
         Assert.Equal((RunStatus.Queued, 1, null), (requeued.Status, requeued.Attempt, requeued.LeaseOwner));
         Assert.False(await ledger.RenewLeaseAsync(id, 1, CancellationToken.None));

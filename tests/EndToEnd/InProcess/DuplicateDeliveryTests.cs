@@ -2,7 +2,6 @@ using LayerLab.Data;
 using LayerLab.Data.Runs;
 using LayerLab.Tests.EndToEnd.Infrastructure;
 using LayerLab.Training.Jobs;
-using LayerLab.Web.Hosting;
 using LayerLab.Web.Runs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,32 +15,20 @@ namespace LayerLab.Tests.EndToEnd.InProcess;
 [Collection(PortalCollection.Name)]
 public sealed class DuplicateDeliveryTests : IAsyncLifetime
 {
-    private readonly TempDatabase _db = new();
-    private Microsoft.AspNetCore.Builder.WebApplication _app = null!;
+    private InProcessPortal _portal = null!;
 
-    public async Task InitializeAsync()
-    {
-        _app = PortalHost.Build([
-            $"--LayerLab:Database=Data Source={_db.FilePath}", "--LayerLab:Worker:Enabled=false", "--urls=http://127.0.0.1:0",
-            "--Logging:LogLevel:Default=Warning"]);
-        await _app.StartAsync();
-    }
+    public async Task InitializeAsync() => _portal = await InProcessPortal.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        _db.Dispose();
-    }
+    public async Task DisposeAsync() => await _portal.DisposeAsync();
 
     [Fact]
     public async Task Second_delivery_of_a_run_does_nothing_and_metrics_are_stored_once()
     {
-        var submission = _app.Services.GetRequiredService<RunSubmission>();
+        var submission = _portal.Services.GetRequiredService<RunSubmission>();
         var submitted = await submission.SubmitAsync(new SubmitRunRequest("xor-prelu",
             new Dictionary<string, string?> { ["epochs"] = "200", ["trials"] = "20" }, 5), Tester, CancellationToken.None);
         Assert.True(submitted.Succeeded);
-        var dbFactory = _app.Services.GetRequiredService<IDbContextFactory<LabDbContext>>();
+        var dbFactory = _portal.Services.GetRequiredService<IDbContextFactory<LabDbContext>>();
         RunSpec spec;
         await using (var db = await dbFactory.CreateDbContextAsync())
         {
@@ -53,7 +40,7 @@ public sealed class DuplicateDeliveryTests : IAsyncLifetime
         var first = NewJob().RunAsync(spec, CancellationToken.None);
         var second = NewJob().RunAsync(spec, CancellationToken.None);
         await Task.WhenAll(first, second);
-        var pointsAfterTwo = await _db.ScalarAsync("SELECT COUNT(*) FROM MetricPoints");
+        var pointsAfterTwo = await _portal.Database.ScalarAsync("SELECT COUNT(*) FROM MetricPoints");
         await NewJob().RunAsync(spec, CancellationToken.None);
 
         await using var check = await dbFactory.CreateDbContextAsync();
@@ -61,21 +48,21 @@ public sealed class DuplicateDeliveryTests : IAsyncLifetime
         Assert.Equal(RunStatus.Succeeded, finished.Status);
         Assert.Equal(1, finished.Attempt);
         Assert.True(pointsAfterTwo > 0);
-        Assert.Equal(pointsAfterTwo, await _db.ScalarAsync("SELECT COUNT(*) FROM MetricPoints"));
+        Assert.Equal(pointsAfterTwo, await _portal.Database.ScalarAsync("SELECT COUNT(*) FROM MetricPoints"));
         // Exactly one training pass reported: one point per (metric, step), and the steps are those of one run.
-        Assert.Equal(pointsAfterTwo, await _db.ScalarAsync("SELECT COUNT(*) FROM (SELECT DISTINCT Key, Step FROM MetricPoints)"));
+        Assert.Equal(pointsAfterTwo, await _portal.Database.ScalarAsync("SELECT COUNT(*) FROM (SELECT DISTINCT Key, Step FROM MetricPoints)"));
     }
 
     [Fact]
     public async Task Run_cancelled_while_queued_ends_Cancelled_and_a_late_delivery_does_not_train_it()
     {
-        var submission = _app.Services.GetRequiredService<RunSubmission>();
+        var submission = _portal.Services.GetRequiredService<RunSubmission>();
         var submitted = await submission.SubmitAsync(new SubmitRunRequest("xor-prelu", new Dictionary<string, string?>(), 5), Tester, CancellationToken.None);
-        var commands = _app.Services.GetRequiredService<RunCommands>();
+        var commands = _portal.Services.GetRequiredService<RunCommands>();
         Assert.Equal(CancelOutcome.Cancelled, await commands.CancelAsync(submitted.RunId!.Value, Tester, CancellationToken.None));
         Assert.Equal(CancelOutcome.AlreadyFinished, await commands.CancelAsync(submitted.RunId!.Value, Tester, CancellationToken.None));
 
-        var dbFactory = _app.Services.GetRequiredService<IDbContextFactory<LabDbContext>>();
+        var dbFactory = _portal.Services.GetRequiredService<IDbContextFactory<LabDbContext>>();
         await using var db = await dbFactory.CreateDbContextAsync();
         var run = await db.Runs.AsNoTracking().SingleAsync();
         await NewJob().RunAsync(new RunSpec(run.Id, run.ExperimentKey, run.ParametersJson, run.Seed), CancellationToken.None);
@@ -83,10 +70,10 @@ public sealed class DuplicateDeliveryTests : IAsyncLifetime
         var after = await db.Runs.AsNoTracking().SingleAsync();
         Assert.Equal(RunStatus.Cancelled, after.Status);
         Assert.Equal(0, after.Attempt);
-        Assert.Equal(0, await _db.ScalarAsync("SELECT COUNT(*) FROM MetricPoints"));
+        Assert.Equal(0, await _portal.Database.ScalarAsync("SELECT COUNT(*) FROM MetricPoints"));
     }
 
     private static readonly RunActor Tester = new("tester-id", "tester", IsAdmin: false);
 
-    private TrainRunJob NewJob() => _app.Services.GetRequiredService<TrainRunJob>();
+    private TrainRunJob NewJob() => _portal.Services.GetRequiredService<TrainRunJob>();
 }

@@ -13,41 +13,33 @@ public sealed class TrainRunJobRetryTests
     [Fact]
     public async Task A_scalar_race_is_trained_again_and_the_run_completes()
     {
-        var experiment = new FlakyExperiment(new ExternalException("false INTERNAL ASSERT FAILED at \"/pytorch/c10/core/Scalar.h\":279"));
-        var ledger = new RecordingLedger();
-        await Job(experiment, ledger).RunAsync(new RunSpec(1, experiment.Key, "{}", 7), CancellationToken.None);
-        Assert.Equal(2, experiment.Calls);
-        Assert.Equal("completed", ledger.Outcome);
+        var (calls, outcome) = await RunFailingOnceAsync(new ExternalException("false INTERNAL ASSERT FAILED at \"/pytorch/c10/core/Scalar.h\":279"));
+        Assert.Equal(2, calls);
+        Assert.Equal("completed", outcome);
     }
 
     [Fact]
     public async Task Other_native_errors_fail_the_run_without_a_second_try()
     {
-        var experiment = new FlakyExperiment(new ExternalException("CUDA out of memory"));
-        var ledger = new RecordingLedger();
-        await Job(experiment, ledger).RunAsync(new RunSpec(1, experiment.Key, "{}", 7), CancellationToken.None);
-        Assert.Equal(1, experiment.Calls);
-        Assert.StartsWith("failed: out of memory: CUDA out of memory", ledger.Outcome, StringComparison.Ordinal);
+        var (calls, outcome) = await RunFailingOnceAsync(new ExternalException("CUDA out of memory"));
+        Assert.Equal(1, calls);
+        Assert.StartsWith("failed: out of memory: CUDA out of memory", outcome, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Managed_out_of_memory_fails_the_run_once_with_the_reason()
     {
-        var experiment = new FlakyExperiment(new OutOfMemoryException("Array dimensions exceeded supported range."));
-        var ledger = new RecordingLedger();
-        await Job(experiment, ledger).RunAsync(new RunSpec(1, experiment.Key, "{}", 7), CancellationToken.None);
-        Assert.Equal(1, experiment.Calls);
-        Assert.Equal("failed: out of memory: Array dimensions exceeded supported range.", ledger.Outcome);
+        var (calls, outcome) = await RunFailingOnceAsync(new OutOfMemoryException("Array dimensions exceeded supported range."));
+        Assert.Equal(1, calls);
+        Assert.Equal("failed: out of memory: Array dimensions exceeded supported range.", outcome);
     }
 
     [Fact]
     public async Task A_diverged_loss_fails_the_run_once_with_the_step_in_the_reason()
     {
-        var experiment = new FlakyExperiment(new TrainingDivergedException(17, double.NaN));
-        var ledger = new RecordingLedger();
-        await Job(experiment, ledger).RunAsync(new RunSpec(1, experiment.Key, "{}", 7), CancellationToken.None);
-        Assert.Equal(1, experiment.Calls);
-        Assert.Equal("failed: loss became NaN at step 17", ledger.Outcome);
+        var (calls, outcome) = await RunFailingOnceAsync(new TrainingDivergedException(17, double.NaN));
+        Assert.Equal(1, calls);
+        Assert.Equal("failed: loss became NaN at step 17", outcome);
     }
 
     [Fact]
@@ -56,28 +48,46 @@ public sealed class TrainRunJobRetryTests
         var experiment = new UntilCancelledExperiment();
         var ledger = new RecordingLedger { LeaseHeld = false };
         var reporter = new RecordingReporter();
-        var job = new TrainRunJob(new ExperimentCatalog([experiment]), ledger, reporter, new RunCancellation(),
-            NullLogger<TrainRunJob>.Instance, leaseOptions: new RunLeaseOptions { HeartbeatSeconds = 1 });
-        await job.RunAsync(new RunSpec(1, experiment.Key, "{}", 7), CancellationToken.None);
+        await RunAsync(experiment, ledger, reporter, new RunLeaseOptions { HeartbeatSeconds = 1 });
         Assert.True(experiment.Stopped);
         Assert.Equal("", ledger.Outcome);
         Assert.Empty(reporter.Samples); // the report made after the lease was lost never left the worker
     }
 
-    /// <summary>Trains until cancelled, then (as a loop might) reports once more on its way out.</summary>
-    private sealed class UntilCancelledExperiment : IExperiment
+    /// <summary>Runs the job once on an experiment whose first training call throws <paramref name="first"/>.</summary>
+    /// <returns>How many times it trained and how the run ended, as the ledger saw it.</returns>
+    private static async Task<(int Calls, string Outcome)> RunFailingOnceAsync(Exception first)
     {
-        public bool Stopped { get; private set; }
-        public string Key => "forever";
-        public string Title => "forever";
+        var experiment = new FlakyExperiment(first);
+        var ledger = new RecordingLedger();
+        await RunAsync(experiment, ledger, new RecordingReporter());
+        return (experiment.Calls, ledger.Outcome);
+    }
+
+    private static Task RunAsync(IExperiment experiment, IRunLedger ledger, IRunReporter reporter, RunLeaseOptions? leaseOptions = null) =>
+        new TrainRunJob(new ExperimentCatalog([experiment]), ledger, reporter, new RunCancellation(), NullLogger<TrainRunJob>.Instance,
+            leaseOptions: leaseOptions).RunAsync(new RunSpec(1, experiment.Key, "{}", 7), CancellationToken.None);
+
+    /// <summary>The catalog metadata neither test experiment cares about; only training differs.</summary>
+    private abstract class TestExperiment(string key) : IExperiment
+    {
+        public string Key => key;
+        public string Title => key;
         public string Paper => "";
         public string PaperUrl => "";
         public string Claim => "";
         public IReadOnlyList<ParameterSpec> Parameters { get; } = [];
         public IReadOnlyList<MetricDefinition> Metrics { get; } = [];
         public string PrimaryMetric => "x";
+        public abstract Task<RunResult> TrainAsync(RunContext context, CancellationToken cancellationToken);
+    }
 
-        public async Task<RunResult> TrainAsync(RunContext context, CancellationToken cancellationToken)
+    /// <summary>Trains until cancelled, then (as a loop might) reports once more on its way out.</summary>
+    private sealed class UntilCancelledExperiment() : TestExperiment("forever")
+    {
+        public bool Stopped { get; private set; }
+
+        public override async Task<RunResult> TrainAsync(RunContext context, CancellationToken cancellationToken)
         {
             try { await Task.Delay(Timeout.Infinite, cancellationToken); }
             finally
@@ -89,22 +99,12 @@ public sealed class TrainRunJobRetryTests
         }
     }
 
-    private static TrainRunJob Job(IExperiment experiment, IRunLedger ledger) =>
-        new(new ExperimentCatalog([experiment]), ledger, new RecordingReporter(), new RunCancellation(), NullLogger<TrainRunJob>.Instance);
-
-    private sealed class FlakyExperiment(Exception first) : IExperiment
+    /// <summary>Throws <paramref name="first"/> on its first training call, succeeds on any later one.</summary>
+    private sealed class FlakyExperiment(Exception first) : TestExperiment("flaky")
     {
         public int Calls { get; private set; }
-        public string Key => "flaky";
-        public string Title => "flaky";
-        public string Paper => "";
-        public string PaperUrl => "";
-        public string Claim => "";
-        public IReadOnlyList<ParameterSpec> Parameters { get; } = [];
-        public IReadOnlyList<MetricDefinition> Metrics { get; } = [];
-        public string PrimaryMetric => "x";
 
-        public Task<RunResult> TrainAsync(RunContext context, CancellationToken cancellationToken) =>
+        public override Task<RunResult> TrainAsync(RunContext context, CancellationToken cancellationToken) =>
             ++Calls == 1 ? Task.FromException<RunResult>(first) : Task.FromResult(new RunResult(new Dictionary<string, double>(), []));
     }
 
