@@ -74,7 +74,7 @@ public sealed partial class RemoteWorkerTests
 
             await AssertEveryStepStoredOnceAsync(lab.Sqlite, id);
             await RunPageShowsTheResumeAsync(lab, id, resumedFrom);
-            Assert.False(File.Exists(checkpoint), "a finished run's checkpoints are deleted");
+            Assert.True(await CheckpointFiles.DeletedWithinAsync(checkpoint, TimeSpan.FromSeconds(10)), "a finished run's checkpoints are deleted");
             output.WriteLine($"run {id}: killed {victim.Name} after {trainedBeforeKill.TotalSeconds:F1} s of training " +
                 $"(points stored up to step {storedBeforeKill}); {survivor.Name} resumed from step {resumedFrom} of {ResumeSteps}; " +
                 $"Succeeded {killToEnd.TotalSeconds:F1} s after the kill");
