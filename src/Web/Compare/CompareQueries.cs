@@ -7,7 +7,12 @@ using Microsoft.EntityFrameworkCore;
 namespace LayerLab.Web.Compare;
 
 /// <summary>One run in a comparison: its parameters and the best/last value of the compared metric.</summary>
-public sealed record CompareRun(long Id, string Experiment, long Seed, IReadOnlyDictionary<string, string> Parameters, double? Best, double? Last);
+/// <param name="Name">The run's own name (external runs name themselves), or null.</param>
+public sealed record CompareRun(long Id, string Experiment, long Seed, IReadOnlyDictionary<string, string> Parameters, double? Best, double? Last, string? Name = null)
+{
+    /// <summary>What a legend calls the run: its name when it has one (external runs have no seed to speak of).</summary>
+    public string Label => Name is { Length: > 0 } ? $"#{Id} {Name}" : $"#{Id} seed {Seed}";
+}
 
 /// <summary>Reads what the compare page and CSV need for a set of runs, in one pass each.</summary>
 public sealed class CompareQueries(IDbContextFactory<LabDbContext> dbFactory, ExperimentCatalog catalog)
@@ -41,7 +46,7 @@ public sealed class CompareQueries(IDbContextFactory<LabDbContext> dbFactory, Ex
         return runs.Select(r =>
         {
             latest.TryGetValue(r.Id, out var m);
-            return new CompareRun(r.Id, r.ExperimentKey, r.Seed, Parameters(r), maximize ? m?.Max : m?.Min, m?.Value);
+            return new CompareRun(r.Id, r.ExperimentKey, r.Seed, Parameters(r), maximize ? m?.Max : m?.Min, m?.Value, r.Name);
         }).ToList();
     }
 
