@@ -64,8 +64,8 @@ ENTRYPOINT ["dotnet", "LayerLab.Worker.dll"]
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS portal
 WORKDIR /app
 COPY --from=build /app ./
-# DOTNET_GCgen0size: fewer GCs during training (TorchSharp temporary-Scalar race; see lab.sh).
-# GLIBC_TUNABLES: libtorch's step temporaries stay in the heap instead of mmap/munmap every step (see lab.sh).
+# DOTNET_GCgen0size: fewer GCs during training (TorchSharp temporary-Scalar race; see scripts/runtime-env.sh).
+# GLIBC_TUNABLES: libtorch's step temporaries stay in the heap instead of mmap/munmap every step (see scripts/runtime-env.sh).
 ENV LAYERLAB_ROOT=/app \
     DOTNET_GCgen0size=0x8000000 \
     GLIBC_TUNABLES=glibc.malloc.mmap_threshold=67108864:glibc.malloc.trim_threshold=268435456 \

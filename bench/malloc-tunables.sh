@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}; CASES=${2:-xor,icl,lm1}
-TUNABLES="glibc.malloc.mmap_threshold=67108864:glibc.malloc.trim_threshold=268435456"   # the value lab.sh exports
+source scripts/runtime-env.sh; TUNABLES="$LAYERLAB_GLIBC_TUNABLES"   # the value lab.sh exports
 PY=/usr/bin/python3
 ARTIFACTS=${TRAINING_BENCH_ARTIFACTS:-${TMPDIR:-/tmp}/layerlab-training-bench}
 dotnet build bench/TrainingBench/TrainingBench.csproj -c Release --artifacts-path "$ARTIFACTS" -v quiet -nologo >&2

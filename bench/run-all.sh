@@ -8,9 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 QUICK=0; [[ "${1:-}" == "--quick" ]] && QUICK=1
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_GCgen0size="${DOTNET_GCgen0size:-0x8000000}"
-# As lab.sh runs the portal (glibc malloc thresholds, see lab.sh); the training bench inherits it, PyTorch included.
-export GLIBC_TUNABLES="${GLIBC_TUNABLES:-glibc.malloc.mmap_threshold=67108864:glibc.malloc.trim_threshold=268435456}"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# As lab.sh runs the portal; the training bench inherits the malloc thresholds, PyTorch included.
+source scripts/runtime-env.sh
 mkdir -p bench/results
 OUT="bench/results/all-$(date -u +%Y%m%dT%H%M%SZ).jsonl"; : > "$OUT"
 ARTIFACTS=${TMPDIR:-/tmp}/layerlab-live-bench

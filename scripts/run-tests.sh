@@ -4,10 +4,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p test-results
-# Fewer GCs during training: see lab.sh (TorchSharp temporary-Scalar race).
-export DOTNET_GCgen0size="${DOTNET_GCgen0size:-0x8000000}"
-# glibc malloc thresholds for libtorch's step temporaries: see lab.sh (the tests train as the portal does).
-export GLIBC_TUNABLES="${GLIBC_TUNABLES:-glibc.malloc.mmap_threshold=67108864:glibc.malloc.trim_threshold=268435456}"
+# The tests train as the portal does: same GC budget and malloc thresholds (see the file).
+source scripts/runtime-env.sh
 echo "[test] building Portal.sln (Release)"
 if ! dotnet build Portal.sln -c Release -nologo -v quiet; then
   echo "Tests: 0 passed, 1 failed, 0 skipped (build failed)"

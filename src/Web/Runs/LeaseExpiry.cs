@@ -63,9 +63,8 @@ public sealed partial class LeaseExpiry(
                     .SetProperty(r => r.LeaseOwner, (string?)null)
                     .SetProperty(r => r.LeaseExpiresAt, (DateTimeOffset?)null), cancellationToken);
             if (changed == 0) continue; // renewed or finished meanwhile
-            var row = await db.Runs.FirstAsync(r => r.Id == run.Id, cancellationToken);
-            row.HangfireJobId = queue.Enqueue(row);
-            await db.SaveChangesAsync(cancellationToken);
+            var row = await db.Runs.AsNoTracking().FirstAsync(r => r.Id == run.Id, cancellationToken);
+            queue.Enqueue(row);
             await events.PublishRunUpdatedAsync(row.ToUpdateMessage());
             LogRequeued(run.Id, run.Attempt, run.LeaseOwner);
             requeued++;

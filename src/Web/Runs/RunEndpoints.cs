@@ -38,7 +38,7 @@ public static class RunEndpoints
         var raw = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var (name, value) in body.Parameters ?? [])
         {
-            var text = RawText(value);
+            var text = ParameterText.Of(value);
             if (text is null) errors[$"parameters.{name}"] = [$"{name} must be a number, string or boolean."];
             else raw[name] = text;
         }
@@ -63,15 +63,6 @@ public static class RunEndpoints
     }
 
     private static string FieldName(string key) => key is "experiment" or "seed" ? key : $"parameters.{key}";
-
-    private static string? RawText(JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.Number => value.GetRawText(),
-        JsonValueKind.String => value.GetString(),
-        JsonValueKind.True => "true",
-        JsonValueKind.False => "false",
-        _ => null,
-    };
 
     private static async Task<IEnumerable<RunDto>> ListAsync(
         IDbContextFactory<LabDbContext> dbFactory, CancellationToken ct, int take = 100, int skip = 0,

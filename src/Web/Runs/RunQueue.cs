@@ -29,12 +29,10 @@ public sealed class RunQueue(IBackgroundJobClient jobs, DispatchSignal signal, I
     /// Makes a Queued run (already saved) eligible to train: wakes the dispatcher, which hands it to Hangfire when
     /// its turn comes and stores the Hangfire job id on the run then. Cheap: call it once per run, even for 1,000.
     /// </summary>
-    /// <returns>Always null now (the job does not exist yet); kept so callers that stored the id still compile.</returns>
-    public string? Enqueue(Run run)
+    public void Enqueue(Run run)
     {
         ArgumentNullException.ThrowIfNull(run);
         signal.Wake();
-        return null;
     }
 
     /// <summary>Makes many saved Queued runs (a sweep) eligible: one wake-up of the dispatcher covers them all.</summary>

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using LayerLab.Data.Sweeps;
 using LayerLab.Training.Sweeps;
+using LayerLab.Web.Runs;
 
 namespace LayerLab.Web.Sweeps;
 
@@ -27,7 +28,7 @@ public sealed class SubmitSweepBody
         var raw = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var (name, value) in Parameters ?? [])
         {
-            var text = RawText(value);
+            var text = ParameterText.Of(value);
             if (text is null) errors[$"parameters.{name}"] = $"{name} must be a number, string or boolean.";
             else raw[name] = text;
         }
@@ -40,7 +41,7 @@ public sealed class SubmitSweepBody
             var values = new List<string>();
             foreach (var v in body.Values ?? [])
             {
-                var text = RawText(v);
+                var text = ParameterText.Of(v);
                 if (text is null) { errors[$"sweep.{name}.values"] = $"{name}: values must be numbers, strings or booleans."; break; }
                 values.Add(text);
             }
@@ -57,15 +58,6 @@ public sealed class SubmitSweepBody
             BatchSeeds = BatchSeeds,
         };
     }
-
-    private static string? RawText(JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.Number => value.GetRawText(),
-        JsonValueKind.String => value.GetString(),
-        JsonValueKind.True => "true",
-        JsonValueKind.False => "false",
-        _ => null,
-    };
 }
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
