@@ -59,7 +59,9 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
             run.Property(r => r.SubmittedById).HasMaxLength(100);
             run.Property(r => r.ReviewState).HasConversion<string>().HasMaxLength(24).HasDefaultValue(ReviewState.Unreviewed).HasSentinel((ReviewState)(-1));
             run.Property(r => r.Notes).HasMaxLength(RunComment.MaxBodyLength);
-            run.HasIndex(r => r.Status);
+            // Status first serves every status filter; DispatchedAt second lets the queue find the few dispatched-but-not-
+            // started runs among many queued ones without reading them all.
+            run.HasIndex(r => new { r.Status, r.DispatchedAt });
             run.HasIndex(r => r.ReviewState);
             run.HasIndex(r => new { r.ExperimentKey, r.Status });
             // The leaderboard triggers recompute one configuration at a time (LeaderboardAggregates).

@@ -19,12 +19,13 @@ public static class SqliteSetup
         return builder.ToString();
     }
 
-    /// <summary>Applies migrations (never EnsureCreated), switches the file to WAL (persists in the file), installs the leaderboard triggers.</summary>
+    /// <summary>Applies migrations (never EnsureCreated), switches the file to WAL (persists in the file), installs the leaderboard triggers and the queue's index.</summary>
     public static async Task MigrateAsync(LabDbContext db, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
         await db.Database.MigrateAsync(cancellationToken);
         await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
         await Leaderboard.LeaderboardAggregates.InstallAsync(db, cancellationToken);
+        await Runs.PendingRunIndex.InstallAsync(db, cancellationToken);
     }
 }

@@ -596,13 +596,13 @@ namespace LayerLab.Data.Migrations
 
                     b.HasIndex("ReviewState");
 
-                    b.HasIndex("Status");
-
                     b.HasIndex("SweepId");
 
                     b.HasIndex("ExperimentKey", "ParametersJson");
 
                     b.HasIndex("ExperimentKey", "Status");
+
+                    b.HasIndex("Status", "DispatchedAt");
 
                     b.ToTable("Runs");
                 });

@@ -26,29 +26,33 @@ public sealed class QueueQueries(IDbContextFactory<LabDbContext> dbFactory, IOpt
     /// <summary>How many finished runs per experiment the median duration looks at (the newest).</summary>
     private const int DurationHistory = 50;
 
-    /// <summary>Owner key: the account id, or the display name for runs from before accounts had ids.</summary>
-    public static IQueryable<QueueCandidate> Undispatched(LabDbContext db) =>
-        db.Runs.AsNoTracking()
-            .Where(r => r.Source == RunSource.Catalog && r.Status == RunStatus.Queued && r.DispatchedAt == null && !r.CancelRequested)
-            .Select(r => new QueueCandidate(r.Id, r.SubmittedById ?? r.SubmittedBy ?? "", r.Priority, r.QueuedAt));
-
     /// <summary>
     /// Each owner's first <paramref name="perOwner"/> undispatched runs in their own order (priority, time, id): all
     /// that the first <paramref name="perOwner"/> picks of <see cref="FairOrder"/> can need, since no owner gets more
-    /// picks than that. One window query in SQLite instead of reading every queued run into memory.
+    /// picks than that. Walks <see cref="PendingRunIndex"/>: the owners by a skip-scan (one index seek per owner), then
+    /// each owner's first runs, so a pass costs O(owners × perOwner) whatever the length of the queue.
     /// </summary>
     public static async Task<List<QueueCandidate>> TopPerOwnerAsync(LabDbContext db, int perOwner, CancellationToken cancellationToken)
     {
-        var rows = await db.Database.SqlQuery<CandidateRow>($"""
-            SELECT Id, Owner, Priority, QueuedAt FROM (
-                SELECT Id, COALESCE(SubmittedById, SubmittedBy, '') AS Owner, Priority, QueuedAt,
-                       ROW_NUMBER() OVER (PARTITION BY COALESCE(SubmittedById, SubmittedBy, '') ORDER BY Priority DESC, QueuedAt, Id) AS Rank
-                FROM Runs
-                WHERE Source = 'Catalog' AND Status = 'Queued' AND DispatchedAt IS NULL AND CancelRequested = 0)
-            WHERE Rank <= {perOwner}
-            """).ToListAsync(cancellationToken);
+        if (perOwner <= 0) return [];
+        const string owner = PendingRunIndex.Owner, pending = PendingRunIndex.Pending, index = PendingRunIndex.Name;
+        // Only constants are interpolated as text; perOwner is a parameter.
+        var rows = await db.Database.SqlQueryRaw<CandidateRow>($$"""
+            WITH RECURSIVE owners(o) AS (
+                SELECT MIN({{owner}}) FROM Runs INDEXED BY {{index}} WHERE {{pending}}
+                UNION ALL
+                SELECT (SELECT MIN({{owner}}) FROM Runs INDEXED BY {{index}} WHERE {{pending}} AND {{owner}} > o) FROM owners WHERE o IS NOT NULL)
+            SELECT r.Id, owners.o AS Owner, r.Priority, r.QueuedAt
+            FROM owners JOIN Runs r ON r.Id IN (
+                SELECT Id FROM Runs INDEXED BY {{index}} WHERE {{pending}} AND {{owner}} = owners.o ORDER BY Priority DESC, QueuedAt, Id LIMIT {0})
+            WHERE owners.o IS NOT NULL
+            """, perOwner).ToListAsync(cancellationToken);
         return rows.Select(r => new QueueCandidate(r.Id, r.Owner, r.Priority, new DateTimeOffset(r.QueuedAt, TimeSpan.Zero))).ToList();
     }
+
+    /// <summary>How many runs wait for a dispatch slot: counted on <see cref="PendingRunIndex"/> alone (no table reads).</summary>
+    public static Task<int> CountUndispatchedAsync(LabDbContext db, CancellationToken cancellationToken) =>
+        db.Database.SqlQueryRaw<int>($"SELECT COUNT(*) AS Value FROM Runs INDEXED BY {PendingRunIndex.Name} WHERE {PendingRunIndex.Pending}").SingleAsync(cancellationToken);
 
     /// <summary>A row of <see cref="TopPerOwnerAsync"/> (QueuedAt in UTC ticks, as stored).</summary>
     private sealed class CandidateRow
@@ -59,13 +63,13 @@ public sealed class QueueQueries(IDbContextFactory<LabDbContext> dbFactory, IOpt
         public long QueuedAt { get; init; }
     }
 
-    /// <summary>Per owner: runs running or dispatched (what fairness counts).</summary>
+    /// <summary>Per owner: runs running or dispatched (what fairness counts). Two index seeks on (Status, DispatchedAt),
+    /// so the many undispatched queued runs are never read.</summary>
     public static async Task<Dictionary<string, int>> ActiveByOwnerAsync(LabDbContext db, CancellationToken cancellationToken)
     {
-        var owners = await db.Runs.AsNoTracking()
-            .Where(r => r.Source == RunSource.Catalog &&
-                        (r.Status == RunStatus.Running || (r.Status == RunStatus.Queued && r.DispatchedAt != null)))
-            .Select(r => r.SubmittedById ?? r.SubmittedBy ?? "")
+        var catalog = db.Runs.AsNoTracking().Where(r => r.Source == RunSource.Catalog);
+        var owners = await catalog.Where(r => r.Status == RunStatus.Running).Select(r => r.SubmittedById ?? r.SubmittedBy ?? "")
+            .Concat(catalog.Where(r => r.Status == RunStatus.Queued && r.DispatchedAt != null).Select(r => r.SubmittedById ?? r.SubmittedBy ?? ""))
             .ToListAsync(cancellationToken);
         return owners.GroupBy(o => o, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
     }
@@ -84,7 +88,7 @@ public sealed class QueueQueries(IDbContextFactory<LabDbContext> dbFactory, IOpt
         var undispatchedShown = Math.Max(0, take - dispatched.Count);
         var candidates = await TopPerOwnerAsync(db, undispatchedShown, cancellationToken);
         var fair = FairOrder.Order(candidates, await ActiveByOwnerAsync(db, cancellationToken), undispatchedShown);
-        var pendingTotal = dispatched.Count + await Undispatched(db).CountAsync(cancellationToken);
+        var pendingTotal = dispatched.Count + await CountUndispatchedAsync(db, cancellationToken);
 
         // Only the runs shown are loaded in full (the order itself needs only the candidates).
         var shownIds = fair.Select(c => c.RunId).ToList();
