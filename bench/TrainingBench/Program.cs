@@ -41,6 +41,9 @@ internal static class Program
                 case "mm": Matmul(512, _quick ? 20 : 40); Matmul(1024, _quick ? 5 : 10); break;
                 case "dispatch": Dispatch(); break;
                 case "xor": Xor(100); Xor(400); break;
+                case "xor-profile": Xor(100, profileSeconds: 8); break;
+                case "xor-phases": XorPhases(); break;
+                case "xor-ops": XorOps(); break;
                 case "xor-forms": XorForms(); break;
                 case "tiny": Tiny(); break;
                 case "icl": Icl(); break;
@@ -127,7 +130,8 @@ internal static class Program
     }
 
     // ---- 3a. the batched XOR program (real experiment code: XorModels.Forward + BatchedAdam) ---------------------
-    private static void Xor(int trials)
+    /// <param name="profileSeconds">`--case xor-profile`: no timing, just steps for this long (for perf record).</param>
+    private static void Xor(int trials, double profileSeconds = 0)
     {
         var settings = XorPreluSettings.Default;
         var lrs = settings.LearningRates();
@@ -142,15 +146,88 @@ internal static class Program
             .expand(lrCount, trials, 1).reshape(rows, 1));
         using var optimizer = BatchedOptimizer.Create(OptimizerKind.Adam, lrColumn, theta);
         // The loop body of XorTrainer.Run without its live report (every 5th epoch: one small .cpu() copy).
-        var s = Time(() =>
+        void Step()
         {
             using var scope = NewDisposeScope();
             var outputs = XorModels.Forward(theta, inputsT, MlpActivation.Tanh);
             var loss = (outputs - targets).square().mean([-1]);
             var gradient = autograd.grad([loss.sum()], [theta])[0];
             using (no_grad()) optimizer.Step(theta, gradient);
-        }, 20, _quick ? 100 : 200);
+        }
+        if (profileSeconds > 0)
+        {
+            var until = Stopwatch.StartNew();
+            var n = 0;
+            while (until.Elapsed.TotalSeconds < profileSeconds) { Step(); n++; }
+            Emit("xor_profile_steps", "steps", n, "steps");
+            return;
+        }
+        var s = Time(Step, 20, _quick ? 100 : 200);
         Emit($"xor_{rows * 4}models", "ms_per_step", s * 1e3, "ms", $",\"rows\":{rows},\"models\":{rows * 4}");
+    }
+
+    /// <summary>`--case xor-phases`: thread CPU µs per step in forward, loss, autograd.grad and BatchedAdam (default size).</summary>
+    private static void XorPhases()
+    {
+        var settings = XorPreluSettings.Default;
+        var lrs = settings.LearningRates();
+        const int trials = 100;
+        long rows = lrs.Length * trials;
+        var init = XorModels.InitialParameters(trials, 1, settings.InitScale);
+        using var inputsT = XorData.InputsTransposed(settings.Coding, CPU);
+        using var targets = XorData.TargetTensor(CPU);
+        using var theta = Detached(() => tensor(init, [1, trials, XorModels.Width]).expand(lrs.Length, trials, XorModels.Width)
+            .reshape(rows, XorModels.Width).requires_grad_(true));
+        var lrColumn = Detached(() => tensor(lrs.Select(l => (float)l).ToArray(), [lrs.Length, 1, 1]).expand(lrs.Length, trials, 1).reshape(rows, 1));
+        using var optimizer = BatchedOptimizer.Create(OptimizerKind.Adam, lrColumn, theta);
+        var acc = new double[5];
+        const int Warmup = 200, Steps = 3000;
+        for (var i = 0; i < Warmup + Steps; i++)
+        {
+            var t0 = ThreadCpuSeconds();
+            var scope = NewDisposeScope();
+            var outputs = XorModels.Forward(theta, inputsT, MlpActivation.Tanh);
+            var t1 = ThreadCpuSeconds();
+            var loss = (outputs - targets).square().mean([-1]).sum();
+            var t2 = ThreadCpuSeconds();
+            var gradient = autograd.grad([loss], [theta])[0];
+            var t3 = ThreadCpuSeconds();
+            using (no_grad()) optimizer.Step(theta, gradient);
+            var t4 = ThreadCpuSeconds();
+            scope.Dispose();
+            var t5 = ThreadCpuSeconds();
+            if (i < Warmup) continue;
+            acc[0] += t1 - t0; acc[1] += t2 - t1; acc[2] += t3 - t2; acc[3] += t4 - t3; acc[4] += t5 - t4;
+        }
+        string[] names = ["forward", "loss", "grad", "adam", "dispose"];
+        for (var k = 0; k < names.Length; k++) Emit($"xor_phase_{names[k]}", "us_per_step", acc[k] / Steps * 1e6, "µs");
+    }
+
+    /// <summary>`--case xor-ops`: thread CPU µs of single ops at the XOR step's shapes (same list in training_bench.py).</summary>
+    private static void XorOps()
+    {
+        using var a = randn(1300, 4);
+        using var b = randn(1300, 4, 4);
+        using var c = randn(1300, 1);
+        using var w = randn(1300, 19);
+        using var x = randn(2, 4);
+        void T(string name, Action op)
+        {
+            var s = Time(() => { using var scope = NewDisposeScope(); for (var i = 0; i < 100; i++) op(); }, 3, 50);
+            Emit("op_" + name, "us_per_op", s / 100 * 1e6, "µs");
+        }
+        T("sum_last_1300x4", () => a.sum(-1));
+        T("mean_last_1300x4x4", () => b.mean([-1]));
+        T("sum_all_1300x4x4", () => b.sum());
+        T("mul_bcast_1300x4_1300x1", () => a.mul(c));
+        T("mul_1300x4", () => a.mul(a));
+        T("where_1300x4", () => where(a.ge(ZeroScalar), a, a));
+        T("tanh_1300x2x4", () => b.narrow(1, 0, 2).tanh());
+        T("mm_strided_1300x2_2x4", () => w.narrow(1, 0, 2).mm(x));
+        T("bmm_1300x2x2_2x4", () => w.narrow(1, 7, 4).reshape(1300, 2, 2).matmul(x));
+        T("stack_4x1300x4", () => stack([a, a, a, a], 1));
+        T("add__1300x19", () => w.add_(w));
+        T("empty_1300x4", () => empty(1300, 4));
     }
 
     private static readonly Scalar ZeroScalar = 0.0f.ToScalar();
@@ -191,8 +268,22 @@ internal static class Program
         using var optC = BatchedOptimizer.Create(OptimizerKind.Adam, Lr(), thetaC);
         using var x0 = Detached(() => inputsT.select(0, 0).contiguous());
         using var x1 = Detached(() => inputsT.select(0, 1).contiguous());
+        // Points-major: θᵀ [19, rows], every per-point tensor [4, rows] (reductions over points run over the outer dim).
+        using var thetaT = Detached(() => Theta().t().contiguous().requires_grad_(true));
+        using var optT = BatchedOptimizer.Create(OptimizerKind.Adam, Detached(() => Lr().t().contiguous()), thetaT);
+        using var x = Detached(() => inputsT.t().contiguous());                       // X [4, 2]
+        using var targetsCol = Detached(() => targets.view(4, 1));
+        using var quarter = 0.25.ToScalar();
         var forms = new (string Name, Action Step)[]
         {
+            ("xor_form_pointsmajor", () =>
+            {
+                using var scope = NewDisposeScope();
+                var outputs = ForwardPointsMajor(thetaT, x);
+                var loss = (outputs - targetsCol).square().sum().mul(quarter);
+                var gradient = autograd.grad([loss], [thetaT])[0];
+                using (no_grad()) optT.Step(thetaT, gradient);
+            }),
             ("xor_form_gemm", Step(thetaA, optA, false)),
             ("xor_form_real", Step(thetaB, optB, true)),
             ("xor_form_broadcast", () =>
@@ -210,6 +301,20 @@ internal static class Program
                 var (name, step) = forms[(block + k) % forms.Length];
                 Emit(name, "ms_per_step", Time(step, 5, 50) * 1e3, "ms", $",\"block\":{block}");
             }
+    }
+
+    private static Tensor ForwardPointsMajor(Tensor thetaT, Tensor x)
+    {
+        var rows = thetaT.shape[1];
+        var p = thetaT.split([2, 1, 2, 1, 1, 4, 2, 2, 1, 2, 1], 0);
+        var zp = x.mm(p[0]);
+        var yPrelu = where(zp.ge(ZeroScalar), zp, p[1] * zp);
+        var zb = addmm(p[3], x, p[2], 1, 1);
+        var yPreluBias = where(zb.ge(ZeroScalar), zb, p[4] * zb);
+        var h = x.matmul(p[5].view(2, 2, rows)) + p[6].unsqueeze(1);                // [2 units, 4, rows]
+        var yMlp = (h.tanh() * p[7].unsqueeze(1)).sum([0L]) + p[8];
+        var zg = addmm(p[10], x, p[9], 1, 1);
+        return stack([yPrelu, yPreluBias, yMlp, zg * zg.cos()], 0);                // [4 models, 4 points, rows]
     }
 
     // Every 2-input contraction as broadcast multiply-adds against the 4 constant points (no GEMM at all).
