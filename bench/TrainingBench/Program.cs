@@ -41,7 +41,9 @@ internal static class Program
                 case "mm": Matmul(512, _quick ? 20 : 40); Matmul(1024, _quick ? 5 : 10); break;
                 case "dispatch": Dispatch(); break;
                 case "xor": Xor(100); Xor(400); break;
+                case "xor-rowmajor": Xor(100, rowMajor: true); Xor(400, rowMajor: true); break;
                 case "xor-profile": Xor(100, profileSeconds: 8); break;
+                case "xor-profile-rowmajor": Xor(100, profileSeconds: 8, rowMajor: true); break;
                 case "xor-phases": XorPhases(); break;
                 case "xor-ops": XorOps(); break;
                 case "xor-forms": XorForms(); break;
@@ -129,9 +131,11 @@ internal static class Program
         Emit("add4_inplace", "us_per_op", s / Block * 1e6, "µs/op");
     }
 
-    // ---- 3a. the batched XOR program (real experiment code: XorModels.Forward + BatchedAdam) ---------------------
+    // ---- 3a. the batched XOR program (real experiment code: XorModels.ForwardPointsMajor + BatchedAdam) ----------
     /// <param name="profileSeconds">`--case xor-profile`: no timing, just steps for this long (for perf record).</param>
-    private static void Xor(int trials, double profileSeconds = 0)
+    /// <param name="rowMajor">`--case xor-rowmajor`: the program as it was before 2026-11-23 (θ [rows, 19], per-point
+    /// tensors [rows, 4]; <see cref="ForwardRowMajorBefore"/>), for before/after runs.</param>
+    private static void Xor(int trials, double profileSeconds = 0, bool rowMajor = false)
     {
         var settings = XorPreluSettings.Default;
         var lrs = settings.LearningRates();
@@ -139,34 +143,58 @@ internal static class Program
         long rows = (long)lrCount * trials;                             // 13 × 100 = 1,300 rows = 5,200 models (the default)
         var init = XorModels.InitialParameters(trials, 1, settings.InitScale);
         using var inputsT = XorData.InputsTransposed(settings.Coding, CPU);
+        using var inputs = XorData.InputsTensor(settings.Coding, CPU);
         using var targets = XorData.TargetTensor(CPU);
+        using var targetColumn = Detached(() => targets.view(XorData.Points, 1));
         using var theta = Detached(() => tensor(init, [1, trials, XorModels.Width]).expand(lrCount, trials, XorModels.Width)
-            .reshape(rows, XorModels.Width).requires_grad_(true));
-        var lrColumn = Detached(() => tensor(lrs.Select(l => (float)l).ToArray(), [lrCount, 1, 1])
+            .reshape(rows, XorModels.Width));
+        using var lrColumn = Detached(() => tensor(lrs.Select(l => (float)l).ToArray(), [lrCount, 1, 1])
             .expand(lrCount, trials, 1).reshape(rows, 1));
-        using var optimizer = BatchedOptimizer.Create(OptimizerKind.Adam, lrColumn, theta);
-        // The loop body of XorTrainer.Run without its live report (every 5th epoch: one small .cpu() copy).
+        // As XorTrainer.RunSeeds lays them out: θᵀ [Width, rows], a learning-rate row [1, rows].
+        using var trained = Detached(() => (rowMajor ? theta.clone() : theta.t().contiguous()).requires_grad_(true));
+        using var optimizer = BatchedOptimizer.Create(OptimizerKind.Adam,
+            Detached(() => rowMajor ? lrColumn.clone() : lrColumn.t().contiguous()), trained);
+        // The loop body of XorTrainer.RunSeeds without its live report (every 5th epoch: one small .cpu() copy).
         void Step()
         {
             using var scope = NewDisposeScope();
-            var outputs = XorModels.Forward(theta, inputsT, MlpActivation.Tanh);
-            var loss = (outputs - targets).square().mean([-1]);
-            var gradient = autograd.grad([loss.sum()], [theta])[0];
-            using (no_grad()) optimizer.Step(theta, gradient);
+            Tensor loss;
+            if (rowMajor) loss = (ForwardRowMajorBefore(trained, inputsT) - targets).square().mean([-1]).sum();
+            else loss = XorModels.TotalLoss(XorModels.ForwardPointsMajor(trained, inputs, MlpActivation.Tanh), targetColumn);
+            var gradient = autograd.grad([loss], [trained])[0];
+            using (no_grad()) optimizer.Step(trained, gradient);
         }
         if (profileSeconds > 0)
         {
             var until = Stopwatch.StartNew();
             var n = 0;
             while (until.Elapsed.TotalSeconds < profileSeconds) { Step(); n++; }
-            Emit("xor_profile_steps", "steps", n, "steps");
+            Emit("xor_profile_steps" + (rowMajor ? "_rowmajor" : ""), "steps", n, "steps");
             return;
         }
         var s = Time(Step, 20, _quick ? 100 : 200);
-        Emit($"xor_{rows * 4}models", "ms_per_step", s * 1e3, "ms", $",\"rows\":{rows},\"models\":{rows * 4}");
+        Emit($"xor_{rows * 4}models" + (rowMajor ? "_rowmajor" : ""), "ms_per_step", s * 1e3, "ms", $",\"rows\":{rows},\"models\":{rows * 4}");
     }
 
-    /// <summary>`--case xor-phases`: thread CPU µs per step in forward, loss, autograd.grad and BatchedAdam (default size).</summary>
+    private static readonly long[] XorSections = [2, 1, 2, 1, 1, 4, 2, 2, 1, 2, 1];
+
+    /// <summary>XorModels.Forward as it was before 2026-11-23 (row-major, [rows, 4 models, 4 points]); the Python
+    /// peer's xor_forward is the same program.</summary>
+    private static Tensor ForwardRowMajorBefore(Tensor theta, Tensor inputsT)
+    {
+        var rows = theta.shape[0];
+        var p = theta.split(XorSections, 1);
+        var zp = p[0].matmul(inputsT);
+        var yPrelu = where(zp.ge(ZeroScalar), zp, p[1] * zp);
+        var zb = addmm(p[3], p[2], inputsT, 1, 1);
+        var yPreluBias = where(zb.ge(ZeroScalar), zb, p[4] * zb);
+        var h = p[5].view(rows, 2, 2).matmul(inputsT) + p[6].unsqueeze(-1);
+        var yMlp = p[7].unsqueeze(1).matmul(h.tanh()).squeeze(1) + p[8];
+        var zg = addmm(p[10], p[9], inputsT, 1, 1);
+        return stack([yPrelu, yPreluBias, yMlp, zg * zg.cos()], 1);
+    }
+
+    /// <summary>`--case xor-phases`: thread CPU µs per step in forward, loss, autograd.grad and BatchedAdam (default size, the real points-major program).</summary>
     private static void XorPhases()
     {
         var settings = XorPreluSettings.Default;
@@ -174,21 +202,22 @@ internal static class Program
         const int trials = 100;
         long rows = lrs.Length * trials;
         var init = XorModels.InitialParameters(trials, 1, settings.InitScale);
-        using var inputsT = XorData.InputsTransposed(settings.Coding, CPU);
+        using var inputs = XorData.InputsTensor(settings.Coding, CPU);
         using var targets = XorData.TargetTensor(CPU);
+        using var targetColumn = Detached(() => targets.view(XorData.Points, 1));
         using var theta = Detached(() => tensor(init, [1, trials, XorModels.Width]).expand(lrs.Length, trials, XorModels.Width)
-            .reshape(rows, XorModels.Width).requires_grad_(true));
-        var lrColumn = Detached(() => tensor(lrs.Select(l => (float)l).ToArray(), [lrs.Length, 1, 1]).expand(lrs.Length, trials, 1).reshape(rows, 1));
-        using var optimizer = BatchedOptimizer.Create(OptimizerKind.Adam, lrColumn, theta);
+            .reshape(rows, XorModels.Width).t().contiguous().requires_grad_(true));
+        var lrRow = Detached(() => tensor(lrs.Select(l => (float)l).ToArray(), [lrs.Length, 1, 1]).expand(lrs.Length, trials, 1).reshape(1, rows));
+        using var optimizer = BatchedOptimizer.Create(OptimizerKind.Adam, lrRow, theta);
         var acc = new double[5];
         const int Warmup = 200, Steps = 3000;
         for (var i = 0; i < Warmup + Steps; i++)
         {
             var t0 = ThreadCpuSeconds();
             var scope = NewDisposeScope();
-            var outputs = XorModels.Forward(theta, inputsT, MlpActivation.Tanh);
+            var outputs = XorModels.ForwardPointsMajor(theta, inputs, MlpActivation.Tanh);
             var t1 = ThreadCpuSeconds();
-            var loss = (outputs - targets).square().mean([-1]).sum();
+            var loss = XorModels.TotalLoss(outputs, targetColumn);
             var t2 = ThreadCpuSeconds();
             var gradient = autograd.grad([loss], [theta])[0];
             var t3 = ThreadCpuSeconds();
@@ -234,10 +263,11 @@ internal static class Program
     private static readonly Scalar OneScalar = 1.0f.ToScalar();
 
     /// <summary>
-    /// `--case xor-forms`: the real XorModels.Forward (each model's own mm/addmm/bmm on inner dimension 2) against two
-    /// rewrites that were candidates to close the gap to PyTorch: all pre-activations as one [rows, 19] × [19, 20] GEMM,
-    /// and every contraction as broadcast multiply-adds. Default size, blocks of 50 steps rotating the order, one line
-    /// per block and form (use BENCH_CLOCK=cpu on a loaded machine). Neither rewrite was faster (docs/benchmarks.md).
+    /// `--case xor-forms`: the row-major forward as it was before 2026-11-23 (each model's own mm/addmm/bmm on inner
+    /// dimension 2) against three rewrites: all pre-activations as one [rows, 19] × [19, 20] GEMM, every contraction as
+    /// broadcast multiply-adds (neither faster), and the points-major program XorTrainer runs since 2026-11-23.
+    /// Default size, blocks of 50 steps rotating the order, one line per block and form (use BENCH_CLOCK=cpu on a
+    /// loaded machine; docs/benchmarks.md).
     /// </summary>
     private static void XorForms()
     {
@@ -259,7 +289,7 @@ internal static class Program
         Action Step(Tensor theta, BatchedOptimizer opt, bool real) => () =>
         {
             using var scope = NewDisposeScope();
-            var outputs = real ? XorModels.Forward(theta, inputsT, MlpActivation.Tanh) : ForwardGemmForm(theta, map);
+            var outputs = real ? ForwardRowMajorBefore(theta, inputsT) : ForwardGemmForm(theta, map);
             var loss = (outputs - targets).square().mean([-1]);
             var gradient = autograd.grad([loss.sum()], [theta])[0];
             using (no_grad()) opt.Step(theta, gradient);
@@ -273,19 +303,18 @@ internal static class Program
         using var optT = BatchedOptimizer.Create(OptimizerKind.Adam, Detached(() => Lr().t().contiguous()), thetaT);
         using var x = Detached(() => inputsT.t().contiguous());                       // X [4, 2]
         using var targetsCol = Detached(() => targets.view(4, 1));
-        using var quarter = 0.25.ToScalar();
         var forms = new (string Name, Action Step)[]
         {
             ("xor_form_pointsmajor", () =>
             {
                 using var scope = NewDisposeScope();
-                var outputs = ForwardPointsMajor(thetaT, x);
-                var loss = (outputs - targetsCol).square().sum().mul(quarter);
+                var outputs = XorModels.ForwardPointsMajor(thetaT, x, MlpActivation.Tanh);
+                var loss = XorModels.TotalLoss(outputs, targetsCol);
                 var gradient = autograd.grad([loss], [thetaT])[0];
                 using (no_grad()) optT.Step(thetaT, gradient);
             }),
             ("xor_form_gemm", Step(thetaA, optA, false)),
-            ("xor_form_real", Step(thetaB, optB, true)),
+            ("xor_form_rowmajor_before", Step(thetaB, optB, true)),
             ("xor_form_broadcast", () =>
             {
                 using var scope = NewDisposeScope();
@@ -301,20 +330,6 @@ internal static class Program
                 var (name, step) = forms[(block + k) % forms.Length];
                 Emit(name, "ms_per_step", Time(step, 5, 50) * 1e3, "ms", $",\"block\":{block}");
             }
-    }
-
-    private static Tensor ForwardPointsMajor(Tensor thetaT, Tensor x)
-    {
-        var rows = thetaT.shape[1];
-        var p = thetaT.split([2, 1, 2, 1, 1, 4, 2, 2, 1, 2, 1], 0);
-        var zp = x.mm(p[0]);
-        var yPrelu = where(zp.ge(ZeroScalar), zp, p[1] * zp);
-        var zb = addmm(p[3], x, p[2], 1, 1);
-        var yPreluBias = where(zb.ge(ZeroScalar), zb, p[4] * zb);
-        var h = x.matmul(p[5].view(2, 2, rows)) + p[6].unsqueeze(1);                // [2 units, 4, rows]
-        var yMlp = (h.tanh() * p[7].unsqueeze(1)).sum([0L]) + p[8];
-        var zg = addmm(p[10], x, p[9], 1, 1);
-        return stack([yPrelu, yPreluBias, yMlp, zg * zg.cos()], 0);                // [4 models, 4 points, rows]
     }
 
     // Every 2-input contraction as broadcast multiply-adds against the 4 constant points (no GEMM at all).
