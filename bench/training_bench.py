@@ -123,7 +123,36 @@ def lr_grid(lo=1e-3, hi=1.0, points=13):
     return [lo if i == 0 else hi if i == points - 1 else 10 ** (a + (b - a) * i / (points - 1)) for i in range(points)]
 
 
-def xor(trials, profile_seconds=0, points_major=False):
+def xor_step_script():
+    """The TorchScript text of TrainingBench's XorStepScript (whole points-major step: forward, autograd.grad, Adam)."""
+    src = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "TrainingBench", "Program.cs"), encoding="utf-8").read()
+    start = src.index('XorStepScript = """') + len('XorStepScript = """')
+    return src[start:src.index('""";', start)].strip("\n") + "\n"
+
+
+def xor_jit(trials):
+    """--case xor-jit: the same script compiled by torch.jit.CompilationUnit (TorchSharp: torch.jit.compile)."""
+    lrs = lr_grid()
+    rows = len(lrs) * trials
+    inputs_t, targets = xor_inputs()
+    init = (torch.rand(trials, WIDTH) * 2 - 1) / math.sqrt(2)
+    init[:, 2] = 0.25
+    init[:, 6] = 0.25
+    theta_t = init.unsqueeze(0).expand(len(lrs), trials, WIDTH).reshape(rows, WIDTH).t().contiguous().requires_grad_(True)
+    lr = torch.tensor(lrs, dtype=torch.float32).view(-1, 1, 1).expand(len(lrs), trials, 1).reshape(1, rows)
+    m, v = torch.zeros_like(theta_t), torch.zeros_like(theta_t)
+    x, tcol = inputs_t.t().contiguous(), targets.view(4, 1)
+    unit = torch.jit.CompilationUnit(xor_step_script())
+    k = [0]
+
+    def step():
+        k[0] += 1
+        unit.step(theta_t, x, tcol, m, v, lr, 1 - 0.9 ** k[0], math.sqrt(1 - 0.999 ** k[0]))
+    s = timed(step, 20, 100 if ARGS.quick else 200)
+    emit(f"xor_{rows * 4}models_jit", "ms_per_step", s * 1e3, "ms", rows=rows, models=rows * 4)
+
+
+def xor(trials, profile_seconds=0, points_major=False, suffix=""):
     lrs = lr_grid()
     rows = len(lrs) * trials
     inputs_t, targets = xor_inputs()
@@ -160,7 +189,7 @@ def xor(trials, profile_seconds=0, points_major=False):
         emit("xor_profile_steps", "steps", n, "steps")
         return
     s = timed(step, 20, 100 if ARGS.quick else 200)
-    emit(f"xor_{rows * 4}models" + ("_pointsmajor" if points_major else ""), "ms_per_step", s * 1e3, "ms", rows=rows, models=rows * 4)
+    emit(f"xor_{rows * 4}models" + ("_pointsmajor" if points_major else suffix), "ms_per_step", s * 1e3, "ms", rows=rows, models=rows * 4)
 
 
 def xor_ops():
@@ -340,9 +369,15 @@ def main():
         elif c == "xor":
             xor(100)
             xor(400)
+        elif c == "xor-rowmajor":   # the peer's program again, under the name TrainingBench gives LayerLab's old one
+            xor(100, suffix="_rowmajor")
+            xor(400, suffix="_rowmajor")
         elif c == "xor-pm":
             xor(100, points_major=True)
             xor(400, points_major=True)
+        elif c == "xor-jit":
+            xor_jit(100)
+            xor_jit(400)
         elif c == "xor-ops":
             xor_ops()
         elif c == "xor-profile":

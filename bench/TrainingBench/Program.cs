@@ -42,10 +42,13 @@ internal static class Program
                 case "dispatch": Dispatch(); break;
                 case "xor": Xor(100); Xor(400); break;
                 case "xor-rowmajor": Xor(100, rowMajor: true); Xor(400, rowMajor: true); break;
+                // The real program again under the name training_bench.py gives its points-major copy (same-layout ratio).
+                case "xor-pm": Xor(100, suffix: "_pointsmajor"); Xor(400, suffix: "_pointsmajor"); break;
                 case "xor-profile": Xor(100, profileSeconds: 8); break;
                 case "xor-profile-rowmajor": Xor(100, profileSeconds: 8, rowMajor: true); break;
                 case "xor-phases": XorPhases(); break;
                 case "xor-ops": XorOps(); break;
+                case "xor-jit": XorJit(100); XorJit(400); break;
                 case "xor-forms": XorForms(); break;
                 case "tiny": Tiny(); break;
                 case "icl": Icl(); break;
@@ -135,7 +138,7 @@ internal static class Program
     /// <param name="profileSeconds">`--case xor-profile`: no timing, just steps for this long (for perf record).</param>
     /// <param name="rowMajor">`--case xor-rowmajor`: the program as it was before 2026-11-23 (θ [rows, 19], per-point
     /// tensors [rows, 4]; <see cref="ForwardRowMajorBefore"/>), for before/after runs.</param>
-    private static void Xor(int trials, double profileSeconds = 0, bool rowMajor = false)
+    private static void Xor(int trials, double profileSeconds = 0, bool rowMajor = false, string suffix = "")
     {
         var settings = XorPreluSettings.Default;
         var lrs = settings.LearningRates();
@@ -173,7 +176,7 @@ internal static class Program
             return;
         }
         var s = Time(Step, 20, _quick ? 100 : 200);
-        Emit($"xor_{rows * 4}models" + (rowMajor ? "_rowmajor" : ""), "ms_per_step", s * 1e3, "ms", $",\"rows\":{rows},\"models\":{rows * 4}");
+        Emit($"xor_{rows * 4}models" + (rowMajor ? "_rowmajor" : suffix), "ms_per_step", s * 1e3, "ms", $",\"rows\":{rows},\"models\":{rows * 4}");
     }
 
     private static readonly long[] XorSections = [2, 1, 2, 1, 1, 4, 2, 2, 1, 2, 1];
@@ -230,6 +233,58 @@ internal static class Program
         }
         string[] names = ["forward", "loss", "grad", "adam", "dispose"];
         for (var k = 0; k < names.Length; k++) Emit($"xor_phase_{names[k]}", "us_per_step", acc[k] / Steps * 1e6, "µs");
+    }
+
+    /// <summary>
+    /// The whole points-major step (forward, torch.autograd.grad, Adam) as one TorchScript function: the same text runs
+    /// here through torch.jit.compile and in training_bench.py through torch.jit.CompilationUnit (`--case xor-jit`).
+    /// </summary>
+    internal const string XorStepScript = """
+def step(theta: Tensor, x: Tensor, tcol: Tensor, m: Tensor, v: Tensor, lr: Tensor, c1: float, sc2: float) -> Tensor:
+    rows = theta.size(1)
+    p = torch.split_with_sizes(theta, [2, 1, 2, 1, 1, 4, 2, 2, 1, 2, 1], 0)
+    zp = x.mm(p[0])
+    y0 = torch.where(zp >= 0, zp, p[1] * zp)
+    zb = torch.addmm(p[3], x, p[2])
+    y1 = torch.where(zb >= 0, zb, p[4] * zb)
+    h = x.matmul(p[5].view(2, 2, rows)) + p[6].unsqueeze(1)
+    y2 = (h.tanh() * p[7].unsqueeze(1)).sum(0) + p[8]
+    zg = torch.addmm(p[10], x, p[9])
+    y = torch.stack([y0, y1, y2, zg * zg.cos()], 0)
+    loss = (y - tcol).square().sum() * 0.25
+    grads = torch.autograd.grad([loss], [theta])
+    g = grads[0]
+    assert g is not None
+    m.mul_(0.9).add_(g, alpha=0.1)
+    v.mul_(0.999).addcmul_(g, g, value=0.001)
+    den = v.sqrt().div_(sc2).add_(1e-8)
+    theta.detach().addcdiv_(m * lr, den, value=-1.0 / c1)
+    return loss
+""";
+
+    private static void XorJit(int trials)
+    {
+        var settings = XorPreluSettings.Default;
+        var lrs = settings.LearningRates();
+        long rows = (long)lrs.Length * trials;
+        var init = XorModels.InitialParameters(trials, 1, settings.InitScale);
+        using var inputs = XorData.InputsTensor(settings.Coding, CPU);
+        using var targets = XorData.TargetTensor(CPU);
+        using var targetColumn = Detached(() => targets.view(XorData.Points, 1));
+        using var thetaT = Detached(() => tensor(init, [1, trials, XorModels.Width]).expand(lrs.Length, trials, XorModels.Width)
+            .reshape(rows, XorModels.Width).t().contiguous().requires_grad_(true));
+        using var lrRow = Detached(() => tensor(lrs.Select(l => (float)l).ToArray(), [lrs.Length, 1, 1]).expand(lrs.Length, trials, 1).reshape(1, rows));
+        using var m = zeros_like(thetaT);
+        using var v = zeros_like(thetaT);
+        using var unit = jit.compile(XorStepScript + "\n");
+        var t = 0;
+        var s = Time(() =>
+        {
+            using var scope = NewDisposeScope();
+            t++;
+            unit.invoke("step", thetaT, inputs, targetColumn, m, v, lrRow, 1 - Math.Pow(0.9, t), Math.Sqrt(1 - Math.Pow(0.999, t)));
+        }, 20, _quick ? 100 : 200);
+        Emit($"xor_{rows * 4}models_jit", "ms_per_step", s * 1e3, "ms", $",\"rows\":{rows},\"models\":{rows * 4}");
     }
 
     /// <summary>`--case xor-ops`: thread CPU µs of single ops at the XOR step's shapes (same list in training_bench.py).</summary>
