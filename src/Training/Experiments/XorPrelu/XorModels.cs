@@ -107,8 +107,8 @@ public static class XorModels
     /// <see cref="All"/> order, from θᵀ [Width, rows] (parameter k of every row is the contiguous row k).
     /// Why this layout: every per-point tensor is [4, rows], so broadcasting a per-row parameter over the points and
     /// its gradient's sum back over them run over the outer dimension (vectorised across rows). Row-major, those sums
-    /// reduce an inner dimension of 4, which libtorch 2.10's reduction kernels do 2.7–3× slower than PyTorch 1.13's
-    /// (docs/benchmarks.md, "Training step vs PyTorch (2026-11-23)"): the whole step got 2.3× faster this way.
+    /// reduce an inner dimension of 4, which libtorch 2.10's reduction kernels do 2.7–3× slower than PyTorch 1.13's;
+    /// the default-size step takes 2.4× less CPU this way (docs/benchmarks.md, "Training step vs PyTorch (2026-11-23)").
     /// Each model still reads only its own columns (no shared GEMM), so a diverged model cannot turn its neighbours
     /// in the row into NaN.
     /// </summary>
