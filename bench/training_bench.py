@@ -4,6 +4,8 @@
 Mirrors bench/TrainingBench/Program.cs case by case: same models, same shapes, same thread count, same
 output (one JSON line per measurement). Run with Debian's PyTorch: /usr/bin/python3 bench/training_bench.py
 --threads 1 [--case mm,dispatch,xor,tiny,icl,lm1,lm4] [--quick] [--round N] [--label pytorch]
+XOR extras: xor-rowmajor (the straightforward program again, paired with TorchSharp's program before 2026-11-23),
+xor-pm (the same models points-major, like LayerLab's trainer), xor-jit (one TorchScript step), xor-ops, xor-profile.
 """
 import argparse
 import json

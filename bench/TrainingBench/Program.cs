@@ -2,6 +2,9 @@ using System.Runtime.InteropServices;
 // TorchSharp side of bench/training-vs-pytorch.sh (issue #7). Mirrors bench/training_bench.py case by case:
 // same models, same shapes, same thread count. Prints one JSON line per measurement.
 //   dotnet TrainingBench.dll --threads 1 [--case mm,dispatch,xor,tiny,icl,lm1,lm4,xor-default,xor-seeds] [--quick] [--round N]
+// XOR profiling and before/after cases (docs/benchmarks.md, "Training step vs PyTorch (2026-11-23)"): xor-rowmajor (the
+// program before), xor-pm (the real one under the name of PyTorch's points-major copy), xor-jit (one TorchScript step),
+// xor-forms, xor-phases, xor-ops, xor-profile / xor-profile-rowmajor (8 s of steps for perf record).
 using System.Diagnostics;
 using System.Globalization;
 using LayerLab.Training.Experiments.IclLinReg;
