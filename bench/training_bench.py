@@ -4,6 +4,8 @@
 Mirrors bench/TrainingBench/Program.cs case by case: same models, same shapes, same thread count, same
 output (one JSON line per measurement). Run with Debian's PyTorch: /usr/bin/python3 bench/training_bench.py
 --threads 1 [--case mm,dispatch,xor,tiny,icl,lm1,lm4] [--quick] [--round N] [--label pytorch]
+XOR extras: xor-rowmajor (the straightforward program again, paired with TorchSharp's program before 2026-11-23),
+xor-pm (the same models points-major, like LayerLab's trainer), xor-jit (one TorchScript step), xor-ops, xor-profile.
 """
 import argparse
 import json
@@ -86,6 +88,22 @@ def xor_forward(theta, inputs_t):
     return torch.stack([y_prelu, y_prelu_bias, y_mlp, y_gcu], 1)
 
 
+def xor_forward_points_major(theta_t, x):
+    """Same models, points-major (a copy of XorModels.Forward since 2026-11-23): θᵀ [19, rows], X [4, 2];
+    every per-point tensor is [4, rows], so reductions over points and broadcasts of per-row parameters run over
+    the outer dimension. Returns [4 models, 4 points, rows]."""
+    rows = theta_t.shape[1]
+    pw, pa, bw, bb, ba, w1, b1, w2, b2, gw, gb = theta_t.split(SECTIONS, 0)
+    zp = x.mm(pw)
+    y_prelu = torch.where(zp.ge(0), zp, pa * zp)
+    zb = torch.addmm(bb, x, bw)
+    y_prelu_bias = torch.where(zb.ge(0), zb, ba * zb)
+    h = x.matmul(w1.view(2, 2, rows)) + b1.unsqueeze(1)
+    y_mlp = (h.tanh() * w2.unsqueeze(1)).sum(0) + b2
+    zg = torch.addmm(gb, x, gw)
+    return torch.stack([y_prelu, y_prelu_bias, y_mlp, zg * zg.cos()], 0)
+
+
 class BatchedAdam:
     """Same arithmetic as src/Training/Experiments/XorPrelu/BatchedOptimizer.cs (per-row lr column)."""
 
@@ -107,7 +125,36 @@ def lr_grid(lo=1e-3, hi=1.0, points=13):
     return [lo if i == 0 else hi if i == points - 1 else 10 ** (a + (b - a) * i / (points - 1)) for i in range(points)]
 
 
-def xor(trials):
+def xor_step_script():
+    """The TorchScript text of TrainingBench's XorStepScript (whole points-major step: forward, autograd.grad, Adam)."""
+    src = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "TrainingBench", "Program.cs"), encoding="utf-8").read()
+    start = src.index('XorStepScript = """') + len('XorStepScript = """')
+    return src[start:src.index('""";', start)].strip("\n") + "\n"
+
+
+def xor_jit(trials):
+    """--case xor-jit: the same script compiled by torch.jit.CompilationUnit (TorchSharp: torch.jit.compile)."""
+    lrs = lr_grid()
+    rows = len(lrs) * trials
+    inputs_t, targets = xor_inputs()
+    init = (torch.rand(trials, WIDTH) * 2 - 1) / math.sqrt(2)
+    init[:, 2] = 0.25
+    init[:, 6] = 0.25
+    theta_t = init.unsqueeze(0).expand(len(lrs), trials, WIDTH).reshape(rows, WIDTH).t().contiguous().requires_grad_(True)
+    lr = torch.tensor(lrs, dtype=torch.float32).view(-1, 1, 1).expand(len(lrs), trials, 1).reshape(1, rows)
+    m, v = torch.zeros_like(theta_t), torch.zeros_like(theta_t)
+    x, tcol = inputs_t.t().contiguous(), targets.view(4, 1)
+    unit = torch.jit.CompilationUnit(xor_step_script())
+    k = [0]
+
+    def step():
+        k[0] += 1
+        unit.step(theta_t, x, tcol, m, v, lr, 1 - 0.9 ** k[0], math.sqrt(1 - 0.999 ** k[0]))
+    s = timed(step, 20, 100 if ARGS.quick else 200)
+    emit(f"xor_{rows * 4}models_jit", "ms_per_step", s * 1e3, "ms", rows=rows, models=rows * 4)
+
+
+def xor(trials, profile_seconds=0, points_major=False, suffix=""):
     lrs = lr_grid()
     rows = len(lrs) * trials
     inputs_t, targets = xor_inputs()
@@ -125,8 +172,49 @@ def xor(trials):
         grad, = torch.autograd.grad([loss.sum()], [theta])
         with torch.no_grad():
             opt.step(theta, grad)
+    if points_major:   # --case xor-pm: the same program in the layout LayerLab's trainer uses
+        theta_t = theta.detach().t().contiguous().requires_grad_(True)
+        opt_t = BatchedAdam(lr.t().contiguous(), theta_t)
+        x, targets_col = inputs_t.t().contiguous(), targets.view(4, 1)
+
+        def step():
+            outputs = xor_forward_points_major(theta_t, x)
+            loss = (outputs - targets_col).square().sum().mul(0.25)
+            grad, = torch.autograd.grad([loss], [theta_t])
+            with torch.no_grad():
+                opt_t.step(theta_t, grad)
+    if profile_seconds:   # --case xor-profile: no timing, just steps for this long (for perf record)
+        end, n = time.perf_counter() + profile_seconds, 0
+        while time.perf_counter() < end:
+            step()
+            n += 1
+        emit("xor_profile_steps", "steps", n, "steps")
+        return
     s = timed(step, 20, 100 if ARGS.quick else 200)
-    emit(f"xor_{rows * 4}models", "ms_per_step", s * 1e3, "ms", rows=rows, models=rows * 4)
+    emit(f"xor_{rows * 4}models" + ("_pointsmajor" if points_major else suffix), "ms_per_step", s * 1e3, "ms", rows=rows, models=rows * 4)
+
+
+def xor_ops():
+    """--case xor-ops: CPU µs of single ops at the XOR step's shapes (same list as TrainingBench XorOps)."""
+    a, b, c, w, x = torch.randn(1300, 4), torch.randn(1300, 4, 4), torch.randn(1300, 1), torch.randn(1300, 19), torch.randn(2, 4)
+
+    def t(name, op):
+        def block():
+            for _ in range(100):
+                op()
+        emit("op_" + name, "us_per_op", timed(block, 3, 50) / 100 * 1e6, "µs")
+    t("sum_last_1300x4", lambda: a.sum(-1))
+    t("mean_last_1300x4x4", lambda: b.mean(-1))
+    t("sum_all_1300x4x4", lambda: b.sum())
+    t("mul_bcast_1300x4_1300x1", lambda: a.mul(c))
+    t("mul_1300x4", lambda: a.mul(a))
+    t("where_1300x4", lambda: torch.where(a.ge(0), a, a))
+    t("tanh_1300x2x4", lambda: b.narrow(1, 0, 2).tanh())
+    t("mm_strided_1300x2_2x4", lambda: w.narrow(1, 0, 2).mm(x))
+    t("bmm_1300x2x2_2x4", lambda: w.narrow(1, 7, 4).reshape(1300, 2, 2).matmul(x))
+    t("stack_4x1300x4", lambda: torch.stack([a, a, a, a], 1))
+    t("add__1300x19", lambda: w.add_(w))
+    t("empty_1300x4", lambda: torch.empty(1300, 4))
 
 
 # ---- 3b. tiny models: 1,024 PReLU XOR models batched vs one at a time --------------------------------------------
@@ -283,6 +371,19 @@ def main():
         elif c == "xor":
             xor(100)
             xor(400)
+        elif c == "xor-rowmajor":   # the peer's program again, under the name TrainingBench gives LayerLab's old one
+            xor(100, suffix="_rowmajor")
+            xor(400, suffix="_rowmajor")
+        elif c == "xor-pm":
+            xor(100, points_major=True)
+            xor(400, points_major=True)
+        elif c == "xor-jit":
+            xor_jit(100)
+            xor_jit(400)
+        elif c == "xor-ops":
+            xor_ops()
+        elif c == "xor-profile":
+            xor(100, profile_seconds=8)
         elif c == "tiny":
             tiny()
         elif c == "icl":

@@ -2,6 +2,9 @@ using System.Runtime.InteropServices;
 // TorchSharp side of bench/training-vs-pytorch.sh (issue #7). Mirrors bench/training_bench.py case by case:
 // same models, same shapes, same thread count. Prints one JSON line per measurement.
 //   dotnet TrainingBench.dll --threads 1 [--case mm,dispatch,xor,tiny,icl,lm1,lm4,xor-default,xor-seeds] [--quick] [--round N]
+// XOR profiling and before/after cases (docs/benchmarks.md, "Training step vs PyTorch (2026-11-23)"): xor-rowmajor (the
+// program before), xor-pm (the real one under the name of PyTorch's points-major copy), xor-jit (one TorchScript step),
+// xor-forms, xor-phases, xor-ops, xor-profile / xor-profile-rowmajor (8 s of steps for perf record).
 using System.Diagnostics;
 using System.Globalization;
 using LayerLab.Training.Experiments.IclLinReg;
@@ -41,6 +44,14 @@ internal static class Program
                 case "mm": Matmul(512, _quick ? 20 : 40); Matmul(1024, _quick ? 5 : 10); break;
                 case "dispatch": Dispatch(); break;
                 case "xor": Xor(100); Xor(400); break;
+                case "xor-rowmajor": Xor(100, rowMajor: true); Xor(400, rowMajor: true); break;
+                // The real program again under the name training_bench.py gives its points-major copy (same-layout ratio).
+                case "xor-pm": Xor(100, suffix: "_pointsmajor"); Xor(400, suffix: "_pointsmajor"); break;
+                case "xor-profile": Xor(100, profileSeconds: 8); break;
+                case "xor-profile-rowmajor": Xor(100, profileSeconds: 8, rowMajor: true); break;
+                case "xor-phases": XorPhases(); break;
+                case "xor-ops": XorOps(); break;
+                case "xor-jit": XorJit(100); XorJit(400); break;
                 case "xor-forms": XorForms(); break;
                 case "tiny": Tiny(); break;
                 case "icl": Icl(); break;
@@ -126,8 +137,11 @@ internal static class Program
         Emit("add4_inplace", "us_per_op", s / Block * 1e6, "µs/op");
     }
 
-    // ---- 3a. the batched XOR program (real experiment code: XorModels.Forward + BatchedAdam) ---------------------
-    private static void Xor(int trials)
+    // ---- 3a. the batched XOR program (real experiment code: XorModels.ForwardPointsMajor + BatchedAdam) ----------
+    /// <param name="profileSeconds">`--case xor-profile`: no timing, just steps for this long (for perf record).</param>
+    /// <param name="rowMajor">`--case xor-rowmajor`: the program as it was before 2026-11-23 (θ [rows, 19], per-point
+    /// tensors [rows, 4]; <see cref="ForwardRowMajorBefore"/>), for before/after runs.</param>
+    private static void Xor(int trials, double profileSeconds = 0, bool rowMajor = false, string suffix = "")
     {
         var settings = XorPreluSettings.Default;
         var lrs = settings.LearningRates();
@@ -135,32 +149,183 @@ internal static class Program
         long rows = (long)lrCount * trials;                             // 13 × 100 = 1,300 rows = 5,200 models (the default)
         var init = XorModels.InitialParameters(trials, 1, settings.InitScale);
         using var inputsT = XorData.InputsTransposed(settings.Coding, CPU);
+        using var inputs = XorData.InputsTensor(settings.Coding, CPU);
         using var targets = XorData.TargetTensor(CPU);
+        using var targetColumn = Detached(() => targets.view(XorData.Points, 1));
         using var theta = Detached(() => tensor(init, [1, trials, XorModels.Width]).expand(lrCount, trials, XorModels.Width)
-            .reshape(rows, XorModels.Width).requires_grad_(true));
-        var lrColumn = Detached(() => tensor(lrs.Select(l => (float)l).ToArray(), [lrCount, 1, 1])
+            .reshape(rows, XorModels.Width));
+        using var lrColumn = Detached(() => tensor(lrs.Select(l => (float)l).ToArray(), [lrCount, 1, 1])
             .expand(lrCount, trials, 1).reshape(rows, 1));
-        using var optimizer = BatchedOptimizer.Create(OptimizerKind.Adam, lrColumn, theta);
-        // The loop body of XorTrainer.Run without its live report (every 5th epoch: one small .cpu() copy).
+        // As XorTrainer.RunSeeds lays them out: θᵀ [Width, rows], a learning-rate row [1, rows].
+        using var trained = Detached(() => (rowMajor ? theta.clone() : theta.t().contiguous()).requires_grad_(true));
+        using var optimizer = BatchedOptimizer.Create(OptimizerKind.Adam,
+            Detached(() => rowMajor ? lrColumn.clone() : lrColumn.t().contiguous()), trained);
+        // The loop body of XorTrainer.RunSeeds without its live report (every 5th epoch: one small .cpu() copy).
+        void Step()
+        {
+            using var scope = NewDisposeScope();
+            Tensor loss;
+            if (rowMajor) loss = (ForwardRowMajorBefore(trained, inputsT) - targets).square().mean([-1]).sum();
+            else loss = XorModels.TotalLoss(XorModels.ForwardPointsMajor(trained, inputs, MlpActivation.Tanh), targetColumn);
+            var gradient = autograd.grad([loss], [trained])[0];
+            using (no_grad()) optimizer.Step(trained, gradient);
+        }
+        if (profileSeconds > 0)
+        {
+            var until = Stopwatch.StartNew();
+            var n = 0;
+            while (until.Elapsed.TotalSeconds < profileSeconds) { Step(); n++; }
+            Emit("xor_profile_steps" + (rowMajor ? "_rowmajor" : ""), "steps", n, "steps");
+            return;
+        }
+        var s = Time(Step, 20, _quick ? 100 : 200);
+        Emit($"xor_{rows * 4}models" + (rowMajor ? "_rowmajor" : suffix), "ms_per_step", s * 1e3, "ms", $",\"rows\":{rows},\"models\":{rows * 4}");
+    }
+
+    private static readonly long[] XorSections = [2, 1, 2, 1, 1, 4, 2, 2, 1, 2, 1];
+
+    /// <summary>XorModels.Forward as it was before 2026-11-23 (row-major, [rows, 4 models, 4 points]); the Python
+    /// peer's xor_forward is the same program.</summary>
+    private static Tensor ForwardRowMajorBefore(Tensor theta, Tensor inputsT)
+    {
+        var rows = theta.shape[0];
+        var p = theta.split(XorSections, 1);
+        var zp = p[0].matmul(inputsT);
+        var yPrelu = where(zp.ge(ZeroScalar), zp, p[1] * zp);
+        var zb = addmm(p[3], p[2], inputsT, 1, 1);
+        var yPreluBias = where(zb.ge(ZeroScalar), zb, p[4] * zb);
+        var h = p[5].view(rows, 2, 2).matmul(inputsT) + p[6].unsqueeze(-1);
+        var yMlp = p[7].unsqueeze(1).matmul(h.tanh()).squeeze(1) + p[8];
+        var zg = addmm(p[10], p[9], inputsT, 1, 1);
+        return stack([yPrelu, yPreluBias, yMlp, zg * zg.cos()], 1);
+    }
+
+    /// <summary>`--case xor-phases`: thread CPU µs per step in forward, loss, autograd.grad and BatchedAdam (default size, the real points-major program).</summary>
+    private static void XorPhases()
+    {
+        var settings = XorPreluSettings.Default;
+        var lrs = settings.LearningRates();
+        const int trials = 100;
+        long rows = lrs.Length * trials;
+        var init = XorModels.InitialParameters(trials, 1, settings.InitScale);
+        using var inputs = XorData.InputsTensor(settings.Coding, CPU);
+        using var targets = XorData.TargetTensor(CPU);
+        using var targetColumn = Detached(() => targets.view(XorData.Points, 1));
+        using var theta = Detached(() => tensor(init, [1, trials, XorModels.Width]).expand(lrs.Length, trials, XorModels.Width)
+            .reshape(rows, XorModels.Width).t().contiguous().requires_grad_(true));
+        var lrRow = Detached(() => tensor(lrs.Select(l => (float)l).ToArray(), [lrs.Length, 1, 1]).expand(lrs.Length, trials, 1).reshape(1, rows));
+        using var optimizer = BatchedOptimizer.Create(OptimizerKind.Adam, lrRow, theta);
+        var acc = new double[5];
+        const int Warmup = 200, Steps = 3000;
+        for (var i = 0; i < Warmup + Steps; i++)
+        {
+            var t0 = ThreadCpuSeconds();
+            var scope = NewDisposeScope();
+            var outputs = XorModels.ForwardPointsMajor(theta, inputs, MlpActivation.Tanh);
+            var t1 = ThreadCpuSeconds();
+            var loss = XorModels.TotalLoss(outputs, targetColumn);
+            var t2 = ThreadCpuSeconds();
+            var gradient = autograd.grad([loss], [theta])[0];
+            var t3 = ThreadCpuSeconds();
+            using (no_grad()) optimizer.Step(theta, gradient);
+            var t4 = ThreadCpuSeconds();
+            scope.Dispose();
+            var t5 = ThreadCpuSeconds();
+            if (i < Warmup) continue;
+            acc[0] += t1 - t0; acc[1] += t2 - t1; acc[2] += t3 - t2; acc[3] += t4 - t3; acc[4] += t5 - t4;
+        }
+        string[] names = ["forward", "loss", "grad", "adam", "dispose"];
+        for (var k = 0; k < names.Length; k++) Emit($"xor_phase_{names[k]}", "us_per_step", acc[k] / Steps * 1e6, "µs");
+    }
+
+    /// <summary>
+    /// The whole points-major step (forward, torch.autograd.grad, Adam) as one TorchScript function: the same text runs
+    /// here through torch.jit.compile and in training_bench.py through torch.jit.CompilationUnit (`--case xor-jit`).
+    /// </summary>
+    internal const string XorStepScript = """
+def step(theta: Tensor, x: Tensor, tcol: Tensor, m: Tensor, v: Tensor, lr: Tensor, c1: float, sc2: float) -> Tensor:
+    rows = theta.size(1)
+    p = torch.split_with_sizes(theta, [2, 1, 2, 1, 1, 4, 2, 2, 1, 2, 1], 0)
+    zp = x.mm(p[0])
+    y0 = torch.where(zp >= 0, zp, p[1] * zp)
+    zb = torch.addmm(p[3], x, p[2])
+    y1 = torch.where(zb >= 0, zb, p[4] * zb)
+    h = x.matmul(p[5].view(2, 2, rows)) + p[6].unsqueeze(1)
+    y2 = (h.tanh() * p[7].unsqueeze(1)).sum(0) + p[8]
+    zg = torch.addmm(p[10], x, p[9])
+    y = torch.stack([y0, y1, y2, zg * zg.cos()], 0)
+    loss = (y - tcol).square().sum() * 0.25
+    grads = torch.autograd.grad([loss], [theta])
+    g = grads[0]
+    assert g is not None
+    m.mul_(0.9).add_(g, alpha=0.1)
+    v.mul_(0.999).addcmul_(g, g, value=0.001)
+    den = v.sqrt().div_(sc2).add_(1e-8)
+    theta.detach().addcdiv_(m * lr, den, value=-1.0 / c1)
+    return loss
+""";
+
+    private static void XorJit(int trials)
+    {
+        var settings = XorPreluSettings.Default;
+        var lrs = settings.LearningRates();
+        long rows = (long)lrs.Length * trials;
+        var init = XorModels.InitialParameters(trials, 1, settings.InitScale);
+        using var inputs = XorData.InputsTensor(settings.Coding, CPU);
+        using var targets = XorData.TargetTensor(CPU);
+        using var targetColumn = Detached(() => targets.view(XorData.Points, 1));
+        using var thetaT = Detached(() => tensor(init, [1, trials, XorModels.Width]).expand(lrs.Length, trials, XorModels.Width)
+            .reshape(rows, XorModels.Width).t().contiguous().requires_grad_(true));
+        using var lrRow = Detached(() => tensor(lrs.Select(l => (float)l).ToArray(), [lrs.Length, 1, 1]).expand(lrs.Length, trials, 1).reshape(1, rows));
+        using var m = zeros_like(thetaT);
+        using var v = zeros_like(thetaT);
+        using var unit = jit.compile(XorStepScript + "\n");
+        var t = 0;
         var s = Time(() =>
         {
             using var scope = NewDisposeScope();
-            var outputs = XorModels.Forward(theta, inputsT, MlpActivation.Tanh);
-            var loss = (outputs - targets).square().mean([-1]);
-            var gradient = autograd.grad([loss.sum()], [theta])[0];
-            using (no_grad()) optimizer.Step(theta, gradient);
+            t++;
+            unit.invoke("step", thetaT, inputs, targetColumn, m, v, lrRow, 1 - Math.Pow(0.9, t), Math.Sqrt(1 - Math.Pow(0.999, t)));
         }, 20, _quick ? 100 : 200);
-        Emit($"xor_{rows * 4}models", "ms_per_step", s * 1e3, "ms", $",\"rows\":{rows},\"models\":{rows * 4}");
+        Emit($"xor_{rows * 4}models_jit", "ms_per_step", s * 1e3, "ms", $",\"rows\":{rows},\"models\":{rows * 4}");
+    }
+
+    /// <summary>`--case xor-ops`: thread CPU µs of single ops at the XOR step's shapes (same list in training_bench.py).</summary>
+    private static void XorOps()
+    {
+        using var a = randn(1300, 4);
+        using var b = randn(1300, 4, 4);
+        using var c = randn(1300, 1);
+        using var w = randn(1300, 19);
+        using var x = randn(2, 4);
+        void T(string name, Action op)
+        {
+            var s = Time(() => { using var scope = NewDisposeScope(); for (var i = 0; i < 100; i++) op(); }, 3, 50);
+            Emit("op_" + name, "us_per_op", s / 100 * 1e6, "µs");
+        }
+        T("sum_last_1300x4", () => a.sum(-1));
+        T("mean_last_1300x4x4", () => b.mean([-1]));
+        T("sum_all_1300x4x4", () => b.sum());
+        T("mul_bcast_1300x4_1300x1", () => a.mul(c));
+        T("mul_1300x4", () => a.mul(a));
+        T("where_1300x4", () => where(a.ge(ZeroScalar), a, a));
+        T("tanh_1300x2x4", () => b.narrow(1, 0, 2).tanh());
+        T("mm_strided_1300x2_2x4", () => w.narrow(1, 0, 2).mm(x));
+        T("bmm_1300x2x2_2x4", () => w.narrow(1, 7, 4).reshape(1300, 2, 2).matmul(x));
+        T("stack_4x1300x4", () => stack([a, a, a, a], 1));
+        T("add__1300x19", () => w.add_(w));
+        T("empty_1300x4", () => empty(1300, 4));
     }
 
     private static readonly Scalar ZeroScalar = 0.0f.ToScalar();
     private static readonly Scalar OneScalar = 1.0f.ToScalar();
 
     /// <summary>
-    /// `--case xor-forms`: the real XorModels.Forward (each model's own mm/addmm/bmm on inner dimension 2) against two
-    /// rewrites that were candidates to close the gap to PyTorch: all pre-activations as one [rows, 19] × [19, 20] GEMM,
-    /// and every contraction as broadcast multiply-adds. Default size, blocks of 50 steps rotating the order, one line
-    /// per block and form (use BENCH_CLOCK=cpu on a loaded machine). Neither rewrite was faster (docs/benchmarks.md).
+    /// `--case xor-forms`: the row-major forward as it was before 2026-11-23 (each model's own mm/addmm/bmm on inner
+    /// dimension 2) against three rewrites: all pre-activations as one [rows, 19] × [19, 20] GEMM, every contraction as
+    /// broadcast multiply-adds (neither faster), and the points-major program XorTrainer runs since 2026-11-23.
+    /// Default size, blocks of 50 steps rotating the order, one line per block and form (use BENCH_CLOCK=cpu on a
+    /// loaded machine; docs/benchmarks.md).
     /// </summary>
     private static void XorForms()
     {
@@ -182,7 +347,7 @@ internal static class Program
         Action Step(Tensor theta, BatchedOptimizer opt, bool real) => () =>
         {
             using var scope = NewDisposeScope();
-            var outputs = real ? XorModels.Forward(theta, inputsT, MlpActivation.Tanh) : ForwardGemmForm(theta, map);
+            var outputs = real ? ForwardRowMajorBefore(theta, inputsT) : ForwardGemmForm(theta, map);
             var loss = (outputs - targets).square().mean([-1]);
             var gradient = autograd.grad([loss.sum()], [theta])[0];
             using (no_grad()) opt.Step(theta, gradient);
@@ -191,10 +356,23 @@ internal static class Program
         using var optC = BatchedOptimizer.Create(OptimizerKind.Adam, Lr(), thetaC);
         using var x0 = Detached(() => inputsT.select(0, 0).contiguous());
         using var x1 = Detached(() => inputsT.select(0, 1).contiguous());
+        // Points-major: θᵀ [19, rows], every per-point tensor [4, rows] (reductions over points run over the outer dim).
+        using var thetaT = Detached(() => Theta().t().contiguous().requires_grad_(true));
+        using var optT = BatchedOptimizer.Create(OptimizerKind.Adam, Detached(() => Lr().t().contiguous()), thetaT);
+        using var x = Detached(() => inputsT.t().contiguous());                       // X [4, 2]
+        using var targetsCol = Detached(() => targets.view(4, 1));
         var forms = new (string Name, Action Step)[]
         {
+            ("xor_form_pointsmajor", () =>
+            {
+                using var scope = NewDisposeScope();
+                var outputs = XorModels.ForwardPointsMajor(thetaT, x, MlpActivation.Tanh);
+                var loss = XorModels.TotalLoss(outputs, targetsCol);
+                var gradient = autograd.grad([loss], [thetaT])[0];
+                using (no_grad()) optT.Step(thetaT, gradient);
+            }),
             ("xor_form_gemm", Step(thetaA, optA, false)),
-            ("xor_form_real", Step(thetaB, optB, true)),
+            ("xor_form_rowmajor_before", Step(thetaB, optB, true)),
             ("xor_form_broadcast", () =>
             {
                 using var scope = NewDisposeScope();

@@ -6,15 +6,16 @@ namespace LayerLab.Training.Experiments.XorPrelu;
 public enum OptimizerKind { Adam, Sgd }
 
 /// <summary>
-/// An optimizer over one flat parameter tensor [rows, cols] where every row has its own learning rate
-/// (torch.optim has one learning rate per parameter group, and one group per row would mean one kernel per row).
-/// Every update is elementwise, so rows stay independent models. Call <see cref="Step"/> under no_grad inside
-/// the caller's per-step dispose scope; the state tensors live outside it and die with the optimizer, which also
-/// owns (and disposes) the learning-rate tensor it is given.
+/// An optimizer over one flat parameter tensor where every model has its own learning rate (torch.optim has one
+/// learning rate per parameter group, and one group per model would mean one kernel per model): the learning-rate
+/// tensor broadcasts against the parameters — a column [rows, 1] for θ [rows, cols], or a row [1, rows] for the
+/// transposed θᵀ [cols, rows] that <see cref="XorTrainer"/> trains. Every update is elementwise, so models stay
+/// independent. Call <see cref="Step"/> under no_grad inside the caller's per-step dispose scope; the state tensors
+/// live outside it and die with the optimizer, which also owns (and disposes) the learning-rate tensor it is given.
 /// </summary>
 public abstract class BatchedOptimizer : IDisposable
 {
-    /// <summary>[rows, 1] learning rate of each row.</summary>
+    /// <summary>Learning rate of each model, broadcastable to the parameters ([rows, 1] or [1, rows]).</summary>
     protected Tensor LearningRates { get; }
 
     protected BatchedOptimizer(Tensor learningRates) => LearningRates = learningRates;

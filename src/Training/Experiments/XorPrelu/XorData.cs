@@ -43,6 +43,14 @@ public static class XorData
             .DetachFromDisposeScope();
     }
 
+    /// <summary>The inputs X [4, 2] on the device (points-major programs: X·W for all points and rows is one mm).</summary>
+    /// The caller owns (and disposes) the result.
+    public static Tensor InputsTensor(InputCoding coding, Device device)
+    {
+        using var scope = NewDisposeScope();
+        return tensor(Inputs(coding), [Points, 2], dtype: ScalarType.Float32).to(device).DetachFromDisposeScope();
+    }
+
     /// <summary>Targets [4] on the device.</summary>
     public static Tensor TargetTensor(Device device)
     {

@@ -51,6 +51,7 @@ public static class XorModels
     private static class Native
     {
         public static readonly Scalar Zero = 0.0f.ToScalar();
+        public static readonly Scalar Quarter = 0.25f.ToScalar();
     }
 
     // Split sizes in column order: prelu w | a, prelu_bias w | b | a, mlp W1 | b1 | w2 | b2, gcu w | b.
@@ -94,32 +95,65 @@ public static class XorModels
 
     /// <summary>
     /// Outputs of all four models for all rows on the 4 points: [rows, 4 models, 4 points] in <see cref="All"/> order.
+    /// The row-major view of <see cref="ForwardPointsMajor"/> (same arithmetic; for tests and one-off evaluations).
     /// </summary>
     /// <param name="theta">[rows, Width] parameters.</param>
     /// <param name="inputsT">Xᵀ [2, 4].</param>
-    public static Tensor Forward(Tensor theta, Tensor inputsT, MlpActivation mlpActivation)
+    public static Tensor Forward(Tensor theta, Tensor inputsT, MlpActivation mlpActivation) =>
+        ForwardPointsMajor(theta.t(), inputsT.t(), mlpActivation).permute(2, 0, 1);
+
+    /// <summary>
+    /// Outputs of all four models for all rows on the 4 points, points-major: [4 models, 4 points, rows] in
+    /// <see cref="All"/> order, from θᵀ [Width, rows] (parameter k of every row is the contiguous row k).
+    /// Why this layout: every per-point tensor is [4, rows], so broadcasting a per-row parameter over the points and
+    /// its gradient's sum back over them run over the outer dimension (vectorised across rows). Row-major, those sums
+    /// reduce an inner dimension of 4, which libtorch 2.10's reduction kernels do 2.7–3× slower than PyTorch 1.13's;
+    /// the default-size step takes 2.4× less CPU this way (docs/benchmarks.md, "Training step vs PyTorch (2026-11-23)").
+    /// Each model still reads only its own columns (no shared GEMM), so a diverged model cannot turn its neighbours
+    /// in the row into NaN.
+    /// </summary>
+    /// <param name="thetaT">θᵀ [Width, rows].</param>
+    /// <param name="inputs">X [4, 2].</param>
+    public static Tensor ForwardPointsMajor(Tensor thetaT, Tensor inputs, MlpActivation mlpActivation)
     {
-        var rows = theta.shape[0];
-        var p = theta.split(Sections, 1);
-        var (pw, pa) = (p[0], p[1]);
+        var rows = thetaT.shape[1];
+        var p = thetaT.split(Sections, 0);
+        var (pw, pa) = (p[0], p[1]);                         // [2, rows], [1, rows]
         var (bw, bb, ba) = (p[2], p[3], p[4]);
         var (w1, b1, w2, b2) = (p[5], p[6], p[7], p[8]);
         var (gw, gb) = (p[9], p[10]);
 
-        var zp = pw.matmul(inputsT);                        // [rows, 4]
+        var zp = inputs.mm(pw);                             // [4, rows]
         var yPrelu = where(zp.ge(Native.Zero), zp, pa * zp);
 
-        var zb = addmm(bb, bw, inputsT, 1, 1);
+        var zb = addmm(bb, inputs, bw, 1, 1);
         var yPreluBias = where(zb.ge(Native.Zero), zb, ba * zb);
 
-        // h[r, j, p] = Σ_k W₁[r, j, k]·x[p, k] + b₁[r, j]; y = Σ_j w₂[r, j]·act(h[r, j, p]) + b₂[r].
-        var h = w1.view(rows, 2, 2).matmul(inputsT) + b1.unsqueeze(-1);     // [rows, 2, 4]
+        // h[j, p, r] = Σ_k W₁[r, j, k]·x[p, k] + b₁[r, j]; y = Σ_j w₂[r, j]·act(h[j, p, r]) + b₂[r].
+        var h = inputs.matmul(w1.view(2, 2, rows)) + b1.unsqueeze(1);        // [2 units, 4, rows]
         var act = mlpActivation == MlpActivation.Tanh ? h.tanh() : h.relu();
-        var yMlp = w2.unsqueeze(1).matmul(act).squeeze(1) + b2;           // [rows, 4]
+        var yMlp = (act * w2.unsqueeze(1)).sum(Dim0) + b2;                   // [4, rows]
 
-        var zg = addmm(gb, gw, inputsT, 1, 1);
+        var zg = addmm(gb, inputs, gw, 1, 1);
         var yGcu = zg * zg.cos();
 
-        return stack([yPrelu, yPreluBias, yMlp, yGcu], 1);
+        return stack([yPrelu, yPreluBias, yMlp, yGcu], 0);
     }
+
+    private static readonly long[] Dim0 = [0];
+
+    /// <summary>
+    /// The training loss of a points-major forward: Σ over rows and models of each model's mean squared error over
+    /// the 4 points (so its gradient is every model's own gradient).
+    /// </summary>
+    /// <param name="outputs">[4 models, 4 points, rows].</param>
+    /// <param name="targetColumn">[4 points, 1].</param>
+    public static Tensor TotalLoss(Tensor outputs, Tensor targetColumn) =>
+        (outputs - targetColumn).square().sum().mul(Native.Quarter);
+
+    /// <summary>Each model's mean squared error over the 4 points, row-major [rows, 4 models] (for reports).</summary>
+    public static Tensor LossPerModel(Tensor outputs, Tensor targetColumn) =>
+        (outputs - targetColumn).square().mean(Dim1).t();
+
+    private static readonly long[] Dim1 = [1];
 }

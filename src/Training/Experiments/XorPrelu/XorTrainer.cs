@@ -65,12 +65,15 @@ public static class XorTrainer
         // learning rates are not init noise. Model types within a row have independent draws.
         var (init, learningRates) = InitialRows(settings, seeds, lrs);
 
-        using var inputsT = XorData.InputsTransposed(settings.Coding, device);
+        using var inputs = XorData.InputsTensor(settings.Coding, device);
         using var targets = XorData.TargetTensor(device);
+        using var targetColumn = Detached(() => targets.view(XorData.Points, 1));
         using var targetBits = Detached(() => targets.gt(0.5));
-        using var theta = Detached(() => tensor(init, [rows, XorModels.Width]).to(device).requires_grad_(true));
-        var lrColumn = Detached(() => tensor(learningRates, [rows, 1]).to(device));
-        using var optimizer = BatchedOptimizer.Create(settings.Optimizer, lrColumn, theta);
+        // Points-major program (see XorModels.ForwardPointsMajor): θ is trained transposed, θᵀ [Width, rows], with a
+        // learning-rate row [1, rows]; the optimizers are elementwise, so this changes no arithmetic.
+        using var thetaT = Detached(() => tensor(init, [rows, XorModels.Width]).t().contiguous().to(device).requires_grad_(true));
+        var lrRow = Detached(() => tensor(learningRates, [1, rows]).to(device));
+        using var optimizer = BatchedOptimizer.Create(settings.Optimizer, lrRow, thetaT);
 
         var every = settings.ReportEvery;
         for (var epoch = 0; epoch < epochs; epoch++)
@@ -80,13 +83,12 @@ public static class XorTrainer
             using (var scope = NewDisposeScope())
             {
                 // The outputs here are those of the parameters after `epoch` updates: report them as step = epoch.
-                var outputs = XorModels.Forward(theta, inputsT, settings.MlpActivation);
-                var loss = (outputs - targets).square().mean([-1]);          // [rows, 4 models]
-                if (epoch % every == 0) live = Live(epoch, epochs, seedCount, outputs, loss, targetBits);
+                var outputs = XorModels.ForwardPointsMajor(thetaT, inputs, settings.MlpActivation);   // [4 models, 4 points, rows]
+                if (epoch % every == 0) live = Live(epoch, epochs, seedCount, outputs, targetColumn, targetBits);
                 // One backward for everything: the total is a sum of independent per-row, per-model MSEs, so its
                 // gradient is each model's own gradient.
-                var gradient = autograd.grad([loss.sum()], [theta])[0];
-                using (no_grad()) optimizer.Step(theta, gradient);
+                var gradient = autograd.grad([XorModels.TotalLoss(outputs, targetColumn)], [thetaT])[0];
+                using (no_grad()) optimizer.Step(thetaT, gradient);
             }
             if (live is not null) report(live);
         }
@@ -94,12 +96,11 @@ public static class XorTrainer
         using (var scope = NewDisposeScope())
         using (no_grad())
         {
-            var outputs = XorModels.Forward(theta, inputsT, settings.MlpActivation);
-            var loss = (outputs - targets).square().mean([-1]);
-            report(Live(epochs, epochs, seedCount, outputs, loss, targetBits));
-            var correct = Correct(outputs, targetBits).cpu().data<bool>().ToArray();
-            var finalLoss = loss.cpu().data<float>().ToArray();
-            var prelu = theta.narrow(1, 0, XorOutcome.PreluColumns).contiguous().cpu().data<float>().ToArray();
+            var outputs = XorModels.ForwardPointsMajor(thetaT, inputs, settings.MlpActivation);
+            report(Live(epochs, epochs, seedCount, outputs, targetColumn, targetBits));
+            var correct = Correct(outputs, targetBits).contiguous().cpu().data<bool>().ToArray();
+            var finalLoss = XorModels.LossPerModel(outputs, targetColumn).contiguous().cpu().data<float>().ToArray();
+            var prelu = thetaT.narrow(0, 0, XorOutcome.PreluColumns).t().contiguous().cpu().data<float>().ToArray();
             var outcomes = new XorOutcome[seedCount];
             for (var s = 0; s < seedCount; s++)
             {
@@ -133,19 +134,22 @@ public static class XorTrainer
 
     private static T[] Slice<T>(T[] all, int seed, int perSeed) => all.AsSpan(seed * perSeed, perSeed).ToArray();
 
-    /// <summary>[rows, 4 models]: every output thresholded at 0.5 equals the target bit.</summary>
-    private static Tensor Correct(Tensor outputs, Tensor targetBits) => outputs.gt(0.5).eq(targetBits).all(-1);
+    /// <summary>[rows, 4 models] (row-major): every output thresholded at 0.5 equals the target bit, from
+    /// points-major outputs [4 models, 4 points, rows].</summary>
+    private static Tensor Correct(Tensor outputs, Tensor targetBits) =>
+        outputs.permute(2, 0, 1).gt(0.5).eq(targetBits).all(-1);
 
     /// <summary>Per seed: mean loss (over the models whose loss is finite) and success rate of each model type over
     /// that seed's rows.</summary>
-    private static LiveReport[] Live(long step, int epochs, int seedCount, Tensor outputs, Tensor loss, Tensor targetBits)
+    private static LiveReport[] Live(long step, int epochs, int seedCount, Tensor outputs, Tensor targetColumn, Tensor targetBits)
     {
         using var noGrad = no_grad();
-        var perSeed = loss.view(seedCount, -1, XorModels.All.Count);                      // [seeds, rows/seed, 4]
+        var loss = XorModels.LossPerModel(outputs, targetColumn);                           // [rows, 4 models]
+        var perSeed = loss.reshape(seedCount, -1, XorModels.All.Count);                   // [seeds, rows/seed, 4]
         var finite = perSeed.isfinite();
         using var zero = 0.0.ToScalar(); // held: see ScalarPins
         var meanLoss = perSeed.masked_fill(finite.logical_not(), zero).sum([1L]) / finite.sum([1L]).to(ScalarType.Float32);
-        var success = Correct(outputs, targetBits).to(ScalarType.Float32).view(seedCount, -1, XorModels.All.Count).mean([1]);
+        var success = Correct(outputs, targetBits).to(ScalarType.Float32).reshape(seedCount, -1, XorModels.All.Count).mean([1]);
         var values = cat([meanLoss, success], 1).cpu().data<float>().ToArray();            // [seeds, 8]
         var reports = new LiveReport[seedCount];
         for (var s = 0; s < seedCount; s++)
