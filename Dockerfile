@@ -16,7 +16,7 @@ ARG CUDA_BASE=nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04
 
 # ---- build: the portal and the worker from one restore ---------------------------------------------------------
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
-RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
+RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm gcc libc6-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props Portal.sln .editorconfig ./
 COPY src/Data/LayerLab.Data.csproj src/Data/
@@ -30,6 +30,9 @@ COPY wwwroot wwwroot
 RUN scripts/install-web-assets.sh
 COPY src src
 COPY appsettings.json ./
+# MKL's vendor check answered (scripts/mkl-intel-shim.c): its fast GEMM kernels on AMD too; a no-op on Intel.
+COPY scripts/mkl-intel-shim.c scripts/
+RUN mkdir -p /shim && cc -O2 -shared -fPIC -o /shim/libmkl-intel-shim.so scripts/mkl-intel-shim.c
 RUN dotnet publish src/Web/LayerLab.Web.csproj -c Release -o /app --no-restore \
  && cp appsettings.json /app/ \
  && cp -r wwwroot/. /app/wwwroot/
@@ -52,21 +55,27 @@ ENV DOTNET_ROOT=/usr/share/dotnet
 FROM worker-base-${TORCH} AS worker
 WORKDIR /worker
 COPY --from=build-worker /worker ./
+COPY --from=build /shim/libmkl-intel-shim.so /usr/local/lib/
 # Settings come from the environment (see docker-compose.yml):
 #   LayerLab__Hangfire__ConnectionString, LayerLab__Portal__Url, LayerLab__Portal__Token,
 #   LayerLab__Worker__Count, LayerLab__Worker__Queues__0=gpu …,
 #   LayerLab__Checkpoints__Directory=/checkpoints (a volume or network mount shared by all workers, so a run resumes
 #   on another worker; unshared, a run taken over starts from step 0)
-ENV DOTNET_GCgen0size=0x8000000
+ENV DOTNET_GCgen0size=0x8000000 \
+    GLIBC_TUNABLES=glibc.malloc.mmap_threshold=67108864:glibc.malloc.trim_threshold=268435456 \
+    LD_PRELOAD=/usr/local/lib/libmkl-intel-shim.so
 ENTRYPOINT ["dotnet", "LayerLab.Worker.dll"]
 
 # ---- portal: as before (SQLite in /data, in-process worker, in-memory Hangfire) unless configured otherwise -------
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS portal
 WORKDIR /app
 COPY --from=build /app ./
+COPY --from=build /shim/libmkl-intel-shim.so /usr/local/lib/
 # DOTNET_GCgen0size: fewer GCs during training (TorchSharp temporary-Scalar race; see scripts/runtime-env.sh).
 # GLIBC_TUNABLES: libtorch's step temporaries stay in the heap instead of mmap/munmap every step (see scripts/runtime-env.sh).
+# LD_PRELOAD: MKL's fast kernels on AMD CPUs (see scripts/runtime-env.sh).
 ENV LAYERLAB_ROOT=/app \
+    LD_PRELOAD=/usr/local/lib/libmkl-intel-shim.so \
     DOTNET_GCgen0size=0x8000000 \
     GLIBC_TUNABLES=glibc.malloc.mmap_threshold=67108864:glibc.malloc.trim_threshold=268435456 \
     Urls=http://0.0.0.0:8080 \

@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # AVX-512 BLAS kernels on this AMD EPYC, TorchSharp and PyTorch alike, 1 thread, interleaved rounds.
 #   bench/blas-avx512.sh [rounds=3] [cases=mm,lm1,xor]
-# libtorch-cpu's MKL runs its generic kernels on AMD (a vendor check; bench/mkl-intel-shim.c LD_PRELOADed answers it),
+# libtorch-cpu's MKL runs its generic kernels on AMD (a vendor check; scripts/mkl-intel-shim.c LD_PRELOADed answers it),
 # Debian's OpenBLAS picks Haswell (AVX2) kernels for this CPU (OPENBLAS_CORETYPE=SkylakeX picks AVX-512). Both sides
 # run with the glibc malloc tunables (scripts/runtime-env.sh). Prints a markdown table of medians (min–max); raw lines
 # in bench/results/blas-<UTC>.jsonl. BENCH_CLOCK=cpu for thread CPU time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}; CASES=${2:-mm,lm1,xor}
-source scripts/runtime-env.sh
+# The baselines run stock: without the shim and OpenBLAS's own core choice; each variant below adds its setting.
+LAYERLAB_MKL_SHIM=0 source scripts/runtime-env.sh
 PY=/usr/bin/python3
 ARTIFACTS=${TRAINING_BENCH_ARTIFACTS:-${TMPDIR:-/tmp}/layerlab-training-bench}
 dotnet build bench/TrainingBench/TrainingBench.csproj -c Release --artifacts-path "$ARTIFACTS" -v quiet -nologo >&2
 SHIM="$ARTIFACTS/libmkl-intel-shim.so"
-gcc -O2 -shared -fPIC -o "$SHIM" bench/mkl-intel-shim.c
+cc -O2 -shared -fPIC -o "$SHIM" scripts/mkl-intel-shim.c
 TS=(dotnet "$ARTIFACTS/bin/TrainingBench/release/TrainingBench.dll" --threads 1 --case "$CASES" --quick)
 OUT="bench/results/blas-$(date -u +%Y%m%dT%H%M%SZ).jsonl"; : > "$OUT"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2

@@ -20,6 +20,11 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 PY=/usr/bin/python3
+source scripts/runtime-env.sh   # TorchSharp runs as lab.sh runs it (malloc thresholds, MKL's fast kernels on AMD)
+# The peer gets the same: Debian's OpenBLAS does not know this CPU and runs AVX2 kernels (this machine's environment
+# even pins OPENBLAS_CORETYPE=Haswell); SkylakeX is its AVX-512 setting where the CPU has AVX-512. PEER_CORETYPE=keep
+# leaves the environment's choice.
+if [[ "${PEER_CORETYPE:-}" != keep ]] && grep -q -m1 avx512f /proc/cpuinfo; then export OPENBLAS_CORETYPE=SkylakeX; fi
 # Build output outside the repository (src/*/bin and obj stay untouched; nothing for git to ignore).
 ARTIFACTS=${TRAINING_BENCH_ARTIFACTS:-${TMPDIR:-/tmp}/layerlab-training-bench}
 "$PY" -c "import torch" 2>/dev/null || { echo "need Debian's python3-torch: apt-get install -y python3-torch libopenblas0" >&2; exit 1; }
@@ -64,6 +69,7 @@ echo "- CPU: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores v
 echo "- load average (1/5/15 min) before: $LOAD_BEFORE, after: $LOAD_AFTER"
 echo "- TorchSharp $(sed -n 's/.*"TorchSharp" Version="\([^"]*\)".*/\1/p' Directory.Packages.props) + libtorch-cpu $(sed -n 's/.*"libtorch-cpu-linux-x64" Version="\([^"]*\)".*/\1/p' Directory.Packages.props), .NET $(dotnet --version)"
 echo "- PyTorch $("$PY" -c 'import torch; print(torch.__version__)') (Debian), Python $("$PY" -c 'import platform; print(platform.python_version())'), BLAS: $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3)"
+echo "- TorchSharp LD_PRELOAD: ${LD_PRELOAD:-none}; PyTorch OPENBLAS_CORETYPE: ${OPENBLAS_CORETYPE:-auto}"
 echo "- raw: $OUT"
 echo
 "$PY" bench/summarize_training.py "$OUT"
