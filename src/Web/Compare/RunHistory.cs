@@ -45,8 +45,9 @@ public sealed class RunHistory : IDisposable
     /// <summary>
     /// Reads the run's points of <paramref name="key"/> straight from SQLite's statement API on the portal's
     /// connection: this is 2 M rows for the largest compare the portal promises, and EF materialization (or even
-    /// SqliteDataReader's checks around every column read) cost more than SQLite's own work. The (RunId, Key, Step)
-    /// primary key's index serves the lookup and the order.
+    /// SqliteDataReader's checks around every column read) cost more than SQLite's own work; the row loop calls
+    /// SQLite directly (<see cref="NativeMethods"/>). The (RunId, Key, Step) primary key's index serves the lookup
+    /// and the order.
     /// </summary>
     public static RunHistory Read(SqliteConnection connection, long runId, long? startedAt, string key, bool withTimes, int expected = 0)
     {
@@ -62,12 +63,22 @@ public sealed class RunHistory : IDisposable
         {
             Check(db, raw.sqlite3_bind_int64(statement, 1, runId));
             Check(db, raw.sqlite3_bind_text(statement, 2, key));
+            var added = false;
+            statement.DangerousAddRef(ref added); // the raw pointer below stays valid until the loop is done
             int rc;
-            while ((rc = raw.sqlite3_step(statement)) == raw.SQLITE_ROW)
+            try
             {
-                var value = raw.sqlite3_column_type(statement, 1) == raw.SQLITE_NULL ? double.NaN : raw.sqlite3_column_double(statement, 1);
-                var time = withTimes && raw.sqlite3_column_type(statement, 2) != raw.SQLITE_NULL ? raw.sqlite3_column_int64(statement, 2) : double.NaN;
-                history.Add(raw.sqlite3_column_int64(statement, 0), value, time);
+                var stmt = statement.DangerousGetHandle();
+                while ((rc = NativeMethods.Step(stmt)) == raw.SQLITE_ROW)
+                {
+                    var value = NativeMethods.ColumnType(stmt, 1) == raw.SQLITE_NULL ? double.NaN : NativeMethods.ColumnDouble(stmt, 1);
+                    var time = withTimes && NativeMethods.ColumnType(stmt, 2) != raw.SQLITE_NULL ? NativeMethods.ColumnInt64(stmt, 2) : double.NaN;
+                    history.Add(NativeMethods.ColumnInt64(stmt, 0), value, time);
+                }
+            }
+            finally
+            {
+                if (added) statement.DangerousRelease();
             }
             if (rc != raw.SQLITE_DONE) Check(db, rc);
         }
