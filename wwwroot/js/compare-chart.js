@@ -313,6 +313,7 @@ function render(chart, rebuild) {
   chart.width = width;
   const data = buildData(chart, width);
   if (!chart.u) performance.mark('compare:built'); // stage marks for the first draw only (they are kept by the page)
+  chart.element.setAttribute('data-zoomed', String(chart.range != null));
   chart.element.setAttribute('data-y-max', String(drawnMax(data)));
   if (chart.u && !rebuild) {
     chart.u.setSize({ width, height: chart.options.height });
