@@ -66,7 +66,9 @@ public static class ChartBench
             var order = i % 2 == 0 ? variants : Enumerable.Reverse(variants).ToList();
             foreach (var v in order)
             {
-                var r = await MeasureOnceAsync(browser, v);
+                // The last current page is kept as a picture of what was measured (test-results/, not committed).
+                var shot = i == repeats && v.JsDir is null ? Path.Combine(Portal.Root, "test-results", $"chart-bench-{runs}x{points}.png") : null;
+                var r = await MeasureOnceAsync(browser, v, shot);
                 (r["serverMs"], r["serverCpuMs"]) = await ServerTimeAsync(v);
                 if (i == 0) continue; // the first round warms Chromium, the portals' JIT and SQLite's page cache
                 results[v.Name].Add(r);
@@ -97,7 +99,7 @@ public static class ChartBench
         }
     }
 
-    private static async Task<Dictionary<string, double>> MeasureOnceAsync(IBrowser browser, Variant v)
+    private static async Task<Dictionary<string, double>> MeasureOnceAsync(IBrowser browser, Variant v, string? screenshot)
     {
         // A fresh context each time: nothing cached in JS or HTTP between repeats.
         await using var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
@@ -127,6 +129,13 @@ public static class ChartBench
         var zoom = await page.EvaluateAsync<Dictionary<string, double>>(ZoomScript);
         r["zoomMs"] = zoom["zoomMs"];
         r["zoomed"] = zoom["zoomed"];
+        if (screenshot is not null)
+        {
+            await page.EvaluateAsync("() => document.querySelector('#chart .u-over').dispatchEvent(new MouseEvent('dblclick'))"); // back to the overview
+            await page.WaitForTimeoutAsync(300);
+            Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot, FullPage = true });
+        }
         return r;
     }
 

@@ -55,32 +55,48 @@ public static class CompareHistoryBinary
         BinaryPrimitives.WriteUInt32LittleEndian(header[24..], run.HasTimes ? 1u : 0u);
         output.Advance(RunHeaderBytes);
 
-        var stepBytes = Pad8(n * (narrow ? 4 : 8));
-        var steps = output.GetSpan(Math.Max(1, stepBytes))[..stepBytes];
-        steps.Clear();
-        if (narrow)
+        var steps = run.Steps;
+        var width = narrow ? 4 : 8;
+        for (var i = 0; i < n;)
         {
-            var ints = MemoryMarshal.Cast<byte, int>(steps);
-            var source = run.Steps;
-            for (var i = 0; i < n; i++) ints[i] = (int)source[i];
+            var take = Math.Min(n - i, ChunkBytes / width);
+            var chunk = output.GetSpan(take * width);
+            if (narrow)
+            {
+                var ints = MemoryMarshal.Cast<byte, int>(chunk);
+                for (var k = 0; k < take; k++) ints[k] = (int)steps[i + k];
+            }
+            else
+            {
+                var doubles = MemoryMarshal.Cast<byte, double>(chunk);
+                for (var k = 0; k < take; k++) doubles[k] = steps[i + k]; // ≤ 10¹² (the ingestion limit): exact in a double
+            }
+            output.Advance(take * width);
+            i += take;
         }
-        else
+        var padding = Pad8(n * width) - (n * width);
+        if (padding > 0)
         {
-            var doubles = MemoryMarshal.Cast<byte, double>(steps);
-            var source = run.Steps;
-            for (var i = 0; i < n; i++) doubles[i] = source[i]; // ≤ 10¹² (the ingestion limit): exact in a double
+            output.GetSpan(padding)[..padding].Clear();
+            output.Advance(padding);
         }
-        output.Advance(stepBytes);
         WriteDoubles(output, run.Values);
         if (run.HasTimes) WriteDoubles(output, run.Times);
     }
 
+    /// <summary>Bytes asked of the output at a time: Kestrel's pipe serves a larger span from a fresh (large-object) array.</summary>
+    private const int ChunkBytes = 1 << 15;
+
     private static void WriteDoubles(IBufferWriter<byte> output, ReadOnlySpan<double> values)
     {
         var bytes = MemoryMarshal.AsBytes(values);
-        if (bytes.IsEmpty) return;
-        bytes.CopyTo(output.GetSpan(bytes.Length));
-        output.Advance(bytes.Length);
+        for (var i = 0; i < bytes.Length;)
+        {
+            var take = Math.Min(bytes.Length - i, ChunkBytes);
+            bytes.Slice(i, take).CopyTo(output.GetSpan(take));
+            output.Advance(take);
+            i += take;
+        }
     }
 
     private static int Pad8(int bytes) => (bytes + 7) & ~7;

@@ -75,6 +75,22 @@ public sealed class CompareHistoryTests
         Assert.Empty(runs[2].Steps);
     }
 
+    [Theory]
+    [InlineData(20_001, 0L)] // int32 steps over several output chunks, an odd count (4 bytes of padding)
+    [InlineData(9_999, 4_000_000_000L)] // float64 steps over several chunks
+    public void Long_runs_come_back_whole(int n, long firstStep)
+    {
+        using var run = new RunHistory(1, null, withTimes: true);
+        for (var i = 0; i < n; i++) run.Add(firstStep + (i * 3L), Math.Sin(i), 1_700_000_000_000 + i);
+        var output = new ArrayBufferWriter<byte>();
+        CompareHistoryBinary.WriteHeader(output, 1, withTimes: true);
+        CompareHistoryBinary.WriteRun(output, run);
+        var (_, _, steps, values, times) = Decode(output.WrittenSpan.ToArray())[0];
+        Assert.Equal(Enumerable.Range(0, n).Select(i => (double)(firstStep + (i * 3L))), steps);
+        Assert.Equal(Enumerable.Range(0, n).Select(i => Math.Sin(i)), values);
+        Assert.Equal(Enumerable.Range(0, n).Select(i => 1_700_000_000_000.0 + i), times!);
+    }
+
     [Fact]
     public void Json_writes_nulls_for_non_finite_values_and_leaves_times_out_when_not_asked()
     {
