@@ -14,6 +14,8 @@ namespace LayerLab.Bench.Live;
 /// fetches GET /api/compare/metrics exactly as the compare page does. Timed inside the page with performance.now():
 /// mount → data-state "ready" → next animation frame (painted); the request's resource timing (first byte, body
 /// received) and the chart's own 'compare:*' marks split that up; then a drag-zoom → re-sampled chart painted.
+/// Besides wall time, the CPU time that the portal and Chromium spent from mount to paint (all processes below this
+/// one, from /proc): on a machine shared with other work, that part does not grow with the load.
 /// <para>
 /// Before/after in one run: <c>--before-js DIR</c> (compare-chart.js and run-chart.js of the old commit, served in
 /// place of the portal's) and <c>--before-portal DLL</c> (the old portal build, a second process seeded alike) make a
@@ -73,7 +75,7 @@ public static class ChartBench
                 if (i == 0) continue; // the first round warms Chromium, the portals' JIT and SQLite's page cache
                 results[v.Name].Add(r);
                 Console.Error.WriteLine(
-                    $"chart {v.Name} {runs}×{points}: painted {Stats.F(r["paintMs"])} ms (first byte {Stats.F(r["ttfbMs"])}, body {Stats.F(r["bodyMs"])}, " +
+                    $"chart {v.Name} {runs}×{points}: painted {Stats.F(r["paintMs"])} ms, {Stats.F(r["cpuMs"], 0)} CPU ms (first byte {Stats.F(r["ttfbMs"])}, body {Stats.F(r["bodyMs"])}, " +
                     $"received {Stats.F(r["receivedMs"])}, projected {Stats.F(r["projectedMs"])}, built {Stats.F(r["builtMs"])}, drawn {Stats.F(r["drawnMs"])}, " +
                     $"ready {Stats.F(r["readyMs"])}), {Stats.F(r["bytes"] / 1e6)} MB, API alone {Stats.F(r["serverMs"])} ms ({Stats.F(r["serverCpuMs"], 0)} ms portal CPU), zoom {Stats.F(r["zoomMs"])} ms, " +
                     $"points {r["points"]}, drawn y max {r["yMax"]}; load {Stats.LoadAverage()}");
@@ -90,6 +92,7 @@ public static class ChartBench
             {
                 bench = "chart_render", label, variant = v.Name, runs, points, repeats,
                 first_paint_ms = Med("paintMs"), first_paint_min_ms = list.Min(r => r["paintMs"]), first_paint_max_ms = list.Max(r => r["paintMs"]),
+                cpu_ms = Med("cpuMs"), cpu_min_ms = list.Min(r => r["cpuMs"]), cpu_max_ms = list.Max(r => r["cpuMs"]),
                 first_byte_ms = Med("ttfbMs"), body_received_ms = Med("bodyMs"), decoded_ms = Med("receivedMs"), projected_ms = Med("projectedMs"),
                 built_ms = Med("builtMs"), drawn_ms = Med("drawnMs"), ready_ms = Med("readyMs"), response_mb = Med("bytes") / 1e6,
                 api_alone_ms = Med("serverMs"), api_portal_cpu_ms = Med("serverCpuMs"), zoom_ms = Med("zoomMs"), zoom_max_ms = list.Max(r => r["zoomMs"]),
@@ -116,7 +119,9 @@ public static class ChartBench
             }
         await page.GotoAsync(origin + "/bench/chart.html");
         await page.WaitForFunctionAsync("() => window.benchReady === true");
+        var cpu = Stats.DescendantsCpuSeconds(Environment.ProcessId);
         var r = await page.EvaluateAsync<Dictionary<string, double>>(MeasureScript, new { ids = v.RunIds });
+        r["cpuMs"] = (Stats.DescendantsCpuSeconds(Environment.ProcessId) - cpu) * 1000; // portal + Chromium, mount → painted
         // Drag across the middle tenth of the plot: compare-chart re-samples that window at full resolution.
         if (await page.Locator("#chart .u-over").CountAsync() == 0)
             throw new InvalidOperationException($"no chart drawn ({v.Name}): " + await page.Locator("#chart").EvaluateAsync<string>("e => e.outerHTML.slice(0, 500)"));
