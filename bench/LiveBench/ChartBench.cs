@@ -77,7 +77,7 @@ public static class ChartBench
                 Console.Error.WriteLine(
                     $"chart {v.Name} {runs}×{points}: painted {Stats.F(r["paintMs"])} ms, {Stats.F(r["cpuMs"], 0)} CPU ms (first byte {Stats.F(r["ttfbMs"])}, body {Stats.F(r["bodyMs"])}, " +
                     $"received {Stats.F(r["receivedMs"])}, projected {Stats.F(r["projectedMs"])}, built {Stats.F(r["builtMs"])}, drawn {Stats.F(r["drawnMs"])}, " +
-                    $"ready {Stats.F(r["readyMs"])}), {Stats.F(r["bytes"] / 1e6)} MB, API alone {Stats.F(r["serverMs"])} ms ({Stats.F(r["serverCpuMs"], 0)} ms portal CPU), zoom {Stats.F(r["zoomMs"])} ms, " +
+                    $"ready {Stats.F(r["readyMs"])}), {Stats.F(r["bytes"] / 1e6)} MB, in-page fetch alone {Stats.F(r["fetchAloneMs"])} ms ({Stats.F(r["fetchAloneCpuMs"], 0)} CPU ms), API alone from .NET {Stats.F(r["serverMs"])} ms ({Stats.F(r["serverCpuMs"], 0)} ms portal CPU), zoom {Stats.F(r["zoomMs"])} ms, " +
                     $"points {r["points"]}, drawn y max {r["yMax"]}; load {Stats.LoadAverage()}");
                 if (r["points"] != (double)runs * points || r["zoomed"] != 1)
                     throw new InvalidOperationException($"chart check failed ({v.Name}): {r["points"]} points held, zoomed {r["zoomed"]}");
@@ -95,7 +95,7 @@ public static class ChartBench
                 cpu_ms = Med("cpuMs"), cpu_min_ms = list.Min(r => r["cpuMs"]), cpu_max_ms = list.Max(r => r["cpuMs"]),
                 first_byte_ms = Med("ttfbMs"), body_received_ms = Med("bodyMs"), decoded_ms = Med("receivedMs"), projected_ms = Med("projectedMs"),
                 built_ms = Med("builtMs"), drawn_ms = Med("drawnMs"), ready_ms = Med("readyMs"), response_mb = Med("bytes") / 1e6,
-                api_alone_ms = Med("serverMs"), api_portal_cpu_ms = Med("serverCpuMs"), zoom_ms = Med("zoomMs"), zoom_max_ms = list.Max(r => r["zoomMs"]),
+                fetch_alone_ms = Med("fetchAloneMs"), fetch_alone_cpu_ms = Med("fetchAloneCpuMs"), api_alone_ms = Med("serverMs"), api_portal_cpu_ms = Med("serverCpuMs"), zoom_ms = Med("zoomMs"), zoom_max_ms = list.Max(r => r["zoomMs"]),
                 points_held = list[0]["points"], spike_drawn = v.JsDir is null ? list.All(r => r["yMax"] >= Spike) : (bool?)null,
                 load_start = loadAtStart, load = Stats.LoadAverage(),
             });
@@ -119,9 +119,15 @@ public static class ChartBench
             }
         await page.GotoAsync(origin + "/bench/chart.html");
         await page.WaitForFunctionAsync("() => window.benchReady === true");
+        await page.UnrouteAllAsync(); // the page and its modules are loaded: the API request goes out unintercepted
         var cpu = Stats.DescendantsCpuSeconds(Environment.ProcessId);
         var r = await page.EvaluateAsync<Dictionary<string, double>>(MeasureScript, new { ids = v.RunIds });
         r["cpuMs"] = (Stats.DescendantsCpuSeconds(Environment.ProcessId) - cpu) * 1000; // portal + Chromium, mount → painted
+        // The same request alone in this page (binary or JSON as the variant's module asks): Chromium's share of the transfer.
+        cpu = Stats.DescendantsCpuSeconds(Environment.ProcessId);
+        var fetchMs = await page.EvaluateAsync<double>(FetchScript, new { url = ApiUrl(v) });
+        r["fetchAloneMs"] = fetchMs;
+        r["fetchAloneCpuMs"] = (Stats.DescendantsCpuSeconds(Environment.ProcessId) - cpu) * 1000;
         // Drag across the middle tenth of the plot: compare-chart re-samples that window at full resolution.
         if (await page.Locator("#chart .u-over").CountAsync() == 0)
             throw new InvalidOperationException($"no chart drawn ({v.Name}): " + await page.Locator("#chart").EvaluateAsync<string>("e => e.outerHTML.slice(0, 500)"));
@@ -150,13 +156,20 @@ public static class ChartBench
     /// </summary>
     private static async Task<(double WallMs, double CpuMs)> ServerTimeAsync(Variant v)
     {
-        var url = $"/api/compare/metrics?runs={string.Join(',', v.RunIds)}&key={Key}" + (v.JsDir is null ? "&format=bin&times=false" : "");
+        var url = ApiUrl(v);
         var cpu = Stats.CpuSeconds(v.Portal.Pid);
         var watch = Stopwatch.StartNew();
         var bytes = await v.Portal.Admin.GetByteArrayAsync(new Uri(url, UriKind.Relative));
         var wall = watch.Elapsed.TotalMilliseconds;
         return (bytes.Length > 0 ? wall : double.NaN, (Stats.CpuSeconds(v.Portal.Pid) - cpu) * 1000);
     }
+
+    private static string ApiUrl(Variant v) =>
+        $"/api/compare/metrics?runs={string.Join(',', v.RunIds)}&key={Key}" + (v.JsDir is null ? "&format=bin&times=false" : "");
+
+    private const string FetchScript = """
+        async ({ url }) => { const t0 = performance.now(); const r = await fetch(url, { credentials: 'same-origin' }); await r.arrayBuffer(); return performance.now() - t0; }
+        """;
 
     // Runs in the page: mount, wait for ready, wait one frame. NaN where a mark is missing (the old module has none).
     private const string MeasureScript = """

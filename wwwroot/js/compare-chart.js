@@ -59,8 +59,10 @@ function failed(chart, err) {
 const needsTimes = (chart) => (chart.options.xMode ?? 'step') !== 'step';
 
 async function load(chart) {
-  chart.withTimes = needsTimes(chart);
-  chart.data = await fetchHistory(chart, chart.withTimes);
+  const withTimes = needsTimes(chart);
+  const data = await fetchHistory(chart, withTimes);
+  // A time axis chosen while this was loading has fetched the history with times already: keep that one.
+  if (!chart.withTimes) { chart.data = data; chart.withTimes = withTimes; }
   project(chart);
   performance.mark('compare:projected');
   const points = chart.data.reduce((n, s) => n + s.steps.length, 0);
