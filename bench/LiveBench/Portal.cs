@@ -42,10 +42,14 @@ public sealed partial class Portal : IAsyncDisposable
 
     public static string Root { get; } = FindRoot();
 
-    public static async Task<Portal> StartAsync(bool worker = true)
+    /// <summary>The admin's sign-in cookies (for a browser context that calls the API as the admin).</summary>
+    public CookieCollection AdminCookies { get; private set; } = [];
+
+    /// <param name="dllPath">Another build of the portal (e.g. a copy made before a change, for before/after runs).</param>
+    public static async Task<Portal> StartAsync(bool worker = true, string? dllPath = null)
     {
-        // LIVEBENCH_PORTAL_DLL: another build of the portal (e.g. a copy made before a change, for before/after runs).
-        var dll = Environment.GetEnvironmentVariable("LIVEBENCH_PORTAL_DLL") ?? Path.Combine(Root, "src", "Web", "bin", "Release", "net10.0", "LayerLab.Web.dll");
+        // LIVEBENCH_PORTAL_DLL: the same for every bench.
+        var dll = dllPath ?? Environment.GetEnvironmentVariable("LIVEBENCH_PORTAL_DLL") ?? Path.Combine(Root, "src", "Web", "bin", "Release", "net10.0", "LayerLab.Web.dll");
         if (!File.Exists(dll)) throw new InvalidOperationException($"build the portal first: dotnet build src/Web -c Release ({dll} missing)");
         var dir = Directory.CreateTempSubdirectory("layerlab-livebench").FullName;
         var port = FreePort();
@@ -55,6 +59,8 @@ public sealed partial class Portal : IAsyncDisposable
             WorkingDirectory = Root, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        // A build copied elsewhere finds no Portal.sln above it: serve this repository's appsettings and wwwroot.
+        info.Environment["LAYERLAB_ROOT"] = Root;
         info.Environment["LayerLab__Database"] = $"Data Source={Path.Combine(dir, "bench.db")}";
         info.Environment["LayerLab__Admin__Email"] = AdminEmail;
         var password = "bench-" + Guid.NewGuid().ToString("N")[..12];
@@ -131,6 +137,7 @@ public sealed partial class Portal : IAsyncDisposable
         using var response = await client.PostAsync(new Uri("/account/signin", UriKind.Relative), content);
         if (response.StatusCode != HttpStatusCode.Redirect || (response.Headers.Location?.ToString() ?? "").Contains("error=", StringComparison.Ordinal))
             throw new InvalidOperationException($"sign-in failed: {(int)response.StatusCode}");
+        AdminCookies = handler.CookieContainer.GetAllCookies();
         return client;
     }
 

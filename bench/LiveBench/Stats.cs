@@ -31,6 +31,35 @@ public static class Stats
         return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
     }
 
+    /// <summary>
+    /// CPU seconds used so far by every live descendant of <paramref name="root"/> (not the root itself): for the chart
+    /// bench, the portal processes and Playwright's driver with its Chromium processes. On a loaded machine this is the
+    /// part of a wall-clock figure that is the work itself.
+    /// </summary>
+    public static double DescendantsCpuSeconds(int root)
+    {
+        var parent = new Dictionary<int, int>();
+        var cpu = new Dictionary<int, double>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                parent[pid] = int.Parse(fields[1], CultureInfo.InvariantCulture);
+                cpu[pid] = (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+            }
+            catch (IOException) { /* gone meanwhile */ }
+        }
+        bool Below(int pid)
+        {
+            for (var p = parent.GetValueOrDefault(pid); p > 1; p = parent.GetValueOrDefault(p)) if (p == root) return true;
+            return false;
+        }
+        return cpu.Where(kv => Below(kv.Key)).Sum(kv => kv.Value);
+    }
+
     public static string LoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
 
     /// <summary>One JSON line per measurement on stdout (collected by bench/run-all.sh), the rest goes to stderr.</summary>

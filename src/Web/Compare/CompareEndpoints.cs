@@ -14,34 +14,17 @@ public static class CompareEndpoints
     public static IEndpointRouteBuilder MapCompareApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").RequireAuthorization(LabPolicies.Read);
-        api.MapGet("/compare/metrics", MetricsAsync);
+        api.MapGet("/compare/metrics", Metrics);
         api.MapGet("/compare.csv", CompareCsvAsync);
         api.MapGet("/leaderboard.csv", LeaderboardCsvAsync);
         return app;
     }
 
-    private static async Task<IResult> MetricsAsync(string? runs, string? key, IDbContextFactory<LabDbContext> dbFactory, CancellationToken ct)
+    private static IResult Metrics(
+        string? runs, string? key, string? format, string? times, HttpRequest http, IDbContextFactory<LabDbContext> dbFactory)
     {
-        var ids = CompareQueries.ParseIds(runs);
-        if (ids.Count == 0 || string.IsNullOrEmpty(key))
-            return Results.ValidationProblem(new Dictionary<string, string[]> { ["runs"] = ["Give run ids (runs=1,2,3) and a metric key."] });
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var started = await db.Runs.AsNoTracking().Where(r => ids.Contains(r.Id)).Select(r => new { r.Id, r.StartedAt }).ToDictionaryAsync(r => r.Id, r => r.StartedAt, ct);
-        var series = ids.ToDictionary(id => id, _ => new TimedSeriesDto());
-        await foreach (var p in db.MetricPoints.AsNoTracking().Where(p => ids.Contains(p.RunId) && p.Key == key)
-                           .OrderBy(p => p.RunId).ThenBy(p => p.Step).AsAsyncEnumerable().WithCancellation(ct))
-        {
-            series[p.RunId].Add(p.Step, p.Value, p.At);
-        }
-        return Results.Ok(new
-        {
-            key,
-            runs = series.Select(s => new
-            {
-                runId = s.Key, steps = s.Value.Steps, values = s.Value.Values, times = s.Value.Times,
-                startedAt = started.GetValueOrDefault(s.Key)?.ToUnixTimeMilliseconds(),
-            }),
-        });
+        var (request, errors) = CompareHistoryRequest.Parse(runs, key, format, times, http.Headers.Accept.ToString());
+        return request is null ? Results.ValidationProblem(errors) : new CompareHistoryResult(request, dbFactory);
     }
 
     private static async Task<IResult> CompareCsvAsync(string? runs, string? key, CompareQueries queries, CancellationToken ct)
@@ -78,18 +61,5 @@ public static class CompareEndpoints
                 r.ParameterCount, r.ReviewStates,
             }));
         return Results.File(System.Text.Encoding.UTF8.GetBytes(csv), "text/csv", $"leaderboard-{e.Key}.csv");
-    }
-}
-
-/// <summary>A compared curve: steps, values (non-finite as null) and report times (Unix ms; null where not recorded).</summary>
-public sealed record TimedSeriesDto(List<long> Steps, List<double?> Values, List<long?> Times)
-{
-    public TimedSeriesDto() : this([], [], []) { }
-
-    public void Add(long step, double? value, long? at)
-    {
-        Steps.Add(step);
-        Values.Add(value is { } v && double.IsFinite(v) ? v : null);
-        Times.Add(at);
     }
 }
