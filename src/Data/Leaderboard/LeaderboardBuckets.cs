@@ -54,6 +54,18 @@ public static class LeaderboardBuckets
         """;
 
     /// <summary>
+    /// Deletes a configuration's buckets of one day and its roll-ups that meet <paramref name="condition"/>. The rows are
+    /// found through rowid: given one more condition, SQLite (no statistics on this table) walks the primary key by
+    /// experiment alone, every bucket of the experiment, instead of the (experiment, configuration, day) index —
+    /// and INDEXED BY is not allowed inside triggers.
+    /// </summary>
+    private static string DeleteSql(string experiment, string parameters, string finishedAt, string condition) => $"""
+        DELETE FROM LeaderboardBuckets WHERE rowid IN (
+            SELECT rowid FROM LeaderboardBuckets WHERE ExperimentKey = {experiment} AND ParametersJson = {parameters}
+                AND Day IN ({DayOf(finishedAt)}, {AllDays})) AND {condition};
+        """;
+
+    /// <summary>
     /// Deletes and recomputes one configuration's buckets of one day (all tags) and its per-tag roll-ups;
     /// <paramref name="experiment"/>, <paramref name="parameters"/> and <paramref name="finishedAt"/> are SQL expressions.
     /// </summary>
@@ -62,8 +74,7 @@ public static class LeaderboardBuckets
         var config = $"r.ExperimentKey = {experiment} AND r.ParametersJson = {parameters} AND {condition}";
         var day = $"{config} AND {DayOf("r.FinishedAt")} = {DayOf(finishedAt)}";
         return $"""
-            DELETE FROM LeaderboardBuckets WHERE ExperimentKey = {experiment} AND ParametersJson = {parameters}
-                AND Day IN ({DayOf(finishedAt)}, {AllDays}) AND {condition};
+            {DeleteSql(experiment, parameters, finishedAt, condition)}
             {AllRunsByDaySql(day)}
             {TaggedSql(day, "1", byDay: true)}
             {TaggedSql(config, "1", byDay: false)}
@@ -78,8 +89,7 @@ public static class LeaderboardBuckets
         var finishedAt = $"(SELECT FinishedAt FROM Runs WHERE Id = {row}.RunId)";
         var config = $"r.ExperimentKey = {experiment} AND r.ParametersJson = {parameters}";
         return $"""
-            DELETE FROM LeaderboardBuckets WHERE ExperimentKey = {experiment} AND ParametersJson = {parameters}
-                AND Day IN ({DayOf(finishedAt)}, {AllDays}) AND Tag = {row}.Tag;
+            {DeleteSql(experiment, parameters, finishedAt, $"Tag = {row}.Tag")}
             {TaggedSql($"{config} AND {DayOf("r.FinishedAt")} = {DayOf(finishedAt)}", $"t.Tag = {row}.Tag", byDay: true)}
             {TaggedSql(config, $"t.Tag = {row}.Tag", byDay: false)}
             """;
