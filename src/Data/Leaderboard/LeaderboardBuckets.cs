@@ -34,8 +34,6 @@ public static class LeaderboardBuckets
     /// <summary>The day number of a finish time given as an SQL expression (integer division of ticks).</summary>
     private static string DayOf(string finishedAt) => $"COALESCE({finishedAt} / {TicksPerDay}, {UnknownDay})";
 
-    private const string Tagged = "EXISTS (SELECT 1 FROM RunTags tt WHERE tt.RunId = r.Id)";
-
     /// <summary>Buckets of all runs ("" tag) per day, for the runs <paramref name="runFilter"/> selects.</summary>
     private static string AllRunsByDaySql(string runFilter) => $"""
         INSERT INTO LeaderboardBuckets (ExperimentKey, MetricKey, Tag, Day, ParametersJson, ReviewState, {LeaderboardAggregates.SumColumns})
@@ -44,14 +42,21 @@ public static class LeaderboardBuckets
         GROUP BY ExperimentKey, ParametersJson, MetricKey, ReviewState, D;
         """;
 
-    /// <summary>Per-tag buckets per day and the per-tag roll-up over all days, for the tags <paramref name="tagFilter"/> (on <c>t</c>) selects.</summary>
-    private static string TaggedSql(string runFilter, string tagFilter, bool byDay) => $"""
+    /// <summary>
+    /// Per-tag buckets per day, or the per-tag roll-ups over all days, for the tags <paramref name="tagScope"/> selects
+    /// (an SQL condition on a tag column, given its name), of the runs <paramref name="runFilter"/> selects.
+    /// </summary>
+    private static string TaggedSql(string runFilter, Func<string, string> tagScope, bool byDay) => $"""
         INSERT INTO LeaderboardBuckets (ExperimentKey, MetricKey, Tag, Day, ParametersJson, ReviewState, {LeaderboardAggregates.SumColumns})
         SELECT ExperimentKey, MetricKey, t.Tag, {(byDay ? DayOf("FinishedAt") : AllDays.ToString(System.Globalization.CultureInfo.InvariantCulture))} AS D,
                ParametersJson, ReviewState, {LeaderboardAggregates.SumExpressions}
-        FROM ({LeaderboardAggregates.RunMetricValuesSql($"{runFilter} AND {Tagged}")}) v JOIN RunTags t ON t.RunId = v.Id AND {tagFilter}
+        FROM ({LeaderboardAggregates.RunMetricValuesSql($"{runFilter} AND EXISTS (SELECT 1 FROM RunTags tt WHERE tt.RunId = r.Id AND {tagScope("tt.Tag")})")}) v
+             JOIN RunTags t ON t.RunId = v.Id AND {tagScope("t.Tag")}
         GROUP BY ExperimentKey, ParametersJson, MetricKey, ReviewState, t.Tag, D;
         """;
+
+    /// <summary>Every tag (the scope of a backfill, a deleted run, a day's buckets).</summary>
+    private static readonly Func<string, string> AnyTag = _ => "1";
 
     /// <summary>
     /// Deletes a configuration's buckets of one day and its roll-ups that meet <paramref name="condition"/>. The rows are
@@ -66,18 +71,22 @@ public static class LeaderboardBuckets
         """;
 
     /// <summary>
-    /// Deletes and recomputes one configuration's buckets of one day (all tags) and its per-tag roll-ups;
-    /// <paramref name="experiment"/>, <paramref name="parameters"/> and <paramref name="finishedAt"/> are SQL expressions.
+    /// Deletes and recomputes one configuration's buckets of one day (all tags) and the roll-ups of the tags of run
+    /// <paramref name="runId"/> (only buckets holding that run change; an untagged run's change touches no roll-up).
+    /// <paramref name="experiment"/>, <paramref name="parameters"/>, <paramref name="finishedAt"/> and
+    /// <paramref name="runId"/> are SQL expressions; <paramref name="runId"/> null: the roll-ups of every tag (a deleted
+    /// run, whose tags may be gone by the time the trigger runs).
     /// </summary>
-    private static string RefreshDaySql(string experiment, string parameters, string finishedAt, string condition = "1")
+    private static string RefreshDaySql(string experiment, string parameters, string finishedAt, string? runId, string condition = "1")
     {
         var config = $"r.ExperimentKey = {experiment} AND r.ParametersJson = {parameters} AND {condition}";
         var day = $"{config} AND {DayOf("r.FinishedAt")} = {DayOf(finishedAt)}";
+        Func<string, string> runTags = runId is null ? AnyTag : column => $"{column} IN (SELECT Tag FROM RunTags WHERE RunId = {runId})";
         return $"""
-            {DeleteSql(experiment, parameters, finishedAt, condition)}
+            {DeleteSql(experiment, parameters, finishedAt, $"{condition} AND (Day <> {AllDays} OR {runTags("Tag")})")}
             {AllRunsByDaySql(day)}
-            {TaggedSql(day, "1", byDay: true)}
-            {TaggedSql(config, "1", byDay: false)}
+            {TaggedSql(day, AnyTag, byDay: true)}
+            {TaggedSql(config, runTags, byDay: false)}
             """;
     }
 
@@ -90,8 +99,8 @@ public static class LeaderboardBuckets
         var config = $"r.ExperimentKey = {experiment} AND r.ParametersJson = {parameters}";
         return $"""
             {DeleteSql(experiment, parameters, finishedAt, $"Tag = {row}.Tag")}
-            {TaggedSql($"{config} AND {DayOf("r.FinishedAt")} = {DayOf(finishedAt)}", $"t.Tag = {row}.Tag", byDay: true)}
-            {TaggedSql(config, $"t.Tag = {row}.Tag", byDay: false)}
+            {TaggedSql($"{config} AND {DayOf("r.FinishedAt")} = {DayOf(finishedAt)}", column => $"{column} = {row}.Tag", byDay: true)}
+            {TaggedSql(config, column => $"{column} = {row}.Tag", byDay: false)}
             """;
     }
 
@@ -100,7 +109,7 @@ public static class LeaderboardBuckets
         WHEN EXISTS (SELECT 1 FROM Runs WHERE Id = {row}.RunId AND Status = 'Succeeded')
         BEGIN
         {RefreshDaySql($"(SELECT ExperimentKey FROM Runs WHERE Id = {row}.RunId)", $"(SELECT ParametersJson FROM Runs WHERE Id = {row}.RunId)",
-            $"(SELECT FinishedAt FROM Runs WHERE Id = {row}.RunId)")}
+            $"(SELECT FinishedAt FROM Runs WHERE Id = {row}.RunId)", $"{row}.RunId")}
         END;
         """;
 
@@ -115,19 +124,19 @@ public static class LeaderboardBuckets
     private static string TriggersSql() => $"""
         CREATE TRIGGER lbb_runs_insert AFTER INSERT ON Runs WHEN NEW.Status = 'Succeeded'
         BEGIN
-        {RefreshDaySql("NEW.ExperimentKey", "NEW.ParametersJson", "NEW.FinishedAt")}
+        {RefreshDaySql("NEW.ExperimentKey", "NEW.ParametersJson", "NEW.FinishedAt", "NEW.Id")}
         END;
         CREATE TRIGGER lbb_runs_update AFTER UPDATE OF Status, ReviewState, Reproduction, SummaryJson, ParametersJson, ExperimentKey,
             StartedAt, FinishedAt, Device, SubmittedBy, ReproducesRunId ON Runs
         WHEN OLD.Status = 'Succeeded' OR NEW.Status = 'Succeeded'
         BEGIN
-        {RefreshDaySql("OLD.ExperimentKey", "OLD.ParametersJson", "OLD.FinishedAt",
+        {RefreshDaySql("OLD.ExperimentKey", "OLD.ParametersJson", "OLD.FinishedAt", "OLD.Id",
             $"(OLD.ExperimentKey <> NEW.ExperimentKey OR OLD.ParametersJson <> NEW.ParametersJson OR {DayOf("OLD.FinishedAt")} <> {DayOf("NEW.FinishedAt")})")}
-        {RefreshDaySql("NEW.ExperimentKey", "NEW.ParametersJson", "NEW.FinishedAt")}
+        {RefreshDaySql("NEW.ExperimentKey", "NEW.ParametersJson", "NEW.FinishedAt", "NEW.Id")}
         END;
         CREATE TRIGGER lbb_runs_delete AFTER DELETE ON Runs WHEN OLD.Status = 'Succeeded'
         BEGIN
-        {RefreshDaySql("OLD.ExperimentKey", "OLD.ParametersJson", "OLD.FinishedAt")}
+        {RefreshDaySql("OLD.ExperimentKey", "OLD.ParametersJson", "OLD.FinishedAt", runId: null)}
         END;
         {LatestTrigger("lbb_latest_insert", "INSERT", "NEW")}
         {LatestTrigger("lbb_latest_update", "UPDATE", "NEW")}
@@ -142,8 +151,8 @@ public static class LeaderboardBuckets
     /// <summary>Every bucket recomputed from the runs (the backfill and <see cref="RebuildAsync"/>).</summary>
     private static string RecomputeAllSql() => $"""
         {AllRunsByDaySql("1")}
-        {TaggedSql("1", "1", byDay: true)}
-        {TaggedSql("1", "1", byDay: false)}
+        {TaggedSql("1", AnyTag, byDay: true)}
+        {TaggedSql("1", AnyTag, byDay: false)}
         """;
 
     /// <summary>Recreates the triggers (their text may have changed since the file was last opened) and backfills an empty table.</summary>
