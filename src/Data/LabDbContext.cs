@@ -29,6 +29,7 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
     public DbSet<Sweep> Sweeps => Set<Sweep>();
     public DbSet<Notification> Notifications => Set<Notification>();
     public DbSet<LeaderboardAggregate> LeaderboardAggregates => Set<LeaderboardAggregate>();
+    public DbSet<LeaderboardBucket> LeaderboardBuckets => Set<LeaderboardBucket>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -66,6 +67,8 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
             run.HasIndex(r => new { r.ExperimentKey, r.Status });
             // The leaderboard triggers recompute one configuration at a time (LeaderboardAggregates).
             run.HasIndex(r => new { r.ExperimentKey, r.ParametersJson });
+            // A date filter reads the runs of its partial edge days only (LeaderboardQueries.LeaderboardFromBucketsAsync).
+            run.HasIndex(r => new { r.ExperimentKey, r.Status, r.FinishedAt });
             run.HasIndex(r => r.SweepId);
             // Deleting a sweep keeps its runs (they are results in their own right).
             run.HasOne<Sweep>().WithMany().HasForeignKey(r => r.SweepId).OnDelete(DeleteBehavior.SetNull);
@@ -125,6 +128,17 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
             aggregate.Property(a => a.MetricKey).HasMaxLength(200);
             aggregate.Property(a => a.ReviewState).HasMaxLength(24);
             aggregate.HasIndex(a => new { a.ExperimentKey, a.MetricKey, a.ReviewState });
+        });
+        modelBuilder.Entity<LeaderboardBucket>(bucket =>
+        {
+            // Key order serves the reads: one tag's day range of one metric.
+            bucket.HasKey(b => new { b.ExperimentKey, b.MetricKey, b.Tag, b.Day, b.ParametersJson, b.ReviewState });
+            bucket.Property(b => b.ExperimentKey).HasMaxLength(100);
+            bucket.Property(b => b.MetricKey).HasMaxLength(200);
+            bucket.Property(b => b.Tag).HasMaxLength(RunTag.MaxLength);
+            bucket.Property(b => b.ReviewState).HasMaxLength(24);
+            // The triggers delete one configuration's day (LeaderboardBuckets).
+            bucket.HasIndex(b => new { b.ExperimentKey, b.ParametersJson, b.Day });
         });
         modelBuilder.Entity<LatestMetric>(latest =>
         {

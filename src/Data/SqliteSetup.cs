@@ -26,6 +26,7 @@ public static class SqliteSetup
         await db.Database.MigrateAsync(cancellationToken);
         await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
         await Leaderboard.LeaderboardAggregates.InstallAsync(db, cancellationToken);
+        await Leaderboard.LeaderboardBuckets.InstallAsync(db, cancellationToken);
         await Runs.PendingRunIndex.InstallAsync(db, cancellationToken);
     }
 }

@@ -8,7 +8,8 @@ namespace LayerLab.Data.Leaderboard;
 /// </summary>
 /// <remarks>
 /// Per review state because review changes often and the default view filters on it; date and tag filters are per run
-/// and are answered from the runs themselves (see <see cref="LeaderboardQueries"/>).
+/// and read the same sums split by finish day and tag (<see cref="LeaderboardBucket"/>), a separate table so that the
+/// default view keeps reading one row per (configuration, review state) however many days the runs span.
 /// </remarks>
 public sealed class LeaderboardAggregate
 {

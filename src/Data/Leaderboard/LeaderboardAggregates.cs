@@ -25,30 +25,46 @@ public static class LeaderboardAggregates
     /// leaderboard query reads. <paramref name="runFilter"/> is an SQL condition on <c>r</c>.
     /// </summary>
     private static string RecomputeSql(string runFilter) => $"""
-        INSERT INTO LeaderboardAggregates (ExperimentKey, ParametersJson, MetricKey, ReviewState, N,
-            SumMin, SumSqMin, MinOfMin, MaxOfMin, SumMax, SumSqMax, MinOfMax, MaxOfMax, TimedN, SumSeconds,
-            Devices, Submitters, LatestRunId, ParameterCount, Reproduced, NotReproduced)
-        SELECT ExperimentKey, ParametersJson, MetricKey, ReviewState, COUNT(*),
-               SUM(VMin), SUM(VMin * VMin), MIN(VMin), MAX(VMin), SUM(VMax), SUM(VMax * VMax), MIN(VMax), MAX(VMax),
-               COUNT(Seconds), SUM(Seconds),
-               COALESCE(group_concat(DISTINCT Device), ''), COALESCE(group_concat(DISTINCT SubmittedBy), ''), MAX(Id),
-               json_extract(MAX(SummaryJson), '$.{RunResultKeys.ParameterCount}'),
-               COALESCE(SUM(Reproduction = 'Reproduced'), 0), COALESCE(SUM(Reproduction = 'NotReproduced'), 0)
-        FROM (
+        INSERT INTO LeaderboardAggregates (ExperimentKey, ParametersJson, MetricKey, ReviewState, {SumColumns})
+        SELECT ExperimentKey, ParametersJson, MetricKey, ReviewState, {SumExpressions}
+        FROM ({RunMetricValuesSql(runFilter)})
+        GROUP BY ExperimentKey, ParametersJson, MetricKey, ReviewState;
+        """;
+
+    /// <summary>The sum columns shared with <see cref="LeaderboardBucket"/>, in the order of <see cref="SumExpressions"/>.</summary>
+    internal const string SumColumns = """
+        N, SumMin, SumSqMin, MinOfMin, MaxOfMin, SumMax, SumSqMax, MinOfMax, MaxOfMax, TimedN, SumSeconds,
+        Devices, Submitters, LatestRunId, ParameterCount, Reproduced, NotReproduced
+        """;
+
+    /// <summary>The sums over the rows of <see cref="RunMetricValuesSql"/> in one group.</summary>
+    internal static readonly string SumExpressions = $"""
+        COUNT(*), SUM(VMin), SUM(VMin * VMin), MIN(VMin), MAX(VMin), SUM(VMax), SUM(VMax * VMax), MIN(VMax), MAX(VMax),
+        COUNT(Seconds), SUM(Seconds),
+        COALESCE(group_concat(DISTINCT Device), ''), COALESCE(group_concat(DISTINCT SubmittedBy), ''), MAX(Id),
+        json_extract(MAX(SummaryJson), '$.{RunResultKeys.ParameterCount}'),
+        COALESCE(SUM(Reproduction = 'Reproduced'), 0), COALESCE(SUM(Reproduction = 'NotReproduced'), 0)
+        """;
+
+    /// <summary>
+    /// One row per (succeeded run, metric) with the run's minimum and maximum (VMin, VMax) and what the sums read
+    /// (FinishedAt for the day buckets). <paramref name="runFilter"/> is an SQL condition on <c>r</c>.
+    /// </summary>
+    internal static string RunMetricValuesSql(string runFilter) => $"""
+        SELECT * FROM (
             SELECT r.Id, r.ExperimentKey, r.ParametersJson, r.ReviewState, r.Device, r.SubmittedBy, r.SummaryJson,
-                   r.Reproduction, (r.FinishedAt - r.StartedAt) / 10000000.0 AS Seconds, lm.Key AS MetricKey,
+                   r.Reproduction, (r.FinishedAt - r.StartedAt) / 10000000.0 AS Seconds, r.FinishedAt, lm.Key AS MetricKey,
                    COALESCE(lm.Min, s.value) AS VMin, COALESCE(lm.Max, s.value) AS VMax
             FROM Runs r JOIN LatestMetrics lm ON lm.RunId = r.Id
                  LEFT JOIN json_each(r.SummaryJson) s ON s.key = lm.Key AND s.type IN ('integer', 'real')
             WHERE r.Status = 'Succeeded' AND r.ReproducesRunId IS NULL AND {runFilter}
             UNION ALL
             SELECT r.Id, r.ExperimentKey, r.ParametersJson, r.ReviewState, r.Device, r.SubmittedBy, r.SummaryJson,
-                   r.Reproduction, (r.FinishedAt - r.StartedAt) / 10000000.0, s.key, s.value, s.value
+                   r.Reproduction, (r.FinishedAt - r.StartedAt) / 10000000.0, r.FinishedAt, s.key, s.value, s.value
             FROM Runs r, json_each(r.SummaryJson) s
             WHERE r.Status = 'Succeeded' AND r.ReproducesRunId IS NULL AND {runFilter} AND s.type IN ('integer', 'real')
               AND NOT EXISTS (SELECT 1 FROM LatestMetrics l WHERE l.RunId = r.Id AND l.Key = s.key))
         WHERE VMin IS NOT NULL AND VMax IS NOT NULL
-        GROUP BY ExperimentKey, ParametersJson, MetricKey, ReviewState;
         """;
 
     /// <summary>Deletes and recomputes one configuration; <paramref name="experiment"/> and <paramref name="parameters"/> are SQL expressions.</summary>

@@ -7,9 +7,10 @@ namespace LayerLab.Data.Leaderboard;
 /// Ranks an experiment's configurations by the best value of a metric over each run (min or max over its history,
 /// kept in LatestMetrics; a summary-only metric uses its summary value), averaged over seeds. Configuration-level
 /// filters (layers, budget) and review states read the pre-aggregated sums, so a page costs the same with 100 runs
-/// or 100,000; date and tag filters group the matching runs in one SQL statement.
+/// or 100,000; date and tag filters read the sums bucketed by finish day and tag, plus the runs of a range's partial
+/// edge days (LeaderboardQueries.Buckets.cs).
 /// </summary>
-public static class LeaderboardQueries
+public static partial class LeaderboardQueries
 {
     public static Task<List<LeaderboardRow>> LeaderboardAsync(
         this LabDbContext db, string experiment, string metric, bool maximize, int skip, int take, CancellationToken cancellationToken) =>
@@ -20,10 +21,10 @@ public static class LeaderboardQueries
         int skip, int take, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        // Date and tag filters select runs, not configurations: only the runs can answer them.
+        // Date and tag filters select runs, not configurations: they read the day- and tag-bucketed sums.
         return filter.FinishedSince is null && filter.FinishedBefore is null && filter.Tag is null
             ? await db.LeaderboardFromAggregatesAsync(experiment, metric, maximize, filter, skip, take, cancellationToken)
-            : await db.LeaderboardFromRunsAsync(experiment, metric, maximize, filter, skip, take, cancellationToken);
+            : await db.LeaderboardFromBucketsAsync(experiment, metric, maximize, filter, skip, take, cancellationToken);
     }
 
     /// <summary>
@@ -62,7 +63,7 @@ public static class LeaderboardQueries
         return await ReadRowsAsync(db, sql, experiment, metric, filter, skip, take, cancellationToken);
     }
 
-    /// <summary>The leaderboard computed from every matching run (date and tag filters; the reference for the aggregates).</summary>
+    /// <summary>The leaderboard computed from every matching run (the reference for the aggregates and the buckets).</summary>
     public static async Task<List<LeaderboardRow>> LeaderboardFromRunsAsync(
         this LabDbContext db, string experiment, string metric, bool maximize, LeaderboardFilter filter,
         int skip, int take, CancellationToken cancellationToken)
@@ -109,7 +110,7 @@ public static class LeaderboardQueries
 
     private static async Task<List<LeaderboardRow>> ReadRowsAsync(
         LabDbContext db, string sql, string experiment, string metric, LeaderboardFilter filter, int skip, int take,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, IReadOnlyDictionary<string, long>? extra = null)
     {
         var connection = (SqliteConnection)db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(cancellationToken);
@@ -128,10 +129,12 @@ public static class LeaderboardQueries
             command.Parameters.AddWithValue("$since", filter.FinishedSince is { } since ? since.UtcTicks : DBNull.Value);
             command.Parameters.AddWithValue("$before", filter.FinishedBefore is { } before ? before.UtcTicks : DBNull.Value);
             command.Parameters.AddWithValue("$tag", (object?)filter.Tag ?? DBNull.Value);
+            command.Parameters.AddWithValue("$tagKey", filter.Tag ?? ""); // the buckets' key: "" for all runs
             command.Parameters.AddWithValue("$budget", (object?)filter.MaxParameters ?? DBNull.Value);
             command.Parameters.AddWithValue("$states", filter.EffectiveStates is { } states
                 ? System.Text.Json.JsonSerializer.Serialize(states.Select(s => s.ToString()))
                 : DBNull.Value);
+            foreach (var (name, value) in extra ?? new Dictionary<string, long>()) command.Parameters.AddWithValue(name, value);
             var rows = new List<LeaderboardRow>();
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))

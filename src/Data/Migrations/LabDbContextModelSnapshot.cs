@@ -258,6 +258,90 @@ namespace LayerLab.Data.Migrations
                     b.ToTable("LeaderboardAggregates");
                 });
 
+            modelBuilder.Entity("LayerLab.Data.Leaderboard.LeaderboardBucket", b =>
+                {
+                    b.Property<string>("ExperimentKey")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("MetricKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Tag")
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Day")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ParametersJson")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReviewState")
+                        .HasMaxLength(24)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Devices")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LatestRunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("MaxOfMax")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("MaxOfMin")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("MinOfMax")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("MinOfMin")
+                        .HasColumnType("REAL");
+
+                    b.Property<int>("N")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("NotReproduced")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("ParameterCount")
+                        .HasColumnType("REAL");
+
+                    b.Property<int>("Reproduced")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Submitters")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("SumMax")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("SumMin")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("SumSeconds")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("SumSqMax")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("SumSqMin")
+                        .HasColumnType("REAL");
+
+                    b.Property<int>("TimedN")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ExperimentKey", "MetricKey", "Tag", "Day", "ParametersJson", "ReviewState");
+
+                    b.HasIndex("ExperimentKey", "ParametersJson", "Day");
+
+                    b.ToTable("LeaderboardBuckets");
+                });
+
             modelBuilder.Entity("LayerLab.Data.Metrics.LatestMetric", b =>
                 {
                     b.Property<long>("RunId")
@@ -603,6 +687,8 @@ namespace LayerLab.Data.Migrations
                     b.HasIndex("ExperimentKey", "Status");
 
                     b.HasIndex("Status", "DispatchedAt");
+
+                    b.HasIndex("ExperimentKey", "Status", "FinishedAt");
 
                     b.ToTable("Runs");
                 });

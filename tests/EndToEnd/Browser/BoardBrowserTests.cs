@@ -121,6 +121,19 @@ public sealed class BoardBrowserTests(BoardFixture board) : IClassFixture<BoardF
         await page.GotoAsync(Url($"/leaderboard?experiment=external&review=any&to={today}"));
         await Assertions.Expect(rows).ToHaveCountAsync(5);
 
+        // Tag and date together (the day/tag buckets): yesterday and today as whole days (from/to), and the last day
+        // from now (partial days read from the runs) — the tagged configuration with both its seeds; from tomorrow — nothing.
+        var yesterday = DateTime.UtcNow.AddDays(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        foreach (var range in new[] { $"from={yesterday}&to={today}", "days=1" })
+        {
+            await page.GotoAsync(Url($"/leaderboard?experiment=external&review=any&tag=wide&{range}"));
+            await Assertions.Expect(rows).ToHaveCountAsync(1);
+            await Assertions.Expect(rows.First.Locator("td").Nth(1)).ToContainTextAsync("d_model=256");
+            await Assertions.Expect(rows.First.Locator("td").Nth(4)).ToHaveTextAsync("2");
+        }
+        await page.GotoAsync(Url($"/leaderboard?experiment=external&review=any&tag=wide&from={tomorrow}"));
+        await Assertions.Expect(page.GetByTestId("lb-empty")).ToBeVisibleAsync();
+
         // A bad filter value is named, not ignored.
         var bad = await board.Portal.Http.GetAsync(new Uri("/api/leaderboard.csv?experiment=xor-prelu&metric=loss%2Fprelu&review=Maybe", UriKind.Relative));
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
