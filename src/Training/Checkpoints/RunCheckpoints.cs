@@ -15,7 +15,7 @@ namespace LayerLab.Training.Checkpoints;
 /// one is due and every metric reported before the capture is stored (<see cref="FlushReports"/>: over HTTP a
 /// remote worker's points can take longer than an interval to reach the portal), so a worker killed at any moment
 /// never leaves a checkpoint ahead of its stored metrics (a resumed run would leave a gap). When the worker shuts
-/// down cleanly, the newest state is written at once (the reports before it are drained first).
+/// down cleanly, the newest state is written as soon as the reports before it are stored (<see cref="SaveAtShutdownAsync"/>).
 /// </para>
 /// </summary>
 public sealed partial class RunCheckpoints
@@ -29,6 +29,7 @@ public sealed partial class RunCheckpoints
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private TimeSpan _nextDue;
     private Pending? _pending;
+    private Checkpoint? _atShutdown;
     private volatile bool _disabled;
     private long _published;
     private long _handedOver;
@@ -109,7 +110,10 @@ public sealed partial class RunCheckpoints
         ArgumentNullException.ThrowIfNull(write);
         if (cancellationToken.IsCancellationRequested)
         {
-            if (Enabled && _shutdown.IsCancellationRequested) Write(Capture(step, write));
+            // Captured now, written by SaveAtShutdownAsync once the reports made before it are stored: written here,
+            // it would be ahead of points still on their way, which a stopping portal may never store (a resumed run
+            // would then leave a gap; seen in CheckpointResumeTests under load).
+            if (Enabled && _shutdown.IsCancellationRequested) _atShutdown = Capture(step, write);
             cancellationToken.ThrowIfCancellationRequested();
         }
         if (!Enabled || _clock.Elapsed < _nextDue) return;
@@ -139,6 +143,29 @@ public sealed partial class RunCheckpoints
         return false;
     }
 
+    /// <summary>
+    /// After the loop stopped for a shutdown (and handed over its last reports): waits up to <paramref name="timeout"/>
+    /// for every report to be stored, then writes the state captured as the loop stopped. When the reports cannot be
+    /// confirmed in time (the portal is stopping too) nothing is written: the last checkpoint on disk was written only
+    /// after its own reports were stored, so resuming from it leaves no gap, it only repeats some steps.
+    /// </summary>
+    public async Task SaveAtShutdownAsync(TimeSpan timeout)
+    {
+        var checkpoint = Interlocked.Exchange(ref _atShutdown, null);
+        if (checkpoint is null || !Enabled) return;
+        try
+        {
+            using var limit = new CancellationTokenSource(timeout);
+            if (FlushReports is not null) await FlushReports(limit.Token);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogShutdownSaveSkipped(ex, _runId, checkpoint.Step);
+            return;
+        }
+        Write(checkpoint);
+    }
+
     /// <summary>The attempt lost its lease: it must write nothing more, checkpoints included.</summary>
     public void Disable() => _disabled = true;
 
@@ -165,6 +192,9 @@ public sealed partial class RunCheckpoints
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} resumes from its checkpoint at step {Step}")]
     private partial void LogResumed(long runId, long step);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: shutdown checkpoint at step {Step} not saved: its metrics could not be confirmed stored; the run resumes from its previous checkpoint")]
+    private partial void LogShutdownSaveSkipped(Exception ex, long runId, long step);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: checkpoint at step {Step} could not be saved")]
     private partial void LogSaveFailed(Exception ex, long runId, long step);

@@ -28,6 +28,10 @@ public sealed class TrainRunJob(
     /// <summary>How often the job asks the ledger whether someone cancelled the run (for out-of-process workers).</summary>
     public static TimeSpan CancelPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a stopping job waits for its last metrics to be stored before it saves its shutdown
+    /// checkpoint (well inside the host's shutdown timeout; past it the previous checkpoint stands).</summary>
+    private static readonly TimeSpan ShutdownSaveTimeout = TimeSpan.FromSeconds(5);
+
     public static string WorkerName { get; } = $"{Environment.MachineName}:{Environment.ProcessId}";
 
     // No Hangfire retries: the run's row is the source of truth and start-up recovery re-queues interrupted runs.
@@ -95,7 +99,8 @@ public sealed class TrainRunJob(
             if (shutdown.IsCancellationRequested && !userCancel.IsCancellationRequested &&
                 !await ledger.IsCancelRequestedAsync(spec.RunId, CancellationToken.None))
             {
-                // The loop saved a checkpoint as it stopped; the next attempt resumes from it.
+                // The loop captured its state as it stopped; saved once its reports are stored, the next attempt resumes from it.
+                await checkpoints.SaveAtShutdownAsync(ShutdownSaveTimeout);
                 logger.LogWarning("Worker shutting down; run {RunId} goes back to the queue", spec.RunId);
                 await ledger.ReleaseAsync(spec.RunId, claim.Attempt, CancellationToken.None);
                 throw;

@@ -94,7 +94,7 @@ public sealed class CheckpointFileTests : IDisposable
     }
 
     [Fact]
-    public void Run_checkpoints_write_a_due_state_one_interval_late_and_the_newest_at_shutdown()
+    public async Task Run_checkpoints_write_a_due_state_one_interval_late_and_the_newest_at_shutdown()
     {
         using var shutdown = new CancellationTokenSource();
         var checkpoints = new RunCheckpoints(_store, 7, "fp-1", TimeSpan.Zero, shutdown.Token);
@@ -106,6 +106,8 @@ public sealed class CheckpointFileTests : IDisposable
 
         shutdown.Cancel();
         Assert.Throws<OperationCanceledException>(() => checkpoints.AtStep(3, w => w.Write(3L), shutdown.Token));
+        Assert.Equal(1, _store.LoadLatest(7, "fp-1")?.Step); // captured as the loop stops, saved once its reports are stored
+        await checkpoints.SaveAtShutdownAsync(TimeSpan.FromSeconds(5));
         var latest = _store.LoadLatest(7, "fp-1");
         Assert.Equal(3, latest?.Step);
         using var reader = latest!.OpenState();

@@ -32,6 +32,7 @@ public sealed class ResumeTests : IDisposable
         var firstCheckpoints = new RunCheckpoints(store, 42, "fp", TimeSpan.Zero, shutdown.Token);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             experiment.TrainAsync(ExperimentHarness.Context(parameters, 3, first, firstCheckpoints), shutdown.Token));
+        await firstCheckpoints.SaveAtShutdownAsync(TimeSpan.FromSeconds(5)); // as TrainRunJob does once the loop stopped
 
         var second = new RecordingReporter();
         var secondCheckpoints = new RunCheckpoints(store, 42, "fp", TimeSpan.FromHours(1), CancellationToken.None);
