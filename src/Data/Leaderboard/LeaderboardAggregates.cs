@@ -105,29 +105,11 @@ public static class LeaderboardAggregates
     /// <summary>Drops the triggers (bulk loads that rebuild afterwards, e.g. the benchmark's seeding).</summary>
     public static string DropTriggersSql() => string.Concat(TriggerNames.Select(n => $"DROP TRIGGER IF EXISTS {n};\n"));
 
-    /// <summary>Recreates the triggers (their text may have changed since the file was last opened) and backfills an empty table.</summary>
-    public static async Task InstallAsync(LabDbContext db, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(db);
-        if (!db.Database.IsSqlite()) return; // the triggers and the leaderboard's SQL are SQLite's
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-#pragma warning disable EF1002, EF1003, CA2100 // constant SQL built from constants above
-        await db.Database.ExecuteSqlRawAsync(DropTriggersSql() + TriggersSql(), cancellationToken);
-        var empty = !await db.LeaderboardAggregates.AnyAsync(cancellationToken);
-        if (empty && await db.Runs.AnyAsync(r => r.Status == Runs.RunStatus.Succeeded, cancellationToken))
-            await db.Database.ExecuteSqlRawAsync(RecomputeSql("1"), cancellationToken);
-#pragma warning restore EF1002, EF1003, CA2100
-        await transaction.CommitAsync(cancellationToken);
-    }
+    /// <summary>Recreates the triggers and backfills an empty table (<see cref="TriggerKeptTable"/>).</summary>
+    public static Task InstallAsync(LabDbContext db, CancellationToken cancellationToken) =>
+        TriggerKeptTable.InstallAsync(db, "LeaderboardAggregates", DropTriggersSql() + TriggersSql(), RecomputeSql("1"), cancellationToken);
 
     /// <summary>Recomputes every row from the runs (a repair; <see cref="InstallAsync"/> backfills on its own).</summary>
-    public static async Task RebuildAsync(LabDbContext db, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(db);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-#pragma warning disable EF1002, EF1003, CA2100 // constant SQL
-        await db.Database.ExecuteSqlRawAsync("DELETE FROM LeaderboardAggregates;\n" + RecomputeSql("1"), cancellationToken);
-#pragma warning restore EF1002, EF1003, CA2100
-        await transaction.CommitAsync(cancellationToken);
-    }
+    public static Task RebuildAsync(LabDbContext db, CancellationToken cancellationToken) =>
+        TriggerKeptTable.RebuildAsync(db, "LeaderboardAggregates", RecomputeSql("1"), cancellationToken);
 }

@@ -12,29 +12,8 @@ namespace LayerLab.Data.Leaderboard;
 /// for a run without a finish time, and <see cref="LeaderboardBuckets.AllDays"/> for a tag's roll-up over all days
 /// (a tag filter without dates reads one row per configuration and state, not one per day).
 /// </remarks>
-public sealed class LeaderboardBucket
+public sealed class LeaderboardBucket : LeaderboardSums
 {
-    public required string ExperimentKey { get; set; }
-    public required string MetricKey { get; set; }
     public required string Tag { get; set; }
     public long Day { get; set; }
-    public required string ParametersJson { get; set; }
-    public required string ReviewState { get; set; }
-    public int N { get; set; }
-    public double SumMin { get; set; }
-    public double SumSqMin { get; set; }
-    public double MinOfMin { get; set; }
-    public double MaxOfMin { get; set; }
-    public double SumMax { get; set; }
-    public double SumSqMax { get; set; }
-    public double MinOfMax { get; set; }
-    public double MaxOfMax { get; set; }
-    public int TimedN { get; set; }
-    public double? SumSeconds { get; set; }
-    public required string Devices { get; set; }
-    public required string Submitters { get; set; }
-    public long LatestRunId { get; set; }
-    public double? ParameterCount { get; set; }
-    public int Reproduced { get; set; }
-    public int NotReproduced { get; set; }
 }
