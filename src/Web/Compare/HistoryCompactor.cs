@@ -60,7 +60,8 @@ public sealed class HistoryCompactor(IDbContextFactory<LabDbContext> dbFactory, 
     private static List<string> MetricKeys(SqliteConnection connection, long runId)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT Key FROM LatestMetrics WHERE RunId = $run";
+        // From the points themselves (the truth), not LatestMetrics: an index scan of the run, in the background.
+        command.CommandText = "SELECT DISTINCT Key FROM MetricPoints WHERE RunId = $run";
         command.Parameters.AddWithValue("$run", runId);
         using var reader = command.ExecuteReader();
         var keys = new List<string>();
