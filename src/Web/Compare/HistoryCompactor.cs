@@ -44,7 +44,7 @@ public sealed class HistoryCompactor(IDbContextFactory<LabDbContext> dbFactory, 
                 var keys = key is null ? MetricKeys(connection, runId) : [key];
                 foreach (var k in keys) CompactOne(connection, runId, k);
             }
-            catch (Exception ex) when (ex is SqliteException or InvalidOperationException or InvalidDataException)
+            catch (Exception ex) when (ex is not OperationCanceledException) // best effort: never take the host down
             {
                 logger.LogWarning(ex, "Could not compact the history of run {RunId}", runId);
             }
