@@ -19,7 +19,7 @@ if [[ ! -f $BEFORE/portal/LayerLab.Web.dll ]]; then
   dotnet build "$BEFORE/src/src/Web/LayerLab.Web.csproj" -c Release -nologo -v quiet >&2
   cp -r "$BEFORE/src/src/Web/bin/Release/net10.0" "$BEFORE/portal"
   cp "$BEFORE/src/wwwroot/js/compare-chart.js" "$BEFORE/src/wwwroot/js/run-chart.js" "$BEFORE/js/"
-  rm -rf "$BEFORE/src"
+  # $BEFORE/src stays: the build's static web assets manifest points into its obj/ folder.
 fi
 ARTIFACTS=$TMP/layerlab-live-bench-chart # not run-all.sh's folder: both may build at once
 echo "[chart] building this checkout's portal and LiveBench; load $(cut -d' ' -f1-3 /proc/loadavg)" >&2

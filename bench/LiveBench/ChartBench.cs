@@ -8,7 +8,7 @@ namespace LayerLab.Bench.Live;
 /// <summary>
 /// The compare chart's first paint, end to end: the real portal process (src/Web's Release build) on a temporary
 /// SQLite file seeded through the real ingestion API with <c>runs</c> external runs × <c>points</c> points of "loss"
-/// (with report times, and a spike of 50 at one step per run), the real wwwroot/js/compare-chart.js + run-chart.js +
+/// (with report times, and a spike of 50 at one step per run), then marked Succeeded, the real wwwroot/js/compare-chart.js + run-chart.js +
 /// uPlot served by that portal, in headless Chromium (/usr/bin/chromium) signed in as the admin. The page is the
 /// portal's origin (a route fulfilled by Playwright holds only the chart div and the module imports), so the chart
 /// fetches GET /api/compare/metrics exactly as the compare page does. Timed inside the page with performance.now():
@@ -259,7 +259,16 @@ public static class ChartBench
             using var response = await api.PostAsync(new Uri($"/api/runs/{id}/metrics", UriKind.Relative), content, ct);
             if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"log: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
         });
-        Console.Error.WriteLine($"seeded {runs} runs × {points} points into the portal in {Stats.F(watch.Elapsed.TotalSeconds)} s");
+        // Finished, as the runs one compares usually are: a portal with compacted histories writes them now, in the
+        // background (tens of ms a run); the wait below and the unmeasured first round leave it the time to finish.
+        foreach (var id in ids)
+        {
+            using var content = new StringContent("{\"status\":\"Succeeded\"}", Encoding.UTF8, "application/json");
+            using var response = await api.PutAsync(new Uri($"/api/runs/{id}/status", UriKind.Relative), content);
+            if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"finish: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        Console.Error.WriteLine($"seeded {runs} finished runs × {points} points into the portal in {Stats.F(watch.Elapsed.TotalSeconds)} s");
         return ids;
     }
 }

@@ -20,6 +20,7 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
     public DbSet<Run> Runs => Set<Run>();
     public DbSet<MetricPoint> MetricPoints => Set<MetricPoint>();
     public DbSet<LatestMetric> LatestMetrics => Set<LatestMetric>();
+    public DbSet<MetricHistoryBlob> MetricHistoryBlobs => Set<MetricHistoryBlob>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<Artifact> Artifacts => Set<Artifact>();
     public DbSet<RunComment> RunComments => Set<RunComment>();
@@ -145,6 +146,12 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
             latest.HasKey(p => new { p.RunId, p.Key });
             latest.Property(p => p.Key).HasMaxLength(200);
             latest.HasOne<Run>().WithMany().HasForeignKey(p => p.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<MetricHistoryBlob>(blob =>
+        {
+            blob.HasKey(b => new { b.RunId, b.Key });
+            blob.Property(b => b.Key).HasMaxLength(200);
+            blob.HasOne<Run>().WithMany().HasForeignKey(b => b.RunId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 

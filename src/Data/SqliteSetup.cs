@@ -19,7 +19,7 @@ public static class SqliteSetup
         return builder.ToString();
     }
 
-    /// <summary>Applies migrations (never EnsureCreated), switches the file to WAL (persists in the file), installs the leaderboard triggers and the queue's index.</summary>
+    /// <summary>Applies migrations (never EnsureCreated), switches the file to WAL (persists in the file), installs the leaderboard triggers, the queue's index and the compacted history's triggers.</summary>
     public static async Task MigrateAsync(LabDbContext db, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
@@ -28,5 +28,6 @@ public static class SqliteSetup
         await Leaderboard.LeaderboardAggregates.InstallAsync(db, cancellationToken);
         await Leaderboard.LeaderboardBuckets.InstallAsync(db, cancellationToken);
         await Runs.PendingRunIndex.InstallAsync(db, cancellationToken);
+        await Metrics.MetricHistoryBlobs.InstallAsync(db, cancellationToken);
     }
 }

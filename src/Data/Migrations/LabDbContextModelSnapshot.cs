@@ -368,6 +368,35 @@ namespace LayerLab.Data.Migrations
                     b.ToTable("LatestMetrics");
                 });
 
+            modelBuilder.Entity("LayerLab.Data.Metrics.MetricHistoryBlob", b =>
+                {
+                    b.Property<long>("RunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("StepData")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("TimeData")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("ValueData")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("RunId", "Key");
+
+                    b.ToTable("MetricHistoryBlobs");
+                });
+
             modelBuilder.Entity("LayerLab.Data.Metrics.MetricPoint", b =>
                 {
                     b.Property<long>("RunId")
@@ -885,6 +914,15 @@ namespace LayerLab.Data.Migrations
                 });
 
             modelBuilder.Entity("LayerLab.Data.Metrics.LatestMetric", b =>
+                {
+                    b.HasOne("LayerLab.Data.Runs.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LayerLab.Data.Metrics.MetricHistoryBlob", b =>
                 {
                     b.HasOne("LayerLab.Data.Runs.Run", null)
                         .WithMany()

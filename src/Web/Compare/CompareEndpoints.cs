@@ -21,10 +21,10 @@ public static class CompareEndpoints
     }
 
     private static IResult Metrics(
-        string? runs, string? key, string? format, string? times, HttpRequest http, IDbContextFactory<LabDbContext> dbFactory)
+        string? runs, string? key, string? format, string? times, HttpRequest http, IDbContextFactory<LabDbContext> dbFactory, HistoryCompactor compactor)
     {
         var (request, errors) = CompareHistoryRequest.Parse(runs, key, format, times, http.Headers.Accept.ToString());
-        return request is null ? Results.ValidationProblem(errors) : new CompareHistoryResult(request, dbFactory);
+        return request is null ? Results.ValidationProblem(errors) : new CompareHistoryResult(request, dbFactory, compactor);
     }
 
     private static async Task<IResult> CompareCsvAsync(string? runs, string? key, CompareQueries queries, CancellationToken ct)

@@ -1,17 +1,18 @@
 using System.Text.Json;
 using LayerLab.Data;
+using LayerLab.Data.Runs;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace LayerLab.Web.Compare;
 
 /// <summary>
-/// Streams the compared runs' histories in the order asked for. Runs are read (SQLite's statement API into pooled
-/// arrays, <see cref="RunHistory.Read"/>) two at a time on two connections, ahead of the one being encoded and
+/// Streams the compared runs' histories in the order asked for. Runs are read (a finished run's compacted history,
+/// else SQLite's statement API over its rows, into pooled arrays: <see cref="RunHistory.Read"/>) two at a time on two connections, ahead of the one being encoded and
 /// flushed to the client: reading 2 M rows is most of the request, so it gets two cores, and it overlaps the
 /// encoding and the transfer. At most three runs' points are held on the server.
 /// </summary>
-public sealed class CompareHistoryResult(CompareHistoryRequest request, IDbContextFactory<LabDbContext> dbFactory) : IResult
+public sealed class CompareHistoryResult(CompareHistoryRequest request, IDbContextFactory<LabDbContext> dbFactory, HistoryCompactor compactor) : IResult
 {
     public async Task ExecuteAsync(HttpContext httpContext)
     {
@@ -20,10 +21,12 @@ public sealed class CompareHistoryResult(CompareHistoryRequest request, IDbConte
         var ids = request.Ids;
         string connectionString;
         Dictionary<long, long?> started;
+        HashSet<long> finished;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
-            started = await db.Runs.AsNoTracking().Where(r => ids.Contains(r.Id)).Select(r => new { r.Id, r.StartedAt })
-                .ToDictionaryAsync(r => r.Id, r => r.StartedAt?.ToUnixTimeMilliseconds(), ct);
+            var runs = await db.Runs.AsNoTracking().Where(r => ids.Contains(r.Id)).Select(r => new { r.Id, r.StartedAt, r.Status }).ToListAsync(ct);
+            started = runs.ToDictionary(r => r.Id, r => r.StartedAt?.ToUnixTimeMilliseconds());
+            finished = runs.Where(r => r.Status.IsFinished()).Select(r => r.Id).ToHashSet();
             connectionString = db.Database.GetConnectionString()!;
         }
         await using var first = new SqliteConnection(connectionString);
@@ -48,6 +51,8 @@ public sealed class CompareHistoryResult(CompareHistoryRequest request, IDbConte
             {
                 using var run = await reads[i]!;
                 reads[i] = null;
+                // A finished run read from its rows gets its compacted history written, for the next read.
+                if (!run.FromBlob && run.Count > 0 && finished.Contains(run.RunId)) compactor.Schedule(run.RunId, request.Key);
                 // Runs of one comparison are usually alike in length: size the next one's arrays from this one.
                 if (i + 2 < ids.Count) reads[i + 2] = ReadAsync(i + 2, run.Count);
                 if (json is null) CompareHistoryBinary.WriteRun(output, run);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -43,13 +44,57 @@ public sealed class RunHistory : IDisposable
     }
 
     /// <summary>
+    /// The run's points of <paramref name="key"/>: its compacted history (one <c>MetricHistoryBlobs</c> row, copied
+    /// into the arrays as it lies) when it has one, else its MetricPoints rows (<see cref="ReadRows"/>).
+    /// <see cref="FromBlob"/> says which.
+    /// </summary>
+    public static RunHistory Read(SqliteConnection connection, long runId, long? startedAt, string key, bool withTimes, int expected = 0) =>
+        TryReadBlob(connection, runId, startedAt, key, withTimes) ?? ReadRows(connection, runId, startedAt, key, withTimes, expected);
+
+    /// <summary>True when the points came from the compacted history rather than the rows.</summary>
+    public bool FromBlob { get; private set; }
+
+    /// <summary>The compacted history of (run, key), or null when it has none (not finished, or not written yet).</summary>
+    public static RunHistory? TryReadBlob(SqliteConnection connection, long runId, long? startedAt, string key, bool withTimes)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var db = connection.Handle ?? throw new InvalidOperationException("open the connection first");
+        // TimeData is the row's last column: a read without times stops before its pages.
+        var sql = withTimes
+            ? "SELECT Count, StepData, ValueData, TimeData FROM MetricHistoryBlobs WHERE RunId = ?1 AND Key = ?2"
+            : "SELECT Count, StepData, ValueData FROM MetricHistoryBlobs WHERE RunId = ?1 AND Key = ?2";
+        Check(db, raw.sqlite3_prepare_v2(db, sql, out var statement));
+        using (statement)
+        {
+            Check(db, raw.sqlite3_bind_int64(statement, 1, runId));
+            Check(db, raw.sqlite3_bind_text(statement, 2, key));
+            var rc = raw.sqlite3_step(statement);
+            if (rc == raw.SQLITE_DONE) return null;
+            if (rc != raw.SQLITE_ROW) Check(db, rc);
+            var n = raw.sqlite3_column_int(statement, 0);
+            var steps = raw.sqlite3_column_blob(statement, 1);
+            var values = raw.sqlite3_column_blob(statement, 2);
+            var times = withTimes ? raw.sqlite3_column_blob(statement, 3) : [];
+            if (steps.Length != n * sizeof(long) || values.Length != n * sizeof(double) || (withTimes && times.Length != n * sizeof(double)))
+                throw new InvalidDataException($"the compacted history of run {runId} '{key}' does not hold {n} points");
+            var history = new RunHistory(runId, startedAt, withTimes) { FromBlob = true };
+            history.Grow(n);
+            steps.CopyTo(MemoryMarshal.AsBytes(history._steps.AsSpan()));
+            values.CopyTo(MemoryMarshal.AsBytes(history._values.AsSpan()));
+            if (withTimes) times.CopyTo(MemoryMarshal.AsBytes(history._times.AsSpan()));
+            history.Count = n;
+            return history;
+        }
+    }
+
+    /// <summary>
     /// Reads the run's points of <paramref name="key"/> straight from SQLite's statement API on the portal's
     /// connection: this is 2 M rows for the largest compare the portal promises, and EF materialization (or even
     /// SqliteDataReader's checks around every column read) cost more than SQLite's own work; the row loop calls
     /// SQLite directly (<see cref="NativeMethods"/>). The (RunId, Key, Step) primary key's index serves the lookup
     /// and the order.
     /// </summary>
-    public static RunHistory Read(SqliteConnection connection, long runId, long? startedAt, string key, bool withTimes, int expected = 0)
+    public static RunHistory ReadRows(SqliteConnection connection, long runId, long? startedAt, string key, bool withTimes, int expected = 0)
     {
         ArgumentNullException.ThrowIfNull(connection);
         var history = new RunHistory(runId, startedAt, withTimes);

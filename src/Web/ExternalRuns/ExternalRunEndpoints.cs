@@ -277,7 +277,7 @@ public static partial class ExternalRunEndpoints
 
     private static async Task<IResult> SetStatusAsync(
         long id, HttpContext context, ClaimsPrincipal user, IDbContextFactory<LabDbContext> dbFactory,
-        MetricIngestion ingestion, RunEvents events, TimeProvider clock, CancellationToken ct)
+        MetricIngestion ingestion, RunEvents events, Compare.HistoryCompactor compactor, TimeProvider clock, CancellationToken ct)
     {
         var (run, refusal) = await FindWritableAsync(dbFactory, id, user, requireExternalRunning: true, ct);
         if (refusal is not null) return refusal;
@@ -341,6 +341,7 @@ public static partial class ExternalRunEndpoints
                 .SetProperty(r => r.SummaryJson, summaryJson)
                 .SetProperty(r => r.Error, errorText), ct);
         if (changed == 0) return TypedResults.Conflict(new { error = "The run has already ended." });
+        compactor.Schedule(run!.Id); // its histories packed for compare reads, in the background
         var updated = await db.Runs.AsNoTracking().FirstAsync(r => r.Id == run!.Id, ct);
         await events.PublishRunUpdatedAsync(updated.ToUpdateMessage());
         return TypedResults.Ok(RunDto.From(updated));

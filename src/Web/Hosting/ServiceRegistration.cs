@@ -48,6 +48,8 @@ public static class ServiceRegistration
         services.AddHostedService(sp => sp.GetRequiredService<LiveMetricBroadcaster>());
         services.AddSingleton<MetricIngestion>();
         services.AddHostedService(sp => sp.GetRequiredService<MetricIngestion>());
+        services.AddSingleton<Compare.HistoryCompactor>();
+        services.AddHostedService(sp => sp.GetRequiredService<Compare.HistoryCompactor>());
         services.AddSingleton<RunProgressWriter>();
         services.AddSingleton<IRunReporter, InProcessRunReporter>();
         services.AddSingleton<IRunLedger, PortalRunLedger>();

@@ -3,6 +3,7 @@ using LayerLab.Data;
 using LayerLab.Data.Runs;
 using LayerLab.Training.Contracts;
 using LayerLab.Training.Jobs;
+using LayerLab.Web.Compare;
 using LayerLab.Web.Ingestion;
 using LayerLab.Web.Live;
 using LayerLab.Web.Notifications;
@@ -22,6 +23,7 @@ public sealed class PortalRunLedger(
     RunEvents events,
     RunReproduction reproduction,
     Notifier notifier,
+    HistoryCompactor compactor,
     TimeProvider clock,
     RunLeaseOptions lease,
     ILogger<PortalRunLedger> logger) : IRunLedger
@@ -164,7 +166,9 @@ public sealed class PortalRunLedger(
         // A reproduction that ended decides its original's badge.
         if (run.ReproducesRunId is not null && run.Status.IsFinished())
             await reproduction.JudgeAsync(run.Id, cancellationToken);
-        if (run.Status.IsFinished()) await NotifyFinishedAsync(run, cancellationToken);
+        if (!run.Status.IsFinished()) return;
+        compactor.Schedule(run.Id); // its histories packed for compare reads, in the background
+        await NotifyFinishedAsync(run, cancellationToken);
     }
 
     /// <summary>Best effort: the run's end is already stored; a bell that could not ring must not fail the worker's call.</summary>

@@ -131,7 +131,7 @@ public sealed class CompareHistoryTests
                     """;
                 command.ExecuteNonQuery();
 
-                using var run = RunHistory.Read(connection, 1, 1000, "loss", withTimes: true);
+                using var run = RunHistory.ReadRows(connection, 1, 1000, "loss", withTimes: true);
                 Assert.Equal([10L, 20L, 30L], run.Steps.ToArray());
                 Assert.True(double.IsNaN(run.Values[0])); // NaN is stored as NULL
                 Assert.Equal(0.2, run.Values[1]);
@@ -139,10 +139,10 @@ public sealed class CompareHistoryTests
                 Assert.True(double.IsNaN(run.Times[0]));
                 Assert.Equal(1030, run.Times[2]);
 
-                using var withoutTimes = RunHistory.Read(connection, 1, null, "loss", withTimes: false);
+                using var withoutTimes = RunHistory.ReadRows(connection, 1, null, "loss", withTimes: false);
                 Assert.Equal(3, withoutTimes.Count);
                 Assert.True(withoutTimes.Times.IsEmpty);
-                using var none = RunHistory.Read(connection, 3, null, "loss", withTimes: false);
+                using var none = RunHistory.ReadRows(connection, 3, null, "loss", withTimes: false);
                 Assert.Equal(0, none.Count);
             }
         }
