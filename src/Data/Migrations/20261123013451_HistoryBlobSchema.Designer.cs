@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace LayerLab.Data.Migrations
 {
     [DbContext(typeof(LabDbContext))]
-    [Migration("20261123010957_HistoryBlobSchema")]
+    [Migration("20261123013451_HistoryBlobSchema")]
     partial class HistoryBlobSchema
     {
         /// <inheritdoc />
@@ -259,6 +259,90 @@ namespace LayerLab.Data.Migrations
                     b.HasIndex("ExperimentKey", "MetricKey", "ReviewState");
 
                     b.ToTable("LeaderboardAggregates");
+                });
+
+            modelBuilder.Entity("LayerLab.Data.Leaderboard.LeaderboardBucket", b =>
+                {
+                    b.Property<string>("ExperimentKey")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("MetricKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Tag")
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Day")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ParametersJson")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReviewState")
+                        .HasMaxLength(24)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Devices")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LatestRunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("MaxOfMax")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("MaxOfMin")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("MinOfMax")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("MinOfMin")
+                        .HasColumnType("REAL");
+
+                    b.Property<int>("N")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("NotReproduced")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("ParameterCount")
+                        .HasColumnType("REAL");
+
+                    b.Property<int>("Reproduced")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Submitters")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("SumMax")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("SumMin")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("SumSeconds")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("SumSqMax")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("SumSqMin")
+                        .HasColumnType("REAL");
+
+                    b.Property<int>("TimedN")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ExperimentKey", "MetricKey", "Tag", "Day", "ParametersJson", "ReviewState");
+
+                    b.HasIndex("ExperimentKey", "ParametersJson", "Day");
+
+                    b.ToTable("LeaderboardBuckets");
                 });
 
             modelBuilder.Entity("LayerLab.Data.Metrics.LatestMetric", b =>
@@ -635,6 +719,8 @@ namespace LayerLab.Data.Migrations
                     b.HasIndex("ExperimentKey", "Status");
 
                     b.HasIndex("Status", "DispatchedAt");
+
+                    b.HasIndex("ExperimentKey", "Status", "FinishedAt");
 
                     b.ToTable("Runs");
                 });
