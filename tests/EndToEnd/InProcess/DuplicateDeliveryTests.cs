@@ -51,6 +51,15 @@ public sealed class DuplicateDeliveryTests : IAsyncLifetime
         Assert.Equal(pointsAfterTwo, await _portal.Database.ScalarAsync("SELECT COUNT(*) FROM MetricPoints"));
         // Exactly one training pass reported: one point per (metric, step), and the steps are those of one run.
         Assert.Equal(pointsAfterTwo, await _portal.Database.ScalarAsync("SELECT COUNT(*) FROM (SELECT DISTINCT Key, Step FROM MetricPoints)"));
+
+        // The ledger's completion packs each metric's history for compare reads (in the background): one blob per key,
+        // holding every stored point.
+        var keys = await _portal.Database.ScalarAsync("SELECT COUNT(DISTINCT Key) FROM MetricPoints");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await _portal.Database.ScalarAsync("SELECT COUNT(*) FROM MetricHistoryBlobs") < keys && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
+        Assert.Equal(keys, await _portal.Database.ScalarAsync("SELECT COUNT(*) FROM MetricHistoryBlobs"));
+        Assert.Equal(pointsAfterTwo, await _portal.Database.ScalarAsync("SELECT SUM(Count) FROM MetricHistoryBlobs"));
     }
 
     [Fact]
