@@ -103,7 +103,7 @@ public static class LeaderboardAggregates
         """;
 
     /// <summary>Drops the triggers (bulk loads that rebuild afterwards, e.g. the benchmark's seeding).</summary>
-    public static string DropTriggersSql() => string.Concat(TriggerNames.Select(n => $"DROP TRIGGER IF EXISTS {n};\n"));
+    public static string DropTriggersSql() => SqliteTriggers.DropSql(TriggerNames);
 
     /// <summary>Recreates the triggers and backfills an empty table (<see cref="TriggerKeptTable"/>).</summary>
     public static Task InstallAsync(LabDbContext db, CancellationToken cancellationToken) =>

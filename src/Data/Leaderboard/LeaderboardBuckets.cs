@@ -146,7 +146,7 @@ public static class LeaderboardBuckets
         """;
 
     /// <summary>Drops the triggers (bulk loads that rebuild afterwards, e.g. the benchmark's seeding).</summary>
-    public static string DropTriggersSql() => string.Concat(TriggerNames.Select(n => $"DROP TRIGGER IF EXISTS {n};\n"));
+    public static string DropTriggersSql() => SqliteTriggers.DropSql(TriggerNames);
 
     /// <summary>Every bucket recomputed from the runs (the backfill and <see cref="RebuildAsync"/>).</summary>
     private static string RecomputeAllSql() => $"""

@@ -27,7 +27,7 @@ public static class MetricHistoryBlobs
         BEGIN DELETE FROM MetricHistoryBlobs WHERE RunId = OLD.RunId AND Key = OLD.Key; END;
         """;
 
-    public static string DropTriggersSql() => string.Concat(TriggerNames.Select(n => $"DROP TRIGGER IF EXISTS {n};\n"));
+    private static string DropTriggersSql() => SqliteTriggers.DropSql(TriggerNames);
 
     /// <summary>(Re)creates the triggers. A blob written while the triggers were missing could be stale: drop them all then.</summary>
     public static async Task InstallAsync(LabDbContext db, CancellationToken cancellationToken)
@@ -36,9 +36,7 @@ public static class MetricHistoryBlobs
         if (!db.Database.IsSqlite()) return;
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
 #pragma warning disable EF1002, EF1003, CA2100 // constant SQL
-        var present = await db.Database.SqlQueryRaw<int>(
-            "SELECT COUNT(*) AS Value FROM sqlite_master WHERE type = 'trigger' AND name IN ('hb_points_insert', 'hb_points_update', 'hb_points_delete')")
-            .SingleAsync(cancellationToken);
+        var present = await db.Database.SqlQueryRaw<int>(SqliteTriggers.CountPresentSql(TriggerNames)).SingleAsync(cancellationToken);
         if (present < TriggerNames.Length) await db.Database.ExecuteSqlRawAsync("DELETE FROM MetricHistoryBlobs;", cancellationToken);
         await db.Database.ExecuteSqlRawAsync(DropTriggersSql() + TriggersSql(), cancellationToken);
 #pragma warning restore EF1002, EF1003, CA2100

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using LayerLab.Data;
+using LayerLab.Data.Runs;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
@@ -69,6 +70,10 @@ public sealed class HistoryCompactor(IDbContextFactory<LabDbContext> dbFactory, 
         return keys;
     }
 
+    /// <summary>The statuses <see cref="RunStatusExtensions.IsFinished"/> calls finished, as an SQL list (stored as names).</summary>
+    private static readonly string FinishedStatuses =
+        string.Join(", ", Enum.GetValues<RunStatus>().Where(s => s.IsFinished()).Select(s => $"'{s}'"));
+
     /// <summary>
     /// Compacts (run, key) if the run has finished, has points of that key and no blob yet. Returns whether it wrote
     /// one. Public for tests; the portal calls it through <see cref="Schedule"/>.
@@ -86,8 +91,8 @@ public sealed class HistoryCompactor(IDbContextFactory<LabDbContext> dbFactory, 
         {
             using (var check = connection.CreateCommand())
             {
-                check.CommandText = """
-                    SELECT EXISTS (SELECT 1 FROM Runs WHERE Id = $run AND Status IN ('Succeeded', 'Failed', 'Cancelled'))
+                check.CommandText = $"""
+                    SELECT EXISTS (SELECT 1 FROM Runs WHERE Id = $run AND Status IN ({FinishedStatuses}))
                        AND NOT EXISTS (SELECT 1 FROM MetricHistoryBlobs WHERE RunId = $run AND Key = $key)
                     """;
                 check.Parameters.AddWithValue("$run", runId);
