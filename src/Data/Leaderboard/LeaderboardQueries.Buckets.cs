@@ -17,10 +17,6 @@ public static partial class LeaderboardQueries
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(filter);
-        var (sum, sumSq, best, worst) = maximize
-            ? ("SumMax", "SumSqMax", "MaxOfMax", "MinOfMax")
-            : ("SumMin", "SumSqMin", "MinOfMin", "MaxOfMin");
-        var (bestOf, worstOf) = maximize ? ("MAX", "MIN") : ("MIN", "MAX");
         var extreme = maximize ? "lm.Max" : "lm.Min";
         var plan = path switch
         {
@@ -29,34 +25,18 @@ public static partial class LeaderboardQueries
                 BucketPlan.RunsOnly(filter.FinishedSince?.UtcTicks, filter.FinishedBefore?.UtcTicks),
             _ => await ChoosePlanAsync(db, experiment, metric, filter, cancellationToken),
         };
-        // Only column names, functions and the ORDER BY direction vary, chosen from constants; values are parameters.
-        var sql = $"""
-            SELECT ParametersJson, N, SumX / N AS Mean,
-                   CASE WHEN N > 1 THEN (SumSq - N * (SumX / N) * (SumX / N)) / (N - 1) ELSE 0 END AS Variance,
-                   Best, Worst, MeanSeconds, Devices, Submitters, LatestRunId, ParamCount, Reproduced, NotReproduced, States
-            FROM (
-                SELECT ParametersJson, SUM(N) AS N, SUM(SumX) AS SumX, SUM(SumSq) AS SumSq,
-                       {bestOf}(Best) AS Best, {worstOf}(Worst) AS Worst,
-                       SUM(SumSeconds) / NULLIF(SUM(TimedN), 0) AS MeanSeconds,
-                       group_concat(NULLIF(Devices, '')) AS Devices, group_concat(NULLIF(Submitters, '')) AS Submitters,
-                       MAX(LatestRunId) AS LatestRunId, MAX(ParameterCount) AS ParamCount,
-                       SUM(Reproduced) AS Reproduced, SUM(NotReproduced) AS NotReproduced, group_concat(ReviewState) AS States
-                FROM (
-                    SELECT ParametersJson, ReviewState, N, {sum} AS SumX, {sumSq} AS SumSq, {best} AS Best, {worst} AS Worst,
-                           TimedN, SumSeconds, Devices, Submitters, LatestRunId, ParameterCount, Reproduced, NotReproduced
-                    FROM LeaderboardBuckets
-                    WHERE ExperimentKey = $experiment AND MetricKey = $metric AND Tag = $tagKey AND Day BETWEEN $dayFrom AND $dayLast
-                      AND ($states IS NULL OR ReviewState IN (SELECT value FROM json_each($states)))
-                      AND ($layers IS NULL OR json_extract(ParametersJson, '$.layers') = $layers)
-                    UNION ALL
-                    {EdgeRunsSql("$edge1From", "$edge1To", extreme)}
-                    UNION ALL
-                    {EdgeRunsSql("$edge2From", "$edge2To", extreme)})
-                GROUP BY ParametersJson
-                HAVING $budget IS NULL OR ParamCount <= $budget)
-            ORDER BY Mean {(maximize ? "DESC" : "ASC")}, N DESC, ParametersJson
-            LIMIT $take OFFSET $skip
-            """;
+        // Only column names and the direction vary, chosen from constants; values are parameters.
+        var sql = RankSumsSql($"""
+            SELECT {SumsColumnsSql(maximize)}
+            FROM LeaderboardBuckets
+            WHERE ExperimentKey = $experiment AND MetricKey = $metric AND Tag = $tagKey AND Day BETWEEN $dayFrom AND $dayLast
+              AND ($states IS NULL OR ReviewState IN (SELECT value FROM json_each($states)))
+              AND ($layers IS NULL OR json_extract(ParametersJson, '$.layers') = $layers)
+            UNION ALL
+            {EdgeRunsSql("$edge1From", "$edge1To", extreme)}
+            UNION ALL
+            {EdgeRunsSql("$edge2From", "$edge2To", extreme)}
+            """, maximize);
         // A tag alone reads its roll-up over all days (a day range never includes it, nor the unknown day).
         var tagOnly = filter.FinishedSince is null && filter.FinishedBefore is null;
         var extra = new Dictionary<string, long>

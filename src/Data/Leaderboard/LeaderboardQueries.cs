@@ -37,31 +37,50 @@ public static partial class LeaderboardQueries
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(filter);
-        var (sum, sumSq, best, worst) = maximize
-            ? ("SumMax", "SumSqMax", "MAX(MaxOfMax)", "MIN(MinOfMax)")
-            : ("SumMin", "SumSqMin", "MIN(MinOfMin)", "MAX(MaxOfMin)");
-        // Only column names and the ORDER BY direction vary, chosen from constants; values are parameters.
-        var sql = $"""
-            SELECT ParametersJson, N, SumX / N AS Mean,
-                   CASE WHEN N > 1 THEN (SumSq - N * (SumX / N) * (SumX / N)) / (N - 1) ELSE 0 END AS Variance,
-                   Best, Worst, MeanSeconds, Devices, Submitters, LatestRunId, ParamCount, Reproduced, NotReproduced, States
-            FROM (
-                SELECT ParametersJson, SUM(N) AS N, SUM({sum}) AS SumX, SUM({sumSq}) AS SumSq, {best} AS Best, {worst} AS Worst,
-                       SUM(SumSeconds) / NULLIF(SUM(TimedN), 0) AS MeanSeconds,
-                       group_concat(NULLIF(Devices, '')) AS Devices, group_concat(NULLIF(Submitters, '')) AS Submitters,
-                       MAX(LatestRunId) AS LatestRunId, MAX(ParameterCount) AS ParamCount,
-                       SUM(Reproduced) AS Reproduced, SUM(NotReproduced) AS NotReproduced, group_concat(ReviewState) AS States
-                FROM LeaderboardAggregates
-                WHERE ExperimentKey = $experiment AND MetricKey = $metric
-                  AND ($states IS NULL OR ReviewState IN (SELECT value FROM json_each($states)))
-                  AND ($layers IS NULL OR json_extract(ParametersJson, '$.layers') = $layers)
-                GROUP BY ParametersJson
-                HAVING $budget IS NULL OR ParamCount <= $budget)
-            ORDER BY Mean {(maximize ? "DESC" : "ASC")}, N DESC, ParametersJson
-            LIMIT $take OFFSET $skip
-            """;
+        var sql = RankSumsSql($"""
+            SELECT {SumsColumnsSql(maximize)}
+            FROM LeaderboardAggregates
+            WHERE ExperimentKey = $experiment AND MetricKey = $metric
+              AND ($states IS NULL OR ReviewState IN (SELECT value FROM json_each($states)))
+              AND ($layers IS NULL OR json_extract(ParametersJson, '$.layers') = $layers)
+            """, maximize);
         return await ReadRowsAsync(db, sql, experiment, metric, filter, skip, take, cancellationToken);
     }
+
+    /// <summary>
+    /// A <see cref="LeaderboardSums"/> table's columns in the viewer's direction, as the rows <see cref="RankSumsSql"/>
+    /// ranks: ParametersJson, ReviewState, N, SumX, SumSq, Best, Worst, TimedN, SumSeconds, Devices, Submitters,
+    /// LatestRunId, ParameterCount, Reproduced, NotReproduced.
+    /// </summary>
+    private static string SumsColumnsSql(bool maximize) => maximize
+        ? "ParametersJson, ReviewState, N, SumMax AS SumX, SumSqMax AS SumSq, MaxOfMax AS Best, MinOfMax AS Worst, " + OtherSumsColumns
+        : "ParametersJson, ReviewState, N, SumMin AS SumX, SumSqMin AS SumSq, MinOfMin AS Best, MaxOfMin AS Worst, " + OtherSumsColumns;
+
+    private const string OtherSumsColumns =
+        "TimedN, SumSeconds, Devices, Submitters, LatestRunId, ParameterCount, Reproduced, NotReproduced";
+
+    /// <summary>
+    /// Merges sums rows (<see cref="SumsColumnsSql"/>'s columns; from the aggregates, the day and tag buckets, or one row
+    /// per edge run) per configuration into ranked leaderboard rows: mean, sample variance, best and worst, mean
+    /// duration, the lists, the budget filter, the page. Only the direction varies, chosen from two constants.
+    /// </summary>
+    private static string RankSumsSql(string sumsRowsSql, bool maximize) => $"""
+        SELECT ParametersJson, N, SumX / N AS Mean,
+               CASE WHEN N > 1 THEN (SumSq - N * (SumX / N) * (SumX / N)) / (N - 1) ELSE 0 END AS Variance,
+               Best, Worst, MeanSeconds, Devices, Submitters, LatestRunId, ParamCount, Reproduced, NotReproduced, States
+        FROM (
+            SELECT ParametersJson, SUM(N) AS N, SUM(SumX) AS SumX, SUM(SumSq) AS SumSq,
+                   {(maximize ? "MAX" : "MIN")}(Best) AS Best, {(maximize ? "MIN" : "MAX")}(Worst) AS Worst,
+                   SUM(SumSeconds) / NULLIF(SUM(TimedN), 0) AS MeanSeconds,
+                   group_concat(NULLIF(Devices, '')) AS Devices, group_concat(NULLIF(Submitters, '')) AS Submitters,
+                   MAX(LatestRunId) AS LatestRunId, MAX(ParameterCount) AS ParamCount,
+                   SUM(Reproduced) AS Reproduced, SUM(NotReproduced) AS NotReproduced, group_concat(ReviewState) AS States
+            FROM ({sumsRowsSql})
+            GROUP BY ParametersJson
+            HAVING $budget IS NULL OR ParamCount <= $budget)
+        ORDER BY Mean {(maximize ? "DESC" : "ASC")}, N DESC, ParametersJson
+        LIMIT $take OFFSET $skip
+        """;
 
     /// <summary>The leaderboard computed from every matching run (the reference for the aggregates and the buckets).</summary>
     public static async Task<List<LeaderboardRow>> LeaderboardFromRunsAsync(
