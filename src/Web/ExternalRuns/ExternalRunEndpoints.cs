@@ -332,14 +332,8 @@ public static partial class ExternalRunEndpoints
         await ingestion.FlushAsync(ct);
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var changed = await db.Runs
-            .Where(r => r.Id == run!.Id && r.Source == RunSource.External && r.Status == RunStatus.Running)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(r => r.Status, status)
-                .SetProperty(r => r.FinishedAt, now)
-                .SetProperty(r => r.Progress, r => status == RunStatus.Succeeded ? 1 : r.Progress)
-                .SetProperty(r => r.SummaryJson, summaryJson)
-                .SetProperty(r => r.Error, errorText), ct);
+        var changed = await db.Runs.Where(r => r.Id == run!.Id && r.Source == RunSource.External && r.Status == RunStatus.Running)
+            .FinishAsync(new RunEnd(status, summaryJson, Error: errorText), now, ct);
         if (changed == 0) return TypedResults.Conflict(new { error = "The run has already ended." });
         compactor.Schedule(run!.Id); // its histories packed for compare reads, in the background
         var updated = await db.Runs.AsNoTracking().FirstAsync(r => r.Id == run!.Id, ct);

@@ -55,13 +55,8 @@ public sealed partial class LeaseExpiry(
         var requeued = 0;
         foreach (var run in expired)
         {
-            var changed = await db.Runs
-                .Where(r => r.Id == run.Id && r.Status == RunStatus.Running && r.Attempt == run.Attempt && r.LeaseExpiresAt < now)
-                .ExecuteUpdateAsync(s => s
-                    .SetProperty(r => r.Status, RunStatus.Queued)
-                    .SetProperty(r => r.Worker, (string?)null)
-                    .SetProperty(r => r.LeaseOwner, (string?)null)
-                    .SetProperty(r => r.LeaseExpiresAt, (DateTimeOffset?)null), cancellationToken);
+            var changed = await db.Runs.RunningAttempt(run.Id, run.Attempt).Where(r => r.LeaseExpiresAt < now)
+                .ReleaseAsync(cancellationToken);
             if (changed == 0) continue; // renewed or finished meanwhile
             var row = await db.Runs.AsNoTracking().FirstAsync(r => r.Id == run.Id, cancellationToken);
             queue.Enqueue(row);

@@ -32,25 +32,13 @@ public sealed class PortalRunLedger(
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var now = clock.GetUtcNow();
-        var claimed = await db.Runs
-            .Where(r => r.Id == runId && r.Status == RunStatus.Queued && !r.CancelRequested)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(r => r.Status, RunStatus.Running)
-                .SetProperty(r => r.Attempt, r => r.Attempt + 1)
-                .SetProperty(r => r.StartedAt, now)
-                .SetProperty(r => r.FinishedAt, (DateTimeOffset?)null)
-                .SetProperty(r => r.Worker, worker)
-                .SetProperty(r => r.LeaseOwner, worker)
-                .SetProperty(r => r.LeaseExpiresAt, now + lease.Lease)
-                .SetProperty(r => r.Device, device)
-                .SetProperty(r => r.DispatchedAt, (DateTimeOffset?)null) // no longer waiting in Hangfire
-                .SetProperty(r => r.Progress, 0)
-                .SetProperty(r => r.ResumedFromStep, (long?)null)
-                .SetProperty(r => r.Error, (string?)null), cancellationToken);
+        var claimed = await db.Runs.ClaimAsync(runId, new RunLease(worker, worker, device, lease.Lease), now, cancellationToken);
         if (claimed == 0)
         {
             // A queued run whose cancel arrived before any worker took it ends here, once.
-            await FinishAsync(db, runId, r => r.Status == RunStatus.Queued && r.CancelRequested, RunStatus.Cancelled, null, cancellationToken);
+            var cancelled = await db.Runs.Where(r => r.Id == runId && r.Status == RunStatus.Queued && r.CancelRequested)
+                .FinishAsync(RunEnd.Cancelled, now, cancellationToken);
+            await PublishIfChangedAsync(db, runId, cancelled, cancellationToken);
             return null;
         }
         var run = await db.Runs.AsNoTracking().FirstAsync(r => r.Id == runId, cancellationToken);
@@ -62,8 +50,7 @@ public sealed class PortalRunLedger(
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var until = clock.GetUtcNow() + lease.Lease;
-        return await RunningAttempt(db, runId, attempt)
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseExpiresAt, until), cancellationToken) == 1;
+        return await db.Runs.RunningAttempt(runId, attempt).ExtendLeaseAsync(until, cancellationToken) == 1;
     }
 
     public async Task<bool> IsCancelRequestedAsync(long runId, CancellationToken cancellationToken)
@@ -72,54 +59,27 @@ public sealed class PortalRunLedger(
         return await db.Runs.Where(r => r.Id == runId).Select(r => r.CancelRequested).FirstOrDefaultAsync(cancellationToken);
     }
 
-    public async Task CompleteAsync(long runId, int attempt, RunResult result, CancellationToken cancellationToken)
+    public Task CompleteAsync(long runId, int attempt, RunResult result, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(result);
-        // Every point reported before completion is stored before the run says Succeeded.
-        await ingestion.FlushAsync(cancellationToken);
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var summary = JsonSerializer.Serialize(result.Summary.Where(kv => double.IsFinite(kv.Value)).ToDictionary());
         var references = JsonSerializer.Serialize(result.References);
-        var now = clock.GetUtcNow();
-        var changed = await RunningAttempt(db, runId, attempt).ExecuteUpdateAsync(s => s
-            .SetProperty(r => r.Status, RunStatus.Succeeded)
-            .SetProperty(r => r.LeaseOwner, (string?)null)
-            .SetProperty(r => r.LeaseExpiresAt, (DateTimeOffset?)null)
-            .SetProperty(r => r.Progress, 1)
-            .SetProperty(r => r.FinishedAt, now)
-            .SetProperty(r => r.SummaryJson, summary)
-            .SetProperty(r => r.ReferencesJson, references)
-            .SetProperty(r => r.Verdict, result.Verdict), cancellationToken);
-        await PublishIfChangedAsync(db, runId, changed, cancellationToken);
+        return FinishAttemptAsync(runId, attempt, RunEnd.Succeeded(summary, references, result.Verdict), cancellationToken);
     }
 
-    public async Task FailAsync(long runId, int attempt, string error, CancellationToken cancellationToken)
+    public Task FailAsync(long runId, int attempt, string error, CancellationToken cancellationToken)
     {
-        await ingestion.FlushAsync(cancellationToken);
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var text = error.Length > 4000 ? error[..4000] : error;
-        var now = clock.GetUtcNow();
-        var changed = await RunningAttempt(db, runId, attempt).ExecuteUpdateAsync(s => s
-            .SetProperty(r => r.Status, RunStatus.Failed)
-            .SetProperty(r => r.LeaseOwner, (string?)null)
-            .SetProperty(r => r.LeaseExpiresAt, (DateTimeOffset?)null)
-            .SetProperty(r => r.FinishedAt, now)
-            .SetProperty(r => r.Error, text), cancellationToken);
-        await PublishIfChangedAsync(db, runId, changed, cancellationToken);
+        ArgumentNullException.ThrowIfNull(error);
+        return FinishAttemptAsync(runId, attempt, RunEnd.Failed(error.Length > 4000 ? error[..4000] : error), cancellationToken);
     }
 
-    public async Task MarkCancelledAsync(long runId, int attempt, CancellationToken cancellationToken)
-    {
-        await ingestion.FlushAsync(cancellationToken);
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        await FinishAsync(db, runId, r => r.Status == RunStatus.Running && r.Attempt == attempt, RunStatus.Cancelled, null, cancellationToken);
-    }
+    public Task MarkCancelledAsync(long runId, int attempt, CancellationToken cancellationToken) =>
+        FinishAttemptAsync(runId, attempt, RunEnd.Cancelled, cancellationToken);
 
     public async Task RecordResumeAsync(long runId, int attempt, long step, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var changed = await RunningAttempt(db, runId, attempt)
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.ResumedFromStep, step), cancellationToken);
+        var changed = await db.Runs.RunningAttempt(runId, attempt).RecordResumeAsync(step, cancellationToken);
         await PublishIfChangedAsync(db, runId, changed, cancellationToken);
     }
 
@@ -129,31 +89,17 @@ public sealed class PortalRunLedger(
         // resumed run would leave a gap (ingestion is still running: the worker stops before it).
         await ingestion.FlushAsync(cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var changed = await RunningAttempt(db, runId, attempt).ExecuteUpdateAsync(s => s
-            .SetProperty(r => r.Status, RunStatus.Queued)
-            .SetProperty(r => r.LeaseOwner, (string?)null)
-            .SetProperty(r => r.LeaseExpiresAt, (DateTimeOffset?)null)
-            .SetProperty(r => r.Worker, (string?)null)
-            // Its Hangfire job is over: the dispatcher hands it out again in its turn (the update wakes it).
-            .SetProperty(r => r.DispatchedAt, (DateTimeOffset?)null), cancellationToken);
+        // Its Hangfire job is over: the dispatcher hands it out again in its turn (the update wakes it).
+        var changed = await db.Runs.RunningAttempt(runId, attempt).ReleaseAsync(cancellationToken);
         await PublishIfChangedAsync(db, runId, changed, cancellationToken);
     }
 
-    private static IQueryable<Run> RunningAttempt(LabDbContext db, long runId, int attempt) =>
-        db.Runs.Where(r => r.Id == runId && r.Status == RunStatus.Running && r.Attempt == attempt);
-
-    private async Task FinishAsync(
-        LabDbContext db, long runId, System.Linq.Expressions.Expression<Func<Run, bool>> expected,
-        RunStatus status, string? error, CancellationToken cancellationToken)
+    /// <summary>Every point the attempt reported is stored before the run says it ended.</summary>
+    private async Task FinishAttemptAsync(long runId, int attempt, RunEnd end, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
-        var changed = await db.Runs.Where(r => r.Id == runId).Where(expected).ExecuteUpdateAsync(s => s
-            .SetProperty(r => r.Status, status)
-            .SetProperty(r => r.LeaseOwner, (string?)null)
-            .SetProperty(r => r.LeaseExpiresAt, (DateTimeOffset?)null)
-            .SetProperty(r => r.FinishedAt, now)
-            .SetProperty(r => r.DispatchedAt, (DateTimeOffset?)null)
-            .SetProperty(r => r.Error, error), cancellationToken);
+        await ingestion.FlushAsync(cancellationToken);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var changed = await db.Runs.RunningAttempt(runId, attempt).FinishAsync(end, clock.GetUtcNow(), cancellationToken);
         await PublishIfChangedAsync(db, runId, changed, cancellationToken);
     }
 

@@ -37,17 +37,13 @@ public sealed class RunCommands(
         var target = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
         if (target is null) return CancelOutcome.NotFound;
         if (!actor.MayChange(target)) return CancelOutcome.Forbidden;
-        var flagged = await db.Runs
-            .Where(r => r.Id == runId && (r.Status == RunStatus.Queued || r.Status == RunStatus.Running))
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.CancelRequested, true), cancellationToken);
+        var flagged = await db.Runs.Where(r => r.Id == runId).RequestCancelAsync(cancellationToken);
         if (flagged == 0)
             return await db.Runs.AnyAsync(r => r.Id == runId, cancellationToken) ? CancelOutcome.AlreadyFinished : CancelOutcome.NotFound;
 
-        var now = clock.GetUtcNow();
+        // A run that leaves the queue drops its dispatch mark (in the transition), so queuing it again later starts clean.
         var cancelledWhileQueued = await db.Runs.Where(r => r.Id == runId && r.Status == RunStatus.Queued)
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Cancelled).SetProperty(r => r.FinishedAt, now)
-                // A run that leaves the queue drops its dispatch mark, so queuing it again later starts clean.
-                .SetProperty(r => r.DispatchedAt, (DateTimeOffset?)null), cancellationToken);
+            .FinishAsync(RunEnd.Cancelled, clock.GetUtcNow(), cancellationToken);
         if (cancelledWhileQueued > 0)
         {
             var run = await db.Runs.AsNoTracking().FirstAsync(r => r.Id == runId, cancellationToken);

@@ -18,8 +18,7 @@ public sealed class RunProgressWriter(IDbContextFactory<LabDbContext> dbFactory,
         if (fraction < 1 && _lastWrite.TryGetValue(runId, out var last) && now - last < MinInterval) return;
         _lastWrite[runId] = now;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var changed = await db.Runs.Where(r => r.Id == runId && r.Status == RunStatus.Running)
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Progress, fraction), cancellationToken);
+        var changed = await db.Runs.Where(r => r.Id == runId).SetProgressAsync(fraction, cancellationToken);
         if (changed == 0) return;
         var run = await db.Runs.AsNoTracking().FirstAsync(r => r.Id == runId, cancellationToken);
         await events.PublishRunUpdatedAsync(run.ToUpdateMessage());

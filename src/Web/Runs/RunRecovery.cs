@@ -27,11 +27,7 @@ public sealed partial class RunRecovery(
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await SqliteSetup.MigrateAsync(db, cancellationToken);
         var orphaned = storage.IsPostgreSql ? 0 : await db.Runs.Where(r => r.Status == RunStatus.Running && r.Source == RunSource.Catalog)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(r => r.Status, RunStatus.Queued)
-                .SetProperty(r => r.Worker, (string?)null)
-                .SetProperty(r => r.LeaseOwner, (string?)null)
-                .SetProperty(r => r.LeaseExpiresAt, (DateTimeOffset?)null), cancellationToken);
+            .ReleaseAsync(cancellationToken);
         var dispatched = await db.Runs.Where(r => r.Status == RunStatus.Queued && r.Source == RunSource.Catalog && r.DispatchedAt != null)
             .ToListAsync(cancellationToken);
         if (storage.IsPostgreSql) dispatched = StillWithoutJob(dispatched);

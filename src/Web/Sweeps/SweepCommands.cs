@@ -55,21 +55,7 @@ public sealed class SweepCommands(
             await db.MetricPoints.Where(p => ids.Contains(p.RunId)).ExecuteDeleteAsync(cancellationToken);
             await db.LatestMetrics.Where(p => ids.Contains(p.RunId)).ExecuteDeleteAsync(cancellationToken);
             // The status condition again: a run that changed meanwhile is left alone.
-            reset = await db.Runs.Where(r => ids.Contains(r.Id) && (r.Status == RunStatus.Failed || r.Status == RunStatus.Cancelled))
-                .ExecuteUpdateAsync(s => s
-                    .SetProperty(r => r.Status, RunStatus.Queued)
-                    .SetProperty(r => r.QueuedAt, now)
-                    .SetProperty(r => r.Progress, 0)
-                    .SetProperty(r => r.StartedAt, (DateTimeOffset?)null)
-                    .SetProperty(r => r.FinishedAt, (DateTimeOffset?)null)
-                    .SetProperty(r => r.Error, (string?)null)
-                    .SetProperty(r => r.SummaryJson, (string?)null)
-                    .SetProperty(r => r.ReferencesJson, (string?)null)
-                    .SetProperty(r => r.Verdict, (string?)null)
-                    .SetProperty(r => r.CancelRequested, false)
-                    .SetProperty(r => r.DispatchedAt, (DateTimeOffset?)null)
-                    .SetProperty(r => r.LeaseOwner, (string?)null)
-                    .SetProperty(r => r.LeaseExpiresAt, (DateTimeOffset?)null), cancellationToken);
+            reset = await db.Runs.Where(r => ids.Contains(r.Id)).RequeueAsync(now, cancellationToken);
             if (reset > 0) // it will finish again: say so again
                 await db.Sweeps.Where(s => s.Id == sweepId)
                     .ExecuteUpdateAsync(s => s.SetProperty(x => x.FinishedNotifiedAt, (DateTimeOffset?)null), cancellationToken);

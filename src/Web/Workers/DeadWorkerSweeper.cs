@@ -55,8 +55,7 @@ public sealed partial class DeadWorkerSweeper(
             if (workers.IsAlive(run.Worker) || IsThisPortalsWorker(run.Worker)) continue;
             // Already past: LeaseExpiry's "expired before now" holds at once.
             var expired = clock.GetUtcNow().AddSeconds(-1);
-            ended += await db.Runs.Where(r => r.Id == run.Id && r.Status == RunStatus.Running && r.Attempt == run.Attempt)
-                .ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseExpiresAt, expired), cancellationToken);
+            ended += await db.Runs.RunningAttempt(run.Id, run.Attempt).ExtendLeaseAsync(expired, cancellationToken);
             LogWorkerDead(run.Id, run.Worker, run.Attempt);
         }
         if (ended > 0) await leases.RequeueExpiredAsync(cancellationToken);
