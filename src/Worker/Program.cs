@@ -35,6 +35,7 @@ services.AddSingleton(_ =>
 {
     var http = new HttpClient(new PortalRetryHandler(new SocketsHttpHandler())) { BaseAddress = portalUri, Timeout = TimeSpan.FromSeconds(60) };
     http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", portal.Token);
+    http.DefaultRequestHeaders.Add(WorkerApi.InstanceHeader, TrainRunJob.WorkerName); // claims are bound to token + instance
     return http;
 });
 foreach (var type in typeof(IExperiment).Assembly.GetTypes()

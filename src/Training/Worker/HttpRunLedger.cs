@@ -7,14 +7,17 @@ namespace LayerLab.Training.Worker;
 /// <summary>
 /// <see cref="IRunLedger"/> over HTTP: a remote worker asks the portal, which keeps doing the compare-and-set on the
 /// run's row. A thin mapping, one call per method. Before a run ends, its buffered metrics are flushed, so every
-/// point a run reported is stored before the run says Succeeded (as in-process).
+/// point a run reported is stored before the run says Succeeded (as in-process). Every call names this worker
+/// instance (<see cref="WorkerApi.InstanceHeader"/>, set on the client): with the token, that is who holds a claim.
 /// </summary>
 public sealed class HttpRunLedger(HttpClient portal, HttpRunReporter reporter) : IRunLedger
 {
     public async Task<RunClaim?> TryClaimAsync(long runId, string worker, string device, CancellationToken cancellationToken)
     {
         var answer = await PostAsync<ClaimResponse>(WorkerApi.Claim(runId), new ClaimRequest(worker, device), cancellationToken);
-        return answer is { Claimed: true } ? new RunClaim(answer.Attempt) : null;
+        if (answer is not { Claimed: true }) return null;
+        reporter.Attach(runId, answer.Attempt);
+        return new RunClaim(answer.Attempt);
     }
 
     public async Task<bool> RenewLeaseAsync(long runId, int attempt, CancellationToken cancellationToken)
@@ -61,9 +64,12 @@ public sealed class HttpRunLedger(HttpClient portal, HttpRunReporter reporter) :
         await PostAsync(WorkerApi.Release(runId), new AttemptRequest(attempt), cancellationToken);
     }
 
+    /// <summary>409: this worker no longer holds the attempt (its lease expired and the run went on without it, or the
+    /// run already ended, e.g. a retry after a lost answer). As in-process, a stale attempt's write changes nothing.</summary>
     private async Task PostAsync<TBody>(string path, TBody body, CancellationToken cancellationToken)
     {
         using var response = await portal.PostAsJsonAsync(new Uri(path, UriKind.Relative), body, WorkerApi.Json, cancellationToken);
+        if (response.StatusCode == System.Net.HttpStatusCode.Conflict) return;
         response.EnsureSuccessStatusCode();
     }
 

@@ -19,7 +19,8 @@ public sealed partial class HttpRunReporter : IRunReporter, IAsyncDisposable
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(500);
 
     private abstract record Item;
-    private sealed record Batch(long RunId, IReadOnlyList<MetricSample> Samples) : Item;
+    private sealed record Batch(RunAttempt Run, IReadOnlyList<MetricSample> Samples) : Item;
+    private readonly record struct RunAttempt(long RunId, int Attempt);
     private sealed record FlushMarker(TaskCompletionSource Done) : Item;
 
     private readonly HttpClient _portal;
@@ -28,6 +29,8 @@ public sealed partial class HttpRunReporter : IRunReporter, IAsyncDisposable
     private readonly Channel<Item> _queue = Channel.CreateBounded<Item>(
         new BoundedChannelOptions(10_000) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly ConcurrentDictionary<long, DateTimeOffset> _lastProgress = new();
+    // The attempt this worker claimed per run: every point and progress carries it, and the portal refuses any other.
+    private readonly ConcurrentDictionary<long, int> _attempts = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _sender;
 
@@ -38,11 +41,17 @@ public sealed partial class HttpRunReporter : IRunReporter, IAsyncDisposable
         _sender = Task.Run(SendLoopAsync);
     }
 
+    /// <summary>The ledger's claim gave this worker <paramref name="attempt"/> of the run: later reports carry it.</summary>
+    public void Attach(long runId, int attempt) => _attempts[runId] = attempt;
+
+    private int AttemptOf(long runId) => _attempts.TryGetValue(runId, out var attempt) ? attempt : 0;
+
     public ValueTask ReportMetricsAsync(long runId, IReadOnlyList<MetricSample> samples, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(samples);
-        // Copied: callers may reuse their list after the call returns.
-        return samples.Count == 0 ? ValueTask.CompletedTask : _queue.Writer.WriteAsync(new Batch(runId, [.. samples]), cancellationToken);
+        // Copied: callers may reuse their list after the call returns. The attempt is taken now, not when sent.
+        return samples.Count == 0 ? ValueTask.CompletedTask
+            : _queue.Writer.WriteAsync(new Batch(new RunAttempt(runId, AttemptOf(runId)), [.. samples]), cancellationToken);
     }
 
     /// <summary>Progress is a gauge: only the latest matters, so it is sent at most twice a second per run (and always at 1).</summary>
@@ -54,7 +63,7 @@ public sealed partial class HttpRunReporter : IRunReporter, IAsyncDisposable
         try
         {
             using var response = await _portal.PostAsJsonAsync(
-                new Uri(WorkerApi.Progress(runId), UriKind.Relative), new ProgressRequest(fraction), WorkerApi.Json, cancellationToken);
+                new Uri(WorkerApi.Progress(runId), UriKind.Relative), new ProgressRequest(AttemptOf(runId), fraction), WorkerApi.Json, cancellationToken);
             if (!response.IsSuccessStatusCode) LogProgressRejected(runId, (int)response.StatusCode);
         }
         catch (HttpRequestException ex)
@@ -73,7 +82,7 @@ public sealed partial class HttpRunReporter : IRunReporter, IAsyncDisposable
 
     private async Task SendLoopAsync()
     {
-        var pending = new Dictionary<long, List<MetricSample>>();
+        var pending = new Dictionary<RunAttempt, List<MetricSample>>();
         var flushes = new List<TaskCompletionSource>();
         try
         {
@@ -83,12 +92,12 @@ public sealed partial class HttpRunReporter : IRunReporter, IAsyncDisposable
                 {
                     if (item is Batch batch)
                     {
-                        if (!pending.TryGetValue(batch.RunId, out var list)) pending[batch.RunId] = list = [];
+                        if (!pending.TryGetValue(batch.Run, out var list)) pending[batch.Run] = list = [];
                         list.AddRange(batch.Samples);
                     }
                     else if (item is FlushMarker flush) { flushes.Add(flush.Done); break; }
                 }
-                foreach (var (runId, points) in pending) await SendAsync(runId, points);
+                foreach (var (run, points) in pending) await SendAsync(run, points);
                 pending.Clear();
                 foreach (var done in flushes) done.TrySetResult();
                 // Without a flush waiting, wait a little so the next post carries many steps.
@@ -103,8 +112,9 @@ public sealed partial class HttpRunReporter : IRunReporter, IAsyncDisposable
     }
 
     /// <summary>Posts one run's points in chunks, retrying while the portal is unreachable (a restart) for up to a minute.</summary>
-    private async Task SendAsync(long runId, List<MetricSample> points)
+    private async Task SendAsync(RunAttempt run, List<MetricSample> points)
     {
+        var runId = run.RunId;
         for (var start = 0; start < points.Count; start += MaxPointsPerPost)
         {
             var chunk = points.GetRange(start, Math.Min(MaxPointsPerPost, points.Count - start));
@@ -113,7 +123,7 @@ public sealed partial class HttpRunReporter : IRunReporter, IAsyncDisposable
                 try
                 {
                     using var response = await _portal.PostAsJsonAsync(
-                        new Uri(WorkerApi.Metrics(runId), UriKind.Relative), new MetricsRequest(chunk), WorkerApi.Json, _stopping.Token);
+                        new Uri(WorkerApi.Metrics(runId), UriKind.Relative), new MetricsRequest(run.Attempt, chunk), WorkerApi.Json, _stopping.Token);
                     if (response.IsSuccessStatusCode) break;
                     if ((int)response.StatusCode < 500) { LogMetricsRejected(runId, (int)response.StatusCode, chunk.Count); break; }
                     throw new HttpRequestException($"portal answered {(int)response.StatusCode}");

@@ -18,6 +18,10 @@ public static class WorkerApi
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
+    /// <summary>Names the worker instance (host:pid) on every call; with the token it identifies who holds a claim, so
+    /// only the instance that claimed a run's attempt can write to it.</summary>
+    public const string InstanceHeader = "X-LayerLab-Worker";
+
     public const string Heartbeat = Prefix + "/heartbeat";
     public static string Claim(long runId) => Run(runId, "claim");
     public static string CancelRequested(long runId) => Run(runId, "cancel-requested");
@@ -53,9 +57,10 @@ public sealed record FailRequest(int Attempt, string Error);
 
 public sealed record CompleteRequest(int Attempt, Dictionary<string, double> Summary, List<ReferenceValue> References, string? Verdict);
 
-public sealed record MetricsRequest(List<MetricSample> Points);
+/// <param name="Attempt">The claimed attempt the points belong to: a stale attempt's points are refused.</param>
+public sealed record MetricsRequest(int Attempt, List<MetricSample> Points);
 
-public sealed record ProgressRequest(double Fraction);
+public sealed record ProgressRequest(int Attempt, double Fraction);
 
 /// <summary>A worker says it is alive, what it trains on and what it listens to.</summary>
 public sealed record HeartbeatRequest(string Name, string Device, string[] Queues, int Slots);

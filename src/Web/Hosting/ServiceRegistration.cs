@@ -52,7 +52,8 @@ public static class ServiceRegistration
         services.AddHostedService(sp => sp.GetRequiredService<Compare.HistoryCompactor>());
         services.AddSingleton<RunProgressWriter>();
         services.AddSingleton<IRunReporter, InProcessRunReporter>();
-        services.AddSingleton<IRunLedger, PortalRunLedger>();
+        services.AddSingleton<PortalRunLedger>(); // remote workers' endpoints call its owner-checked overloads
+        services.AddSingleton<IRunLedger>(sp => sp.GetRequiredService<PortalRunLedger>());
         services.AddSingleton<Queue.DispatchSignal>();
         services.AddSingleton<RunQueue>();
         services.AddSingleton<LeaseExpiry>();

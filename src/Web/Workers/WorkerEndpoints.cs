@@ -14,12 +14,13 @@ namespace LayerLab.Web.Workers;
 /// <summary>
 /// /api/workers/…: what a remote worker calls, with a token of the "worker" scope and nothing else. Each run call maps
 /// one <see cref="IRunLedger"/> or <see cref="IRunReporter"/> method onto the portal's own implementation, so remote
-/// and in-process workers go through the same compare-and-set on the run's row.
+/// and in-process workers go through the same compare-and-set on the run's row. A claim is bound to the worker that
+/// made it (<see cref="WorkerClaims"/>): every later write must come from the same token and instance, or it is refused.
 /// </summary>
 public static class WorkerEndpoints
 {
     public const int MaxPointsPerPost = HttpRunReporter.MaxPointsPerPost;
-    private const int MaxNameLength = 200;
+    internal const int MaxNameLength = 200;
 
     public static void MapWorkerApi(this IEndpointRouteBuilder app)
     {
@@ -35,26 +36,27 @@ public static class WorkerEndpoints
             TypedResults.Ok(new CancelRequestedResponse(await ledger.IsCancelRequestedAsync(id, ct))));
         runs.MapPost("/complete", CompleteAsync);
         runs.MapPost("/fail", FailAsync);
-        runs.MapPost("/cancelled", (long id, HttpRequest request, IRunLedger ledger, CancellationToken ct) =>
-            WithAttemptAsync(request, body => ledger.MarkCancelledAsync(id, body.Attempt, ct), ct));
-        runs.MapPost("/lease", async (long id, HttpRequest request, IRunLedger ledger, CancellationToken ct) =>
+        runs.MapPost("/cancelled", (long id, HttpRequest request, PortalRunLedger ledger, CancellationToken ct) =>
+            WithAttemptAsync(id, request, held => ledger.MarkCancelledAsync(held, ct), ct));
+        runs.MapPost("/lease", async (long id, HttpRequest request, PortalRunLedger ledger, CancellationToken ct) =>
         {
             var (body, error) = await ReadAsync<AttemptRequest>(request, ct);
             if (error is not null) return error;
             if (body!.Attempt < 1) return Invalid("attempt", "attempt must be at least 1.");
-            return TypedResults.Ok(new LeaseResponse(await ledger.RenewLeaseAsync(id, body.Attempt, ct)));
+            if (!WorkerClaims.TryHold(request, id, body.Attempt, out var held, out var refusal)) return refusal;
+            return TypedResults.Ok(new LeaseResponse(await ledger.RenewLeaseAsync(held, ct)));
         });
-        runs.MapPost("/resumed", async (long id, HttpRequest request, IRunLedger ledger, CancellationToken ct) =>
+        runs.MapPost("/resumed", async (long id, HttpRequest request, PortalRunLedger ledger, CancellationToken ct) =>
         {
             var (body, error) = await ReadAsync<ResumedRequest>(request, ct);
             if (error is not null) return error;
             if (body!.Attempt < 1) return Invalid("attempt", "attempt must be at least 1.");
             if (body.Step < 0) return Invalid("step", "step must not be negative.");
-            await ledger.RecordResumeAsync(id, body.Attempt, body.Step, ct);
-            return TypedResults.NoContent();
+            if (!WorkerClaims.TryHold(request, id, body.Attempt, out var held, out var refusal)) return refusal;
+            return WorkerClaims.Written(await ledger.RecordResumeAsync(held, body.Step, ct));
         });
-        runs.MapPost("/release", (long id, HttpRequest request, IRunLedger ledger, CancellationToken ct) =>
-            WithAttemptAsync(request, body => ledger.ReleaseAsync(id, body.Attempt, ct), ct));
+        runs.MapPost("/release", (long id, HttpRequest request, PortalRunLedger ledger, CancellationToken ct) =>
+            WithAttemptAsync(id, request, held => ledger.ReleaseAsync(held, ct), ct));
         runs.MapPost("/metrics", MetricsAsync);
         runs.MapPost("/progress", ProgressAsync);
     }
@@ -71,76 +73,85 @@ public static class WorkerEndpoints
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> ClaimAsync(long id, HttpRequest request, IRunLedger ledger, WorkerRegistry registry, CancellationToken ct)
+    private static async Task<IResult> ClaimAsync(long id, HttpRequest request, PortalRunLedger ledger, WorkerRegistry registry, CancellationToken ct)
     {
         var (body, error) = await ReadAsync<ClaimRequest>(request, ct);
         if (error is not null) return error;
         if (!IsName(body!.Worker)) return Invalid("worker", $"worker must be 1–{MaxNameLength} characters.");
         if (!IsName(body.Device)) return Invalid("device", $"device must be 1–{MaxNameLength} characters.");
+        if (!WorkerClaims.TryOwner(request, out var owner, out var refusal)) return refusal;
         registry.Touch(body.Worker, body.Device);
-        var claim = await ledger.TryClaimAsync(id, body.Worker, body.Device, ct);
+        var claim = await ledger.TryClaimAsync(id, body.Worker, owner, body.Device, ct);
         return TypedResults.Ok(new ClaimResponse(claim is not null, claim?.Attempt ?? 0));
     }
 
-    private static async Task<IResult> CompleteAsync(long id, HttpRequest request, IRunLedger ledger, CancellationToken ct)
+    private static async Task<IResult> CompleteAsync(long id, HttpRequest request, PortalRunLedger ledger, CancellationToken ct)
     {
         var (body, error) = await ReadAsync<CompleteRequest>(request, ct);
         if (error is not null) return error;
         if (body!.Attempt < 1) return Invalid("attempt", "attempt must be at least 1.");
+        if (!WorkerClaims.TryHold(request, id, body.Attempt, out var held, out var refusal)) return refusal;
         var result = new RunResult(body.Summary ?? [], body.References ?? [], body.Verdict);
-        await ledger.CompleteAsync(id, body.Attempt, result, ct);
-        return TypedResults.NoContent();
+        return WorkerClaims.Written(await ledger.CompleteAsync(held, result, ct));
     }
 
-    private static async Task<IResult> FailAsync(long id, HttpRequest request, IRunLedger ledger, CancellationToken ct)
+    private static async Task<IResult> FailAsync(long id, HttpRequest request, PortalRunLedger ledger, CancellationToken ct)
     {
         var (body, error) = await ReadAsync<FailRequest>(request, ct);
         if (error is not null) return error;
         if (body!.Attempt < 1) return Invalid("attempt", "attempt must be at least 1.");
         if (string.IsNullOrWhiteSpace(body.Error)) return Invalid("error", "error is required.");
-        await ledger.FailAsync(id, body.Attempt, body.Error, ct);
-        return TypedResults.NoContent();
+        if (!WorkerClaims.TryHold(request, id, body.Attempt, out var held, out var refusal)) return refusal;
+        return WorkerClaims.Written(await ledger.FailAsync(held, body.Error, ct));
     }
 
-    private static async Task<IResult> WithAttemptAsync(HttpRequest request, Func<AttemptRequest, Task> action, CancellationToken ct)
+    private static async Task<IResult> WithAttemptAsync(long id, HttpRequest request, Func<HeldAttempt, Task<bool>> write, CancellationToken ct)
     {
         var (body, error) = await ReadAsync<AttemptRequest>(request, ct);
         if (error is not null) return error;
         if (body!.Attempt < 1) return Invalid("attempt", "attempt must be at least 1.");
-        await action(body);
-        return TypedResults.NoContent();
+        if (!WorkerClaims.TryHold(request, id, body.Attempt, out var held, out var refusal)) return refusal;
+        return WorkerClaims.Written(await write(held));
     }
 
-    /// <summary>Stored idempotently by (run, metric, step) before answering; refused (409) unless the run is Running.</summary>
+    /// <summary>Stored idempotently by (run, metric, step) before answering; refused (409) unless the run is Running
+    /// with this attempt, claimed by this worker.</summary>
     private static async Task<IResult> MetricsAsync(
-        long id, HttpRequest request, IDbContextFactory<LabDbContext> dbFactory, MetricIngestion ingestion, CancellationToken ct)
+        long id, HttpRequest request, IDbContextFactory<LabDbContext> dbFactory, PortalRunLedger ledger, MetricIngestion ingestion, CancellationToken ct)
     {
         var (body, error) = await ReadAsync<MetricsRequest>(request, ct);
         if (error is not null) return error;
         if (body!.Points is null || body.Points.Count > MaxPointsPerPost) return Invalid("points", $"points must be a list of at most {MaxPointsPerPost}.");
+        if (body.Attempt < 1) return Invalid("attempt", "attempt must be at least 1.");
         for (var i = 0; i < body.Points.Count; i++)
         {
             var point = body.Points[i];
             if (string.IsNullOrEmpty(point.Key) || point.Key.Length > 200) return Invalid($"points[{i}].key", "key must be 1–200 characters.");
             if (point.Step < 0) return Invalid($"points[{i}].step", "step must not be negative.");
         }
-        await using (var db = await dbFactory.CreateDbContextAsync(ct))
-        {
-            var status = await db.Runs.Where(r => r.Id == id).Select(r => (RunStatus?)r.Status).FirstOrDefaultAsync(ct);
-            if (status is null) return TypedResults.NotFound();
-            if (status != RunStatus.Running) return TypedResults.Conflict();
-        }
+        if (!WorkerClaims.TryHold(request, id, body.Attempt, out var held, out var refusal)) return refusal;
+        if (!await ledger.HoldsAsync(held, ct)) return await NotHeldAsync(dbFactory, id, ct);
         await ingestion.StoreAsync(id, body.Points, ct); // answers only once the points are committed
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> ProgressAsync(long id, HttpRequest request, RunProgressWriter progress, CancellationToken ct)
+    private static async Task<IResult> ProgressAsync(
+        long id, HttpRequest request, IDbContextFactory<LabDbContext> dbFactory, PortalRunLedger ledger, RunProgressWriter progress, CancellationToken ct)
     {
         var (body, error) = await ReadAsync<ProgressRequest>(request, ct);
         if (error is not null) return error;
         if (!double.IsFinite(body!.Fraction) || body.Fraction is < 0 or > 1) return Invalid("fraction", "fraction must be between 0 and 1.");
+        if (body.Attempt < 1) return Invalid("attempt", "attempt must be at least 1.");
+        if (!WorkerClaims.TryHold(request, id, body.Attempt, out var held, out var refusal)) return refusal;
+        if (!await ledger.HoldsAsync(held, ct)) return await NotHeldAsync(dbFactory, id, ct);
         await progress.ReportAsync(id, body.Fraction, ct);
         return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> NotHeldAsync(IDbContextFactory<LabDbContext> dbFactory, long id, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Runs.AnyAsync(r => r.Id == id, ct) ? WorkerClaims.NotHeld() : TypedResults.NotFound();
     }
 
     /// <summary>Bodies are read with the worker contract's options (NaN allowed), not the portal's defaults.</summary>
@@ -158,8 +169,8 @@ public static class WorkerEndpoints
         }
     }
 
-    private static bool IsName(string? value) => !string.IsNullOrWhiteSpace(value) && value.Length <= MaxNameLength;
+    internal static bool IsName(string? value) => !string.IsNullOrWhiteSpace(value) && value.Length <= MaxNameLength;
 
-    private static Microsoft.AspNetCore.Http.HttpResults.ValidationProblem Invalid(string field, string message) =>
+    internal static Microsoft.AspNetCore.Http.HttpResults.ValidationProblem Invalid(string field, string message) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
 }
