@@ -4,7 +4,7 @@ namespace LayerLab.Training.Contracts;
 /// Opt-in for experiments that can train several seeds of one configuration as one batched program (one job, about
 /// the cost of one run) instead of one job per seed. Each seed is still its own run: its own context, metrics and
 /// result. Sweeps group such runs by a batch key (<c>Run.BatchKey</c>) and the queue hands each group to one
-/// <c>TrainRunBatchJob</c>.
+/// <c>TrainRunJob.RunBatchAsync</c>.
 /// </summary>
 public interface ISeedBatchedExperiment : IExperiment
 {

@@ -7,12 +7,15 @@ using Microsoft.Extensions.Logging;
 namespace LayerLab.Training.Jobs;
 
 /// <summary>
-/// The Hangfire job that trains one run. Hangfire delivers at least once; the claim on the run's row turns that
-/// into "runs once": a second delivery finds the run no longer Queued and returns without doing anything.
-/// While training, the job renews its lease by heartbeat; a lost lease (the portal queued the run again) stops
-/// training and this attempt writes nothing more. Checkpoints let a retried attempt resume where the last one stopped.
+/// The Hangfire job that trains runs: one run, or a batch — the seeds of one sweep configuration (same experiment and
+/// parameters) trained as one program through <see cref="ISeedBatchedExperiment"/> in one worker slot. A single run is
+/// a batch of one. Hangfire delivers at least once; the claim on each run's row turns that into "runs once": a run
+/// another delivery claimed is left out. While training, the job renews every claimed run's lease by heartbeat and
+/// watches for cancels; each run ends on its own (completed, failed, cancelled), and a run whose lease was lost (the
+/// portal queued it again) writes nothing more. Training stops when no run is left to train for. A run trained alone
+/// checkpoints, so a retried attempt resumes where the last one stopped; a batch interrupted by shutdown starts over.
 /// </summary>
-public sealed class TrainRunJob(
+public sealed partial class TrainRunJob(
     ExperimentCatalog catalog,
     IRunLedger ledger,
     IRunReporter reporter,
@@ -25,7 +28,8 @@ public sealed class TrainRunJob(
     private readonly RunLeaseOptions _lease = leaseOptions ?? new RunLeaseOptions();
     private readonly CheckpointOptions _checkpointing = checkpointOptions ?? new CheckpointOptions();
 
-    /// <summary>How often the job asks the ledger whether someone cancelled the run (for out-of-process workers).</summary>
+    /// <summary>How often the job asks the ledger whether someone cancelled a run (for out-of-process workers; a
+    /// cancel in this process is seen at once).</summary>
     public static TimeSpan CancelPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How long a stopping job waits for its last metrics to be stored before it saves its shutdown
@@ -37,149 +41,133 @@ public sealed class TrainRunJob(
     // No Hangfire retries: the run's row is the source of truth and start-up recovery re-queues interrupted runs.
     [AutomaticRetry(Attempts = 0)]
     [JobDisplayName("Train run {0}")]
-    public async Task RunAsync(RunSpec spec, CancellationToken shutdown)
+    public Task RunAsync(RunSpec spec, CancellationToken shutdown)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["RunId"] = spec.RunId });
+        return TrainAsync([spec], shutdown);
+    }
+
+    [AutomaticRetry(Attempts = 0)]
+    [JobDisplayName("Train runs together")]
+    public Task RunBatchAsync(RunSpec[] specs, CancellationToken shutdown)
+    {
+        ArgumentNullException.ThrowIfNull(specs);
+        return TrainAsync(specs, shutdown);
+    }
+
+    private async Task TrainAsync(RunSpec[] specs, CancellationToken shutdown)
+    {
+        if (specs.Length == 0) return;
+        using var scope = specs.Length == 1 ? logger.BeginScope(new Dictionary<string, object> { ["RunId"] = specs[0].RunId }) : null;
         var device = TrainingDevice.Pick();
-        var claim = await ledger.TryClaimAsync(spec.RunId, WorkerName, TrainingDevice.Describe(device), shutdown);
-        if (claim is null)
+        var runs = new List<ClaimedRun>(specs.Length);
+        try
         {
-            logger.LogInformation("Run {RunId} was already claimed or finished; this delivery does nothing", spec.RunId);
+            foreach (var spec in specs)
+            {
+                var claim = await ledger.TryClaimAsync(spec.RunId, WorkerName, TrainingDevice.Describe(device), shutdown);
+                if (claim is null)
+                    logger.LogInformation("Run {RunId} was already claimed or finished; this delivery leaves it out", spec.RunId);
+                else
+                    runs.Add(new ClaimedRun(spec, claim.Attempt, new AttemptReporter(reporter), cancellation.Register(spec.RunId)));
+            }
+            if (runs.Count > 0) await TrainClaimedAsync(runs, together: specs.Length > 1, device, shutdown);
+        }
+        finally
+        {
+            foreach (var run in runs)
+            {
+                run.Dispose();
+                cancellation.Unregister(run.RunId);
+            }
+        }
+    }
+
+    private async Task TrainClaimedAsync(List<ClaimedRun> runs, bool together, TorchSharp.torch.Device device, CancellationToken shutdown)
+    {
+        var experiment = catalog.Find(runs[0].Spec.ExperimentKey);
+        if (!together && experiment is null)
+        {
+            await ledger.FailAsync(runs[0].RunId, runs[0].Attempt, $"Unknown experiment '{runs[0].Spec.ExperimentKey}'.", CancellationToken.None);
             return;
         }
+        if (!together) runs[0].Checkpoints = CheckpointsFor(runs[0], shutdown);
 
-        var experiment = catalog.Find(spec.ExperimentKey);
-        if (experiment is null)
-        {
-            await ledger.FailAsync(spec.RunId, claim.Attempt, $"Unknown experiment '{spec.ExperimentKey}'.", CancellationToken.None);
-            return;
-        }
-
-        var userCancel = cancellation.Register(spec.RunId);
-        using var leaseLost = new CancellationTokenSource();
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(shutdown, userCancel, leaseLost.Token);
-        var attemptReporter = new AttemptReporter(reporter);
-        var checkpoints = new RunCheckpoints(
-            _checkpointing.IntervalSeconds > 0 ? checkpointStore : null, spec.RunId,
-            RunCheckpoints.Fingerprint(spec.ExperimentKey, spec.ParametersJson, spec.Seed), _checkpointing.Interval, shutdown, logger);
-        // Resume() runs on the training thread: the ledger call goes on in the background and is awaited before the
-        // run ends, so the row says where this attempt resumed while it trains.
-        checkpoints.FlushReports = attemptReporter.FlushAsync;
-        var resumeRecorded = Task.CompletedTask;
-        checkpoints.Resumed = step => resumeRecorded = RecordResumeAsync(spec.RunId, claim.Attempt, step);
-        var poller = PollForCancelAsync(spec.RunId, linked);
-        var heartbeat = HeartbeatAsync(spec.RunId, claim.Attempt, linked, leaseLost, () =>
-        {
-            checkpoints.Disable();
-            attemptReporter.Stop();
-        });
+        using var training = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
+        using var background = new CancellationTokenSource();
+        using var wake = new SemaphoreSlim(0);
+        foreach (var run in runs) run.OnUserCancel(() => wake.Release());
+        var watchers = Task.WhenAll(WatchCancelsAsync(runs, training, wake, background.Token), HeartbeatAsync(runs, training, background.Token));
         var watch = Stopwatch.StartNew();
         var collections = GC.CollectionCount(0);
         try
         {
-            var parameters = RunParameters.FromJson(spec.ParametersJson, experiment.Parameters);
-            var context = new RunContext(spec.RunId, parameters, spec.Seed, device, attemptReporter, logger, checkpoints);
-            logger.LogInformation("Training {Experiment} run {RunId} (attempt {Attempt}) on {Device}",
-                experiment.Key, spec.RunId, claim.Attempt, context.Device);
-            var result = await TrainWithRetryAsync(experiment, context, linked.Token);
-            await resumeRecorded;
-            await ledger.CompleteAsync(spec.RunId, claim.Attempt, result, CancellationToken.None);
-            logger.LogInformation("Run {RunId} succeeded in {Seconds:F2} s ({Collections} gen0 GCs)",
-                spec.RunId, watch.Elapsed.TotalSeconds, GC.CollectionCount(0) - collections);
-            ForgetCheckpoints(spec.RunId, leaseLost);
-        }
-        catch (OperationCanceledException) when (linked.IsCancellationRequested)
-        {
-            if (leaseLost.IsCancellationRequested)
+            var results = together ? await TrainTogetherAsync(experiment, runs, device, training.Token)
+                : [await TrainAloneAsync(experiment!, runs[0], device, training.Token)];
+            for (var i = 0; i < runs.Count; i++)
             {
-                logger.LogWarning("Run {RunId} attempt {Attempt} lost its lease; it stops and writes nothing more", spec.RunId, claim.Attempt);
-                return;
+                if (!runs[i].TryEnd(ClaimedRunState.Done)) continue;
+                await runs[i].ResumeRecorded;
+                await ledger.CompleteAsync(runs[i].RunId, runs[i].Attempt, results[i], CancellationToken.None);
+                ForgetCheckpoints(runs[i]);
             }
-            if (shutdown.IsCancellationRequested && !userCancel.IsCancellationRequested &&
-                !await ledger.IsCancelRequestedAsync(spec.RunId, CancellationToken.None))
+            LogTrained(runs, together, watch.Elapsed, GC.CollectionCount(0) - collections);
+        }
+        catch (OperationCanceledException) when (training.IsCancellationRequested)
+        {
+            if (shutdown.IsCancellationRequested)
             {
-                // The loop captured its state as it stopped; saved once its reports are stored, the next attempt resumes from it.
-                await checkpoints.SaveAtShutdownAsync(ShutdownSaveTimeout);
-                logger.LogWarning("Worker shutting down; run {RunId} goes back to the queue", spec.RunId);
-                await ledger.ReleaseAsync(spec.RunId, claim.Attempt, CancellationToken.None);
+                await ReleaseAtShutdownAsync(runs);
                 throw;
             }
-            await ledger.MarkCancelledAsync(spec.RunId, claim.Attempt, CancellationToken.None);
-            logger.LogInformation("Run {RunId} cancelled after {Seconds:F2} s", spec.RunId, watch.Elapsed.TotalSeconds);
-            ForgetCheckpoints(spec.RunId, leaseLost);
+            // Otherwise every run was cancelled or lost its lease, and each has been dealt with already.
+            foreach (var run in runs.Where(r => r.State == ClaimedRunState.Cancelled)) ForgetCheckpoints(run);
+            logger.LogInformation("Training of run(s) {RunIds} stopped after {Seconds:F2} s: none is left to train for",
+                Ids(runs), watch.Elapsed.TotalSeconds);
         }
         catch (Exception ex)
         {
-            // Divergence, out of memory and every other error end the run Failed, once: the row's attempt guards
+            // Divergence, out of memory and every other error end each run Failed, once: the row's attempt guards
             // against a second delivery, and Hangfire does not retry (see AutomaticRetry above).
-            logger.LogError(ex, "Run {RunId} failed", spec.RunId);
-            await ledger.FailAsync(spec.RunId, claim.Attempt, TrainingFailure.Describe(ex), CancellationToken.None);
-            ForgetCheckpoints(spec.RunId, leaseLost);
+            logger.LogError(ex, "Run(s) {RunIds} failed", Ids(runs));
+            var error = TrainingFailure.Describe(ex);
+            foreach (var run in runs)
+            {
+                if (!run.TryEnd(ClaimedRunState.Done)) continue;
+                await ledger.FailAsync(run.RunId, run.Attempt, error, CancellationToken.None);
+                ForgetCheckpoints(run);
+            }
         }
         finally
         {
-            await linked.CancelAsync(); // stops the poller and the heartbeat
-            await resumeRecorded;
-            await poller;
-            await heartbeat;
-            cancellation.Unregister(spec.RunId);
+            foreach (var run in runs) run.StopWatching(); // before `wake` goes away
+            await background.CancelAsync();
+            await watchers;
+            foreach (var run in runs) await run.ResumeRecorded;
         }
     }
 
-    /// <summary>Only a label on the run: a failure to record it is logged, never a reason to stop training.</summary>
-    private async Task RecordResumeAsync(long runId, int attempt, long step)
+    private async Task<RunResult> TrainAloneAsync(IExperiment experiment, ClaimedRun run, TorchSharp.torch.Device device, CancellationToken token)
     {
-        try
-        {
-            await ledger.RecordResumeAsync(runId, attempt, step, CancellationToken.None);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            logger.LogWarning(ex, "Run {RunId}: the resume step {Step} was not recorded", runId, step);
-        }
+        var parameters = RunParameters.FromJson(run.Spec.ParametersJson, experiment.Parameters);
+        var context = new RunContext(run.RunId, parameters, run.Spec.Seed, device, run.Reporter, logger, run.Checkpoints);
+        logger.LogInformation("Training {Experiment} run {RunId} (attempt {Attempt}) on {Device}", experiment.Key, run.RunId, run.Attempt, context.Device);
+        return await WithScalarRaceRetryAsync(() => experiment.TrainAsync(context, token));
     }
 
-    /// <summary>The run has ended: nothing will resume it. A stale attempt leaves the files to the current one.</summary>
-    private void ForgetCheckpoints(long runId, CancellationTokenSource leaseLost)
+    private async Task<IReadOnlyList<RunResult>> TrainTogetherAsync(
+        IExperiment? found, List<ClaimedRun> runs, TorchSharp.torch.Device device, CancellationToken token)
     {
-        if (leaseLost.IsCancellationRequested || checkpointStore is null) return;
-        try { checkpointStore.Delete(runId); }
-        catch (IOException ex) { logger.LogWarning(ex, "Run {RunId}: checkpoints not deleted", runId); }
+        var key = runs[0].Spec.ExperimentKey;
+        if (found is not ISeedBatchedExperiment experiment)
+            throw new InvalidOperationException($"Experiment '{key}' is unknown or cannot train runs together.");
+        if (runs.Any(r => r.Spec.ExperimentKey != key))
+            throw new InvalidOperationException("A batch must hold runs of one experiment.");
+        var contexts = runs.Select(r => new RunContext(
+            r.RunId, RunParameters.FromJson(r.Spec.ParametersJson, experiment.Parameters), r.Spec.Seed, device, r.Reporter, logger)).ToList();
+        logger.LogInformation("Training {Experiment} runs {RunIds} together on {Device}", key, Ids(runs), device);
+        return await WithScalarRaceRetryAsync(() => experiment.TrainSeedsAsync(contexts, token));
     }
-
-    /// <summary>Renews the attempt's lease; when the ledger says it is lost, stops this attempt's writes, then training.</summary>
-    private Task HeartbeatAsync(long runId, int attempt, CancellationTokenSource linked, CancellationTokenSource leaseLost, Action onLost) =>
-        Task.Run(async () =>
-        {
-            using var timer = new PeriodicTimer(_lease.Heartbeat);
-            try
-            {
-                while (await timer.WaitForNextTickAsync(linked.Token))
-                {
-                    bool renewed;
-                    try
-                    {
-                        renewed = await ledger.RenewLeaseAsync(runId, attempt, linked.Token);
-                    }
-                    catch (Exception ex) when (ex is not OperationCanceledException)
-                    {
-                        // A transient failure (database busy, portal unreachable): try again at the next beat; if the
-                        // lease runs out meanwhile, the next renewal says so.
-                        logger.LogWarning(ex, "Run {RunId}: lease renewal failed; retrying", runId);
-                        continue;
-                    }
-                    if (renewed) continue;
-                    onLost();
-                    await leaseLost.CancelAsync();
-                    return;
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                // The run ended; the heartbeat stops with it.
-            }
-        });
 
     /// <summary>
     /// Trains, and once more if TorchSharp 0.107's temporary-Scalar race hit (a GC freed a native Scalar libtorch was
@@ -187,37 +175,29 @@ public sealed class TrainRunJob(
     /// has one, else from the start. Training is seeded, so the second pass reports the same (run, metric, step)
     /// points again and ingestion ignores the repeats.
     /// </summary>
-    private async Task<RunResult> TrainWithRetryAsync(IExperiment experiment, RunContext context, CancellationToken token)
+    private async Task<T> WithScalarRaceRetryAsync<T>(Func<Task<T>> train)
     {
         try
         {
-            return await experiment.TrainAsync(context, token);
+            return await train();
         }
         catch (System.Runtime.InteropServices.ExternalException ex) when (IsScalarRace(ex))
         {
-            logger.LogWarning(ex, "Run {RunId} hit TorchSharp's temporary-Scalar race; training it again from the start", context.RunId);
-            return await experiment.TrainAsync(context, token);
+            logger.LogWarning(ex, "Training hit TorchSharp's temporary-Scalar race; training again from the start");
+            return await train();
         }
     }
 
     internal static bool IsScalarRace(System.Runtime.InteropServices.ExternalException ex) =>
         ex.Message.Contains("Scalar.h", StringComparison.Ordinal);
 
-    private Task PollForCancelAsync(long runId, CancellationTokenSource linked) => Task.Run(async () =>
+    private void LogTrained(List<ClaimedRun> runs, bool together, TimeSpan elapsed, int collections)
     {
-        using var timer = new PeriodicTimer(CancelPollInterval);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(linked.Token))
-            {
-                if (!await ledger.IsCancelRequestedAsync(runId, linked.Token)) continue;
-                await linked.CancelAsync();
-                return;
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // The run ended or was cancelled; polling stops with it.
-        }
-    });
+        if (together)
+            logger.LogInformation("Runs {RunIds} trained together in {Seconds:F2} s", Ids(runs), elapsed.TotalSeconds);
+        else if (runs[0].State == ClaimedRunState.Done)
+            logger.LogInformation("Run {RunId} succeeded in {Seconds:F2} s ({Collections} gen0 GCs)", runs[0].RunId, elapsed.TotalSeconds, collections);
+    }
+
+    private static string Ids(List<ClaimedRun> runs) => string.Join(",", runs.Select(r => r.RunId));
 }

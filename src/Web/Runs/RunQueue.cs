@@ -51,6 +51,6 @@ public sealed class RunQueue(IBackgroundJobClient jobs, DispatchSignal signal, I
     internal string HandToWorkers(IReadOnlyList<RunSpec> batch)
     {
         var specs = batch.ToArray();
-        return jobs.Create<TrainRunBatchJob>(job => job.RunAsync(specs, CancellationToken.None), new EnqueuedState(QueueFor()));
+        return jobs.Create<TrainRunJob>(job => job.RunBatchAsync(specs, CancellationToken.None), new EnqueuedState(QueueFor()));
     }
 }

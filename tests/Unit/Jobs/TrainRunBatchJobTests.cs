@@ -68,8 +68,9 @@ public sealed class TrainRunBatchJobTests
         }, ledger.Outcomes);
     }
 
+    /// <summary>Through the compatibility entry point that batch jobs queued by an older portal still call.</summary>
     private static TrainRunBatchJob Job(GatedExperiment experiment, BatchLedger ledger, RunCancellation cancellation, IRunReporter? reporter = null) =>
-        new(new ExperimentCatalog([experiment]), ledger, reporter ?? new RecordingReporter(), cancellation, NullLogger<TrainRunBatchJob>.Instance);
+        new(new TrainRunJob(new ExperimentCatalog([experiment]), ledger, reporter ?? new RecordingReporter(), cancellation, NullLogger<TrainRunJob>.Instance));
 
     /// <summary>Trains until released (or cancelled), then reports once per run and returns each run's seed as its result.</summary>
     private sealed class GatedExperiment : ISeedBatchedExperiment
