@@ -38,24 +38,15 @@ services.AddSingleton(_ =>
     http.DefaultRequestHeaders.Add(WorkerApi.InstanceHeader, TrainRunJob.WorkerName); // claims are bound to token + instance
     return http;
 });
-foreach (var type in typeof(IExperiment).Assembly.GetTypes()
-             .Where(t => t is { IsAbstract: false, IsInterface: false } && typeof(IExperiment).IsAssignableFrom(t)))
-    services.AddSingleton(typeof(IExperiment), type);
-services.AddSingleton<ExperimentCatalog>();
-services.AddSingleton<RunCancellation>();
 services.AddSingleton<HttpRunReporter>();
 services.AddSingleton<IRunReporter>(sp => sp.GetRequiredService<HttpRunReporter>());
 services.AddSingleton<IRunLedger, HttpRunLedger>();
 // Leases and checkpoints as in the portal (same keys). The checkpoint directory must be shared by all workers
 // (a network mount) for a run to resume on another worker; without it a re-queued run starts over.
 var checkpoints = builder.Configuration.GetSection("LayerLab:Checkpoints").Get<CheckpointOptions>() ?? new();
-var checkpointDirectory = Path.GetFullPath(string.IsNullOrWhiteSpace(checkpoints.Directory) ? "checkpoints" : checkpoints.Directory);
-services.AddSingleton(checkpoints);
-services.AddSingleton(builder.Configuration.GetSection("LayerLab:Runs").Get<RunLeaseOptions>() ?? new());
-services.AddSingleton<ICheckpointStore>(sp =>
-    new FileCheckpointStore(checkpointDirectory, sp.GetRequiredService<ILogger<FileCheckpointStore>>()));
-services.AddTransient<TrainRunJob>();
-services.AddTransient<TrainRunBatchJob>();
+services.AddTraining(
+    builder.Configuration.GetSection("LayerLab:Runs").Get<RunLeaseOptions>() ?? new(), checkpoints,
+    Path.GetFullPath(string.IsNullOrWhiteSpace(checkpoints.Directory) ? "checkpoints" : checkpoints.Directory));
 services.AddHostedService(sp => new WorkerHeartbeat(
     sp.GetRequiredService<HttpClient>(),
     new HeartbeatRequest(TrainRunJob.WorkerName, TrainingDevice.Describe(device), queues, slots),

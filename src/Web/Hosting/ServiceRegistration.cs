@@ -2,7 +2,7 @@ using Hangfire;
 using Hangfire.InMemory;
 using LayerLab.Data;
 using LayerLab.Web.Accounts;
-using LayerLab.Training.Checkpoints;
+using LayerLab.Training;
 using LayerLab.Training.Contracts;
 using LayerLab.Training.Jobs;
 using LayerLab.Training.Worker;
@@ -31,17 +31,10 @@ public static class ServiceRegistration
         services.AddHostedService<RunRecovery>();
         services.AddLabAccounts(DataFolderOf(database, builder.Environment.ContentRootPath));
 
-        AddExperiments(services);
-        services.AddSingleton<RunCancellation>();
-        services.AddSingleton(options.Runs);
-        services.AddSingleton(options.Checkpoints);
         var checkpointDirectory = string.IsNullOrWhiteSpace(options.Checkpoints.Directory)
             ? Path.Combine(DataFolderOf(database, builder.Environment.ContentRootPath), "checkpoints")
             : Path.GetFullPath(options.Checkpoints.Directory, builder.Environment.ContentRootPath);
-        services.AddSingleton<ICheckpointStore>(sp =>
-            new FileCheckpointStore(checkpointDirectory, sp.GetRequiredService<ILogger<FileCheckpointStore>>()));
-        services.AddTransient<TrainRunJob>();
-        services.AddTransient<TrainRunBatchJob>();
+        services.AddTraining(options.Runs, options.Checkpoints, checkpointDirectory);
         services.AddSingleton<RunEvents>();
         services.AddSingleton<ExternalRuns.RunningExternalRunCache>();
         services.AddSingleton<LiveMetricBroadcaster>();
@@ -113,15 +106,6 @@ public static class ServiceRegistration
         services.AddSingleton<WorkerRegistry>();
         services.AddSingleton<WorkerStatusQuery>();
         if (storage.IsPostgreSql) services.AddHostedService<DeadWorkerSweeper>();
-    }
-
-    /// <summary>Every experiment class in the Training assembly is in the catalog: adding one is adding a file.</summary>
-    private static void AddExperiments(IServiceCollection services)
-    {
-        var types = typeof(IExperiment).Assembly.GetTypes()
-            .Where(t => t is { IsAbstract: false, IsInterface: false } && typeof(IExperiment).IsAssignableFrom(t));
-        foreach (var type in types) services.AddSingleton(typeof(IExperiment), type);
-        services.AddSingleton<ExperimentCatalog>();
     }
 
     /// <summary>Where files that belong with the database live (data-protection keys, artifacts): next to it.</summary>
