@@ -33,21 +33,12 @@ namespace LayerLab.Data.Migrations
                 maxLength: 100,
                 nullable: true);
 
-            migrationBuilder.AlterColumn<double>(
-                name: "Value",
-                table: "MetricPoints",
-                type: "REAL",
-                nullable: true,
-                oldClrType: typeof(double),
-                oldType: "REAL");
-
-            migrationBuilder.AlterColumn<double>(
-                name: "Value",
-                table: "LatestMetrics",
-                type: "REAL",
-                nullable: true,
-                oldClrType: typeof(double),
-                oldType: "REAL");
+            // Value becomes nullable. SQLite needs a table rebuild for that; EF's own rebuild turns foreign keys off
+            // around it, which cannot run inside the migration's transaction (a warning on every fresh start). Both tables
+            // are children only (nothing references them), so the same rebuild is safe inside the transaction with foreign
+            // keys on. The SQL is EF's own (`dotnet ef migrations script`) minus the PRAGMAs; the model is unchanged.
+            migrationBuilder.Sql(RebuildWithNullableValue("MetricPoints", "\"RunId\", \"Key\", \"Step\""));
+            migrationBuilder.Sql(RebuildWithNullableValue("LatestMetrics", "\"RunId\", \"Key\""));
 
             migrationBuilder.CreateTable(
                 name: "Artifacts",
@@ -301,6 +292,20 @@ namespace LayerLab.Data.Migrations
                 column: "NormalizedUserName",
                 unique: true);
         }
+
+        private static string RebuildWithNullableValue(string table, string primaryKey) => $"""
+            CREATE TABLE "ef_temp_{table}" (
+                "RunId" INTEGER NOT NULL,
+                "Key" TEXT NOT NULL,
+                "Step" INTEGER NOT NULL,
+                "Value" REAL NULL,
+                CONSTRAINT "PK_{table}" PRIMARY KEY ({primaryKey}),
+                CONSTRAINT "FK_{table}_Runs_RunId" FOREIGN KEY ("RunId") REFERENCES "Runs" ("Id") ON DELETE CASCADE
+            );
+            INSERT INTO "ef_temp_{table}" ("RunId", "Key", "Step", "Value") SELECT "RunId", "Key", "Step", "Value" FROM "{table}";
+            DROP TABLE "{table}";
+            ALTER TABLE "ef_temp_{table}" RENAME TO "{table}";
+            """;
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)

@@ -10,12 +10,6 @@ namespace LayerLab.Data.Migrations
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.AddColumn<long>(
-                name: "SweepId",
-                table: "Runs",
-                type: "INTEGER",
-                nullable: true);
-
             migrationBuilder.CreateTable(
                 name: "Sweeps",
                 columns: table => new
@@ -36,18 +30,18 @@ namespace LayerLab.Data.Migrations
                     table.PrimaryKey("PK_Sweeps", x => x.Id);
                 });
 
+            // The column comes with its foreign key in one ALTER TABLE ADD COLUMN. (AddColumn then AddForeignKey made EF
+            // rebuild Runs with foreign keys off, which cannot run inside the migration's transaction: a warning on every
+            // fresh start, and a parent table must not be rebuilt with them on.) Same constraint; the model is unchanged.
+            migrationBuilder.Sql("""
+                ALTER TABLE "Runs" ADD COLUMN "SweepId" INTEGER NULL
+                    CONSTRAINT "FK_Runs_Sweeps_SweepId" REFERENCES "Sweeps" ("Id") ON DELETE SET NULL;
+                """);
+
             migrationBuilder.CreateIndex(
                 name: "IX_Runs_SweepId",
                 table: "Runs",
                 column: "SweepId");
-
-            migrationBuilder.AddForeignKey(
-                name: "FK_Runs_Sweeps_SweepId",
-                table: "Runs",
-                column: "SweepId",
-                principalTable: "Sweeps",
-                principalColumn: "Id",
-                onDelete: ReferentialAction.SetNull);
         }
 
         /// <inheritdoc />
