@@ -37,6 +37,9 @@ public sealed class AuthOptions
 
     /// <summary>Same, for "this external run is Running and owned by X" on the metric logging endpoint.</summary>
     public double RunAccessCacheSeconds { get; set; } = 5;
+
+    /// <summary>Sign-in attempts per client address per minute, whatever the account (429 beyond).</summary>
+    public int SignInAttemptsPerMinute { get; set; } = 10;
 }
 
 /// <summary>"LayerLab:Workers": how the portal judges remote workers.</summary>

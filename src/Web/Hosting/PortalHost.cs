@@ -8,6 +8,7 @@ using LayerLab.Web.Notifications;
 using LayerLab.Web.Queue;
 using LayerLab.Web.Review;
 using LayerLab.Web.Runs;
+using LayerLab.Web.Security;
 using LayerLab.Web.Workers;
 using LayerLab.Web.Sweeps;
 using Microsoft.Extensions.FileProviders;
@@ -43,7 +44,9 @@ public static class PortalHost
         app.UseRouting();
         app.UseRateLimiter();
         app.UseAuthentication();
+        app.UseSameOriginGuard();
         app.UseAuthorization();
+        app.UseBodySizeCaps();
         app.UseAntiforgery();
         var manifest = Path.Combine(AppContext.BaseDirectory, $"{app.Environment.ApplicationName}.staticwebassets.endpoints.json");
         if (File.Exists(manifest)) app.MapStaticAssets(manifest).AllowAnonymous(); // absent only inside a test assembly
