@@ -62,6 +62,9 @@ public static class AccountsSetup
             options.Events.OnRedirectToLogin = context => RedirectOrStatus(context, StatusCodes.Status401Unauthorized);
             options.Events.OnRedirectToAccessDenied = context => RedirectOrStatus(context, StatusCodes.Status403Forbidden);
         });
+        // A role or password change rotates the security stamp; a cookie issued before it stops working at the next check.
+        services.AddOptions<SecurityStampValidatorOptions>().Configure<IOptions<LayerLabOptions>>((o, lab) =>
+            o.ValidationInterval = TimeSpan.FromSeconds(Math.Max(0, lab.Value.Auth.RevalidateSeconds)));
         services.AddAuthorization(LabPolicies.Add);
         services.AddCascadingAuthenticationState();
 

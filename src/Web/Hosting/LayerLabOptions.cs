@@ -40,6 +40,10 @@ public sealed class AuthOptions
 
     /// <summary>Sign-in attempts per client address per minute, whatever the account (429 beyond).</summary>
     public int SignInAttemptsPerMinute { get; set; } = 10;
+
+    /// <summary>How often a sign-in cookie and an open Blazor circuit are checked against the account (security stamp:
+    /// rotated by a role or password change). 0 checks a cookie on every request.</summary>
+    public double RevalidateSeconds { get; set; } = 30;
 }
 
 /// <summary>"LayerLab:Workers": how the portal judges remote workers.</summary>

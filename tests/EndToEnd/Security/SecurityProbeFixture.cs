@@ -12,6 +12,7 @@ public sealed class SecurityProbeFixture : IAsyncLifetime
     public const string Viewer = "viewer@lab.test";
     public const string Researcher = "researcher@lab.test";
     public const string Lockable = "lockable@lab.test";
+    public const string Demoted = "demoted@lab.test";
 
     public TempDatabase Database { get; } = new();
     public PortalProcess Portal { get; private set; } = null!;
@@ -21,10 +22,12 @@ public sealed class SecurityProbeFixture : IAsyncLifetime
         Portal = await PortalProcess.StartAsync(Database.FilePath, new Dictionary<string, string>
         {
             ["LayerLab__Auth__SignInAttemptsPerMinute"] = "1000",
+            ["LayerLab__Auth__RevalidateSeconds"] = "0", // check the cookie on every request: a role change shows at once
         });
         await Portal.Http.CreateUserAsync(Viewer, Password, "Viewer");
         await Portal.Http.CreateUserAsync(Researcher, Password, "Researcher");
         await Portal.Http.CreateUserAsync(Lockable, Password, "Researcher");
+        await Portal.Http.CreateUserAsync(Demoted, Password, "Researcher");
     }
 
     public async Task DisposeAsync()

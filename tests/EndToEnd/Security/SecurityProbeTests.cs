@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using LayerLab.Tests.EndToEnd.Infrastructure;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace LayerLab.Tests.EndToEnd.Security;
 
@@ -149,6 +150,44 @@ public sealed class SecurityProbeTests(SecurityProbeFixture fixture) : IClassFix
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.True(body.TryGetProperty("points[0].key", out _), body.ToString());
         Assert.Equal(0, await fixture.Database.ScalarAsync($"SELECT COUNT(*) FROM MetricPoints WHERE RunId = {id}"));
+    }
+
+    // ---- 8. sessions outliving a change ----
+
+    [Fact]
+    public async Task A_role_change_ends_the_sign_in_cookie_issued_before_it()
+    {
+        using var person = await Portal.SignInAsync(SecurityProbeFixture.Demoted, SecurityProbeFixture.Password);
+        Assert.Equal(HttpStatusCode.Created, await SendAsync(person, HttpMethod.Post, "/api/runs/external", new { name = "as researcher" }));
+
+        using var users = JsonDocument.Parse(await Portal.Http.GetStringAsync(new Uri("/api/admin/users", UriKind.Relative)));
+        var id = users.RootElement.EnumerateArray().Single(u => u.GetProperty("email").GetString() == SecurityProbeFixture.Demoted).GetProperty("id").GetString();
+        Assert.Equal(HttpStatusCode.NoContent, await SendAsync(Portal.Http, HttpMethod.Put, $"/api/admin/users/{id}/role", new { role = "Viewer" }));
+
+        // The old cookie still said Researcher; the rotated security stamp ends it.
+        Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(person, HttpMethod.Post, "/api/runs/external", new { name = "after demotion" }));
+        using var again = await Portal.SignInAsync(SecurityProbeFixture.Demoted, SecurityProbeFixture.Password);
+        Assert.Equal(HttpStatusCode.Forbidden, await SendAsync(again, HttpMethod.Post, "/api/runs/external", new { name = "as viewer" }));
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(again, HttpMethod.Get, "/api/runs"));
+    }
+
+    [Fact]
+    public async Task Revoking_a_token_closes_its_open_hub_connection()
+    {
+        using var researcher = await Portal.SignInAsync(SecurityProbeFixture.Researcher, SecurityProbeFixture.Password);
+        var text = await researcher.CreateTokenAsync("live", "read");
+        await using var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(Portal.BaseAddress, "/hubs/runs"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(text))
+            .Build();
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        hub.Closed += _ => { closed.TrySetResult(); return Task.CompletedTask; };
+        await hub.StartAsync();
+        await hub.InvokeAsync("JoinAllRuns");
+
+        var tokenId = await fixture.Database.ScalarAsync($"SELECT Id FROM ApiTokens WHERE Prefix = '{text.Split('_')[1]}'");
+        Assert.Equal(HttpStatusCode.NoContent, await SendAsync(researcher, HttpMethod.Delete, $"/api/tokens/{tokenId}"));
+        var finished = await Task.WhenAny(closed.Task, Task.Delay(TimeSpan.FromSeconds(10)));
+        Assert.True(finished == closed.Task, "the hub connection of a revoked token stayed open");
     }
 
     // ---- helpers ----
