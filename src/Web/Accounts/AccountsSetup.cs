@@ -66,6 +66,8 @@ public static class AccountsSetup
         services.AddOptions<SecurityStampValidatorOptions>().Configure<IOptions<LayerLabOptions>>((o, lab) =>
             o.ValidationInterval = TimeSpan.FromSeconds(Math.Max(0, lab.Value.Auth.RevalidateSeconds)));
         services.AddAuthorization(LabPolicies.Add);
+        // Over https (directly or through a configured proxy) the antiforgery cookie is Secure too, like the sign-in cookie.
+        services.AddAntiforgery(o => o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
         services.AddCascadingAuthenticationState();
 
         // Persisted keys: a restart keeps people signed in and antiforgery tokens valid.

@@ -25,6 +25,15 @@ public sealed class LayerLabOptions
     public SweepOptions Sweeps { get; set; } = new();
     public QueueOptions Queue { get; set; } = new();
     public AuthOptions Auth { get; set; } = new();
+    public ProxyOptions Proxies { get; set; } = new();
+}
+
+/// <summary>"LayerLab:Proxies": the reverse proxies whose X-Forwarded-* headers are believed.</summary>
+public sealed class ProxyOptions
+{
+    /// <summary>IP addresses of the proxies in front of the portal (e.g. "127.0.0.1" for nginx on the same host).
+    /// Empty (the default): forwarded headers are ignored.</summary>
+    public IList<string> KnownProxies { get; } = [];
 }
 
 /// <summary>"LayerLab:Auth".</summary>

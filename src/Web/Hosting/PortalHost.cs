@@ -35,6 +35,8 @@ public static class PortalHost
         builder.AddLayerLab();
 
         var app = builder.Build();
+        app.UseKnownProxies(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LayerLabOptions>>().Value.Proxies);
+        app.UseSecurityHeaders();
         if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
         app.UseStatusCodePages();
         // Static files are public (the sign-in page needs them); everything after this requires a signed-in user.
