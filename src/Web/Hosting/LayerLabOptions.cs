@@ -26,6 +26,15 @@ public sealed class LayerLabOptions
     public QueueOptions Queue { get; set; } = new();
     public AuthOptions Auth { get; set; } = new();
     public ProxyOptions Proxies { get; set; } = new();
+    public CompareOptions Compare { get; set; } = new();
+}
+
+/// <summary>"LayerLab:Compare".</summary>
+public sealed class CompareOptions
+{
+    /// <summary>Most stored points one compare request may stream (all its runs together); beyond it the request is a
+    /// 400 on "runs". Memory is bounded anyway (the answer is streamed); this bounds the time one request takes.</summary>
+    public long MaxPoints { get; set; } = 20_000_000;
 }
 
 /// <summary>"LayerLab:Proxies": the reverse proxies whose X-Forwarded-* headers are believed.</summary>
