@@ -23,10 +23,14 @@ public static class SweepExpansion
 {
     public const long MaxSeed = int.MaxValue;
     public const int MaxSeeds = 1000;
+    /// <summary>More swept parameters than any catalog experiment has; checked before any axis is built.</summary>
+    public const int MaxAxes = 16;
 
     /// <param name="sweepSeed">The definition's seed, or the one picked for it at submission.</param>
     /// <param name="maxRuns">The cap (LayerLab:Sweeps:MaxRuns).</param>
-    public static SweepExpansionResult Expand(IExperiment experiment, SweepDefinition definition, long sweepSeed, int maxRuns)
+    /// <param name="cancellationToken">Stops the walk over the configurations (the request was aborted).</param>
+    public static SweepExpansionResult Expand(
+        IExperiment experiment, SweepDefinition definition, long sweepSeed, int maxRuns, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(experiment);
         ArgumentNullException.ThrowIfNull(definition);
@@ -37,8 +41,15 @@ public static class SweepExpansion
         if (sweepSeed is < 0 or > MaxSeed)
             errors["seed"] = $"seed must be between 0 and {MaxSeed}.";
 
+        var requested = definition.Sweep ?? new Dictionary<string, SweepAxis>();
+        if (requested.Count > MaxAxes)
+        {
+            errors["sweep"] = $"A sweep varies at most {MaxAxes} parameters; this one varies {requested.Count}.";
+            return Invalid(errors);
+        }
+
         var axes = new List<(string Name, IReadOnlyList<string> Values)>();
-        foreach (var (name, axis) in definition.Sweep ?? new Dictionary<string, SweepAxis>())
+        foreach (var (name, axis) in requested)
         {
             var spec = specs.FirstOrDefault(s => s.Name == name);
             if (spec is null) { errors[$"sweep.{name}"] = $"Unknown parameter '{name}'."; continue; }
@@ -49,13 +60,20 @@ public static class SweepExpansion
         }
         if (errors.Count > 0) return Invalid(errors);
 
-        var configurations = axes.Aggregate(1L, (product, axis) => product * axis.Values.Count); // each ≤ maxRuns: no overflow for a handful of axes
-        var runCount = configurations * definition.Seeds;
-        if (configurations > maxRuns || runCount > maxRuns)
+        // Saturating: counting stops past the cap, so 8 axes × 256 values cannot wrap 2⁶⁴ around to an allowed 0.
+        var configurations = SaturatingProduct(axes.Select(a => (long)a.Values.Count), maxRuns + 1L);
+        var runCount = SaturatingProduct([configurations, definition.Seeds], maxRuns + 1L);
+        if (runCount > maxRuns)
         {
-            errors["sweep"] = string.Create(CultureInfo.InvariantCulture,
-                $"This sweep makes {runCount:N0} runs ({configurations:N0} configurations × {definition.Seeds} seeds); the cap is {maxRuns:N0} runs per sweep.");
-            return new SweepExpansionResult([], (int)Math.Min(configurations, int.MaxValue), runCount, errors);
+            // Count further for the message, still saturating: past this ceiling the sweep is "more than can be counted".
+            var ceiling = long.MaxValue / MaxSeeds;
+            var count = SaturatingProduct(axes.Select(a => (long)a.Values.Count), ceiling);
+            var total = count >= ceiling ? long.MaxValue : count * definition.Seeds;
+            errors["sweep"] = count >= ceiling
+                ? string.Create(CultureInfo.InvariantCulture, $"This sweep makes more runs than can be counted; the cap is {maxRuns:N0} runs per sweep.")
+                : string.Create(CultureInfo.InvariantCulture,
+                    $"This sweep makes {total:N0} runs ({count:N0} configurations × {definition.Seeds} seeds); the cap is {maxRuns:N0} runs per sweep.");
+            return new SweepExpansionResult([], (int)Math.Min(count, int.MaxValue), total, errors);
         }
 
         var baseValues = definition.Parameters ?? new Dictionary<string, string?>();
@@ -64,6 +82,7 @@ public static class SweepExpansion
         var index = 0;
         foreach (var combination in Product(axes))
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var raw = new Dictionary<string, string?>(baseValues, StringComparer.Ordinal);
             foreach (var (name, value) in combination) raw[name] = value;
             var validation = ParameterValidation.Validate(specs, raw);
@@ -85,6 +104,20 @@ public static class SweepExpansion
             index++;
         }
         return errors.Count > 0 ? Invalid(errors, (int)configurations, runCount) : new SweepExpansionResult(runs, index, runs.Count, errors);
+    }
+
+    /// <summary>The product of the factors, or <paramref name="ceiling"/> once it would reach it (never overflows).</summary>
+    public static long SaturatingProduct(IEnumerable<long> factors, long ceiling)
+    {
+        ArgumentNullException.ThrowIfNull(factors);
+        var product = 1L;
+        foreach (var factor in factors)
+        {
+            if (factor <= 0) return 0;
+            if (product > ceiling / factor) return ceiling;
+            product = Math.Min(product * factor, ceiling);
+        }
+        return product;
     }
 
     private static SweepExpansionResult Invalid(Dictionary<string, string> errors, int configurations = 0, long runs = 0) =>

@@ -4,7 +4,9 @@ using LayerLab.Data.Accounts;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
+using LayerLab.Web.Hosting;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace LayerLab.Web.Accounts;
 
@@ -37,8 +39,11 @@ public static class AccountsSetup
                 options.DefaultScheme = ApiTokenDefaults.SmartScheme;
                 options.DefaultChallengeScheme = ApiTokenDefaults.SmartScheme;
             })
+            // Tokens are for the API only: pages and the Blazor circuit (/_blazor) act as a person and take the cookie
+            // alone, so a read-only token cannot drive the UI, where actions follow roles rather than scopes.
             .AddPolicyScheme(ApiTokenDefaults.SmartScheme, "Cookie or API token", options =>
                 options.ForwardDefaultSelector = context =>
+                    ApiTokenDefaults.IsTokenPath(context.Request.Path) &&
                     context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
                         ? ApiTokenDefaults.Scheme
                         : IdentityConstants.ApplicationScheme)
@@ -57,7 +62,12 @@ public static class AccountsSetup
             options.Events.OnRedirectToLogin = context => RedirectOrStatus(context, StatusCodes.Status401Unauthorized);
             options.Events.OnRedirectToAccessDenied = context => RedirectOrStatus(context, StatusCodes.Status403Forbidden);
         });
+        // A role or password change rotates the security stamp; a cookie issued before it stops working at the next check.
+        services.AddOptions<SecurityStampValidatorOptions>().Configure<IOptions<LayerLabOptions>>((o, lab) =>
+            o.ValidationInterval = TimeSpan.FromSeconds(Math.Max(0, lab.Value.Auth.RevalidateSeconds)));
         services.AddAuthorization(LabPolicies.Add);
+        // Over https (directly or through a configured proxy) the antiforgery cookie is Secure too, like the sign-in cookie.
+        services.AddAntiforgery(o => o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
         services.AddCascadingAuthenticationState();
 
         // Persisted keys: a restart keeps people signed in and antiforgery tokens valid.
@@ -72,13 +82,18 @@ public static class AccountsSetup
                 context.HttpContext.Response.Headers.RetryAfter = "60";
                 return ValueTask.CompletedTask;
             };
-            // Per client address: 10 sign-in attempts a minute, whatever the account.
+            // Per client address: 10 sign-in attempts a minute (LayerLab:Auth:SignInAttemptsPerMinute), whatever the account.
             options.AddPolicy(SignInRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
                 context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = 10, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+                _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = Math.Max(1, context.RequestServices.GetRequiredService<IOptions<LayerLabOptions>>().Value.Auth.SignInAttemptsPerMinute),
+                    Window = TimeSpan.FromMinutes(1), QueueLimit = 0,
+                }));
         });
 
         services.AddSingleton<ValidatedTokenCache>();
+        services.AddSingleton<UnknownAccountLockout>();
         services.AddSingleton<ApiTokenService>();
         services.AddHostedService<AdminBootstrap>();
         return services;

@@ -33,7 +33,9 @@ public sealed class ApiTokenAuthenticationHandler(
         await using var scope = scopes.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<LabUser>>();
         var user = await users.FindByIdAsync(token.UserId);
-        if (user is null || await users.IsLockedOutAsync(user)) return AuthenticateResult.Fail("The token's owner cannot sign in.");
+        // Lockout guards the password form only: anyone can lock an account by guessing, and that must not switch off
+        // its owner's API and worker tokens. A token ends by revocation or expiry.
+        if (user is null) return AuthenticateResult.Fail("The token's owner no longer exists.");
 
         var claims = new List<Claim>
         {

@@ -9,7 +9,8 @@ namespace LayerLab.Web.Accounts;
 public sealed record CreatedToken(long Id, string Token, DateTimeOffset? ExpiresAt);
 
 /// <summary>Creates, checks and revokes personal API tokens. Only a hash of the secret is ever stored.</summary>
-public sealed class ApiTokenService(IDbContextFactory<LabDbContext> dbFactory, TimeProvider clock, ValidatedTokenCache cache)
+public sealed class ApiTokenService(
+    IDbContextFactory<LabDbContext> dbFactory, TimeProvider clock, ValidatedTokenCache cache, Security.HubConnections hubConnections)
 {
     private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
 
@@ -69,7 +70,12 @@ public sealed class ApiTokenService(IDbContextFactory<LabDbContext> dbFactory, T
         var revoked = await db.ApiTokens.Where(t => t.Id == tokenId && (isAdmin || t.UserId == userId) && t.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now), cancellationToken) > 0;
         // Revocation is immediate: the next request with this token goes back to the database and is refused.
-        if (revoked) cache.InvalidateToken(tokenId);
+        // Open hub connections were authorized when they opened: close them, or they would stream on.
+        if (revoked)
+        {
+            cache.InvalidateToken(tokenId);
+            hubConnections.AbortToken(tokenId);
+        }
         return revoked;
     }
 

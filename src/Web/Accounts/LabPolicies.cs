@@ -8,6 +8,8 @@ public static class LabPolicies
 {
     /// <summary>Read anything in the portal.</summary>
     public const string Read = "lab:read";
+    /// <summary>Change one's own state (notifications read, own tokens revoked): any role, but a token needs the write scope.</summary>
+    public const string Write = "lab:write";
     /// <summary>Submit and cancel one's own runs, comment, log external runs.</summary>
     public const string Submit = "lab:submit";
     /// <summary>Review other people's runs.</summary>
@@ -33,6 +35,7 @@ public static class LabPolicies
             .RequireAssertion(c => !IsWorkerToken(c)).Build();
         options.DefaultPolicy = options.FallbackPolicy;
         options.AddPolicy(Read, p => p.RequireRole(LabRoles.All).RequireAssertion(c => HasScope(c, ReadScope)));
+        options.AddPolicy(Write, p => p.RequireRole(LabRoles.All).RequireAssertion(c => HasScope(c, WriteScope)));
         options.AddPolicy(Submit, p => p.RequireRole(LabRoles.Researcher, LabRoles.Reviewer, LabRoles.Admin)
             .RequireAssertion(c => HasScope(c, WriteScope)));
         options.AddPolicy(Review, p => p.RequireRole(LabRoles.Reviewer, LabRoles.Admin).RequireAssertion(c => HasScope(c, WriteScope)));

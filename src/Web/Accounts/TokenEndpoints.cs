@@ -24,7 +24,8 @@ public static class TokenEndpoints
             (await service.ListAsync(UserId(user), ct)).Select(TokenDto.From));
         tokens.MapPost("", CreateAsync);
         tokens.MapDelete("/{id:long}", async Task<Results<NoContent, NotFound>> (long id, ClaimsPrincipal user, ApiTokenService service, CancellationToken ct) =>
-            await service.RevokeAsync(UserId(user), id, user.IsInRole(LabRoles.Admin), ct) ? TypedResults.NoContent() : TypedResults.NotFound());
+            await service.RevokeAsync(UserId(user), id, user.IsInRole(LabRoles.Admin), ct) ? TypedResults.NoContent() : TypedResults.NotFound())
+            .RequireAuthorization(LabPolicies.Write); // revoking is a write: a read-only token must not end its siblings
     }
 
     private static async Task<Results<Created<CreatedToken>, ValidationProblem, ForbidHttpResult>> CreateAsync(

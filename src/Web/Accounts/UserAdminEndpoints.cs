@@ -43,7 +43,8 @@ public static class UserAdminEndpoints
         return TypedResults.Created($"/api/admin/users/{user.Id}", new UserDto(user.Id, user.Email!, user.DisplayName, [body.Role], false));
     }
 
-    private static async Task<Results<NoContent, NotFound, ValidationProblem>> SetRoleAsync(string id, SetRoleBody body, UserManager<LabUser> users)
+    private static async Task<Results<NoContent, NotFound, ValidationProblem>> SetRoleAsync(
+        string id, SetRoleBody body, UserManager<LabUser> users, Security.HubConnections hubConnections)
     {
         if (!LabRoles.All.Contains(body.Role))
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["role"] = [$"role must be one of {string.Join(", ", LabRoles.All)}."] });
@@ -51,6 +52,10 @@ public static class UserAdminEndpoints
         if (user is null) return TypedResults.NotFound();
         await users.RemoveFromRolesAsync(user, await users.GetRolesAsync(user));
         await users.AddToRoleAsync(user, body.Role);
+        // The old role lives on in cookies, circuits and open hub connections: a new stamp ends the first two at their
+        // next check, and the hub connections are closed now (they reconnect as the user now is).
+        await users.UpdateSecurityStampAsync(user);
+        hubConnections.AbortUser(user.Id);
         return TypedResults.NoContent();
     }
 }

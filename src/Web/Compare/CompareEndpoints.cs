@@ -20,11 +20,17 @@ public static class CompareEndpoints
         return app;
     }
 
-    private static IResult Metrics(
-        string? runs, string? key, string? format, string? times, HttpRequest http, IDbContextFactory<LabDbContext> dbFactory, HistoryCompactor compactor)
+    private static async Task<IResult> Metrics(
+        string? runs, string? key, string? format, string? times, HttpRequest http, IDbContextFactory<LabDbContext> dbFactory,
+        HistoryCompactor compactor, Microsoft.Extensions.Options.IOptions<Hosting.LayerLabOptions> options, CancellationToken ct)
     {
         var (request, errors) = CompareHistoryRequest.Parse(runs, key, format, times, http.Headers.Accept.ToString());
-        return request is null ? Results.ValidationProblem(errors) : new CompareHistoryResult(request, dbFactory, compactor);
+        if (request is null) return Results.ValidationProblem(errors);
+        if (CompareQueries.CountIds(runs) > CompareQueries.MaxRuns)
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["runs"] = [$"At most {CompareQueries.MaxRuns} runs per request."] });
+        if (await ComparePointBudget.OverAsync(dbFactory, request.Ids, request.Key, options.Value.Compare.MaxPoints, ct) is { } over)
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["runs"] = [over] });
+        return new CompareHistoryResult(request, dbFactory, compactor);
     }
 
     private static async Task<IResult> CompareCsvAsync(string? runs, string? key, CompareQueries queries, CancellationToken ct)

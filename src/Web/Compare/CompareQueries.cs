@@ -19,6 +19,11 @@ public sealed class CompareQueries(IDbContextFactory<LabDbContext> dbFactory, Ex
 {
     public const int MaxRuns = 500;
 
+    /// <summary>How many distinct valid ids the text names, before <see cref="ParseIds"/> keeps the first <see cref="MaxRuns"/>.</summary>
+    public static int CountIds(string? runs) =>
+        (runs ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => long.TryParse(s, out var id) ? id : -1).Where(id => id > 0).Distinct().Count();
+
     public static IReadOnlyList<long> ParseIds(string? runs) =>
         (runs ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(s => long.TryParse(s, out var id) ? id : -1).Where(id => id > 0).Distinct().Take(MaxRuns).ToList();

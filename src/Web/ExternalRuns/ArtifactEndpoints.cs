@@ -18,6 +18,9 @@ public static class ArtifactEndpoints
 {
     public const long DefaultMaxBytes = 50L * 1024 * 1024;
     public const string MaxBytesSetting = "LayerLab:Artifacts:MaxBytes";
+    public const long DefaultQuotaBytes = 5L * 1024 * 1024 * 1024;
+    /// <summary>What one person may keep in artifacts in all (LayerLab:Artifacts:QuotaBytes); beyond it uploads are 507.</summary>
+    public const string QuotaBytesSetting = "LayerLab:Artifacts:QuotaBytes";
     private const long MultipartOverhead = 64 * 1024;
 
     internal static void Map(RouteGroupBuilder api)
@@ -31,6 +34,21 @@ public static class ArtifactEndpoints
     {
         ArgumentNullException.ThrowIfNull(configuration);
         return long.TryParse(configuration[MaxBytesSetting], out var max) && max > 0 ? max : DefaultMaxBytes;
+    }
+
+    public static long QuotaBytes(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return long.TryParse(configuration[QuotaBytesSetting], out var quota) && quota >= 0 ? quota : DefaultQuotaBytes;
+    }
+
+    /// <summary>507 when <paramref name="adding"/> more bytes would take the uploader past the quota: one person must not
+    /// fill the disk the database and every colleague's checkpoints share.</summary>
+    private static async Task<IResult?> OverQuotaAsync(LabDbContext db, string userName, long adding, long quota, CancellationToken ct)
+    {
+        var used = await db.Artifacts.Where(a => a.UploadedBy == userName).SumAsync(a => (long?)a.Size, ct) ?? 0;
+        return used + adding <= quota ? null : TypedResults.Problem(statusCode: StatusCodes.Status507InsufficientStorage,
+            title: $"Your artifacts would take {used + adding} bytes; the quota is {quota} bytes per person. Delete old runs' files or ask an admin.");
     }
 
     /// <summary>The artifacts folder: next to the SQLite file (data-protection keys live there too).</summary>
@@ -98,6 +116,7 @@ public static class ArtifactEndpoints
         if (ArtifactNames.Problem(displayName) is { } problem) return JsonBody.Invalid("file.name", problem);
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (await OverQuotaAsync(db, RunActor.From(user).UserName, file.Length, QuotaBytes(configuration), ct) is { } full) return full;
         var root = RootFolder(db, environment);
         var storedName = Guid.NewGuid().ToString("N");
         var path = PathOf(root, run!.Id, storedName) ?? throw new InvalidOperationException("artifact path escaped its folder");

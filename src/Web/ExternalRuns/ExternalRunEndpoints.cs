@@ -360,7 +360,7 @@ public static partial class ExternalRunEndpoints
 
     private static string Shorten(string name) => name.Length <= MaxParameterKeyLength ? name : name[..MaxParameterKeyLength] + "…";
 
-    [GeneratedRegex("^[A-Za-z0-9_./@=-]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[A-Za-z0-9_./@=-]+\z", RegexOptions.CultureInvariant)] // \z, not $: $ also matches before a final newline
     private static partial Regex MetricKey();
 }
 

@@ -25,6 +25,24 @@ public sealed class LayerLabOptions
     public SweepOptions Sweeps { get; set; } = new();
     public QueueOptions Queue { get; set; } = new();
     public AuthOptions Auth { get; set; } = new();
+    public ProxyOptions Proxies { get; set; } = new();
+    public CompareOptions Compare { get; set; } = new();
+}
+
+/// <summary>"LayerLab:Compare".</summary>
+public sealed class CompareOptions
+{
+    /// <summary>Most stored points one compare request may stream (all its runs together); beyond it the request is a
+    /// 400 on "runs". Memory is bounded anyway (the answer is streamed); this bounds the time one request takes.</summary>
+    public long MaxPoints { get; set; } = 20_000_000;
+}
+
+/// <summary>"LayerLab:Proxies": the reverse proxies whose X-Forwarded-* headers are believed.</summary>
+public sealed class ProxyOptions
+{
+    /// <summary>IP addresses of the proxies in front of the portal (e.g. "127.0.0.1" for nginx on the same host).
+    /// Empty (the default): forwarded headers are ignored.</summary>
+    public IList<string> KnownProxies { get; } = [];
 }
 
 /// <summary>"LayerLab:Auth".</summary>
@@ -37,6 +55,13 @@ public sealed class AuthOptions
 
     /// <summary>Same, for "this external run is Running and owned by X" on the metric logging endpoint.</summary>
     public double RunAccessCacheSeconds { get; set; } = 5;
+
+    /// <summary>Sign-in attempts per client address per minute, whatever the account (429 beyond).</summary>
+    public int SignInAttemptsPerMinute { get; set; } = 10;
+
+    /// <summary>How often a sign-in cookie and an open Blazor circuit are checked against the account (security stamp:
+    /// rotated by a role or password change). 0 checks a cookie on every request.</summary>
+    public double RevalidateSeconds { get; set; } = 30;
 }
 
 /// <summary>"LayerLab:Workers": how the portal judges remote workers.</summary>

@@ -8,6 +8,7 @@ using LayerLab.Web.Notifications;
 using LayerLab.Web.Queue;
 using LayerLab.Web.Review;
 using LayerLab.Web.Runs;
+using LayerLab.Web.Security;
 using LayerLab.Web.Workers;
 using LayerLab.Web.Sweeps;
 using Microsoft.Extensions.FileProviders;
@@ -34,6 +35,8 @@ public static class PortalHost
         builder.AddLayerLab();
 
         var app = builder.Build();
+        app.UseKnownProxies(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LayerLabOptions>>().Value.Proxies);
+        app.UseSecurityHeaders();
         if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
         app.UseStatusCodePages();
         // Static files are public (the sign-in page needs them); everything after this requires a signed-in user.
@@ -43,7 +46,9 @@ public static class PortalHost
         app.UseRouting();
         app.UseRateLimiter();
         app.UseAuthentication();
+        app.UseSameOriginGuard();
         app.UseAuthorization();
+        app.UseBodySizeCaps();
         app.UseAntiforgery();
         var manifest = Path.Combine(AppContext.BaseDirectory, $"{app.Environment.ApplicationName}.staticwebassets.endpoints.json");
         if (File.Exists(manifest)) app.MapStaticAssets(manifest).AllowAnonymous(); // absent only inside a test assembly

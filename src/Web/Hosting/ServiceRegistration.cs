@@ -10,6 +10,7 @@ using LayerLab.Web.Workers;
 using LayerLab.Web.Ingestion;
 using LayerLab.Web.Live;
 using LayerLab.Web.Runs;
+using Microsoft.AspNetCore.SignalR;
 using MudBlazor.Services;
 
 namespace LayerLab.Web.Hosting;
@@ -86,8 +87,10 @@ public static class ServiceRegistration
             });
         }
 
-        services.AddSignalR();
+        services.AddSingleton<Security.HubConnections>();
+        services.AddSignalR(o => o.AddFilter<Security.HubConnectionTracking>());
         services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, Security.StampRevalidatingAuthenticationStateProvider>();
         services.AddMudServices();
         services.ConfigureHttpJsonOptions(json =>
             json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));

@@ -15,9 +15,10 @@ public static class NotificationEndpoints
     {
         var api = app.MapGroup("/api/notifications").RequireAuthorization(LabPolicies.Read);
         api.MapGet("", ListAsync);
-        api.MapPost("/{id:long}/read", MarkReadAsync);
+        // Marking read changes state: a read-only token may list but not write.
+        api.MapPost("/{id:long}/read", MarkReadAsync).RequireAuthorization(LabPolicies.Write);
         api.MapPost("/read-all", async (ClaimsPrincipal user, Notifier notifier, CancellationToken ct) =>
-            TypedResults.Ok(new { marked = await notifier.MarkReadAsync(UserId(user), null, ct) }));
+            TypedResults.Ok(new { marked = await notifier.MarkReadAsync(UserId(user), null, ct) })).RequireAuthorization(LabPolicies.Write);
         return app;
     }
 

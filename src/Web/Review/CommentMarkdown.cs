@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
 using Ganss.Xss;
 using Markdig;
+using Markdig.Syntax;
+using Markdig.Syntax.Inlines;
 
 namespace LayerLab.Web.Review;
 
@@ -18,7 +20,12 @@ public static partial class CommentMarkdown
     public static string ToSafeHtml(string? markdown, IReadOnlyCollection<string>? mentionHandles = null)
     {
         if (string.IsNullOrWhiteSpace(markdown)) return "";
-        var html = Markdown.ToHtml(markdown, Pipeline);
+        var document = Markdown.Parse(markdown, Pipeline);
+        // An image loads when the comment is viewed, telling its host who read it and when: only the portal's own
+        // files (artifacts) are shown inline; any other picture becomes a plain link the reader may choose to follow.
+        foreach (var link in document.Descendants<LinkInline>())
+            if (link.IsImage && !IsOwnOrigin(link.Url)) link.IsImage = false;
+        var html = document.ToHtml(Pipeline);
         if (mentionHandles is { Count: > 0 })
         {
             var wanted = new HashSet<string>(mentionHandles, StringComparer.OrdinalIgnoreCase);
@@ -29,6 +36,10 @@ public static partial class CommentMarkdown
         }
         return Sanitizer.Sanitize(html);
     }
+
+    /// <summary>A path on this portal ("/api/runs/1/artifacts/2"): not another host ("//x", "/\\x") and no scheme.</summary>
+    public static bool IsOwnOrigin(string? url) =>
+        url is { Length: > 1 } && url[0] == '/' && url[1] is not ('/' or '\\') && !url.Any(char.IsControl);
 
     /// <summary>The handles written as <c>@email</c> or <c>@name</c> in a text, in order, without duplicates.</summary>
     public static IReadOnlyList<string> FindHandles(string? text) => string.IsNullOrEmpty(text)

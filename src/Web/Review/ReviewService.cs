@@ -176,6 +176,6 @@ public sealed partial class ReviewService(IDbContextFactory<LabDbContext> dbFact
         return mentions;
     }
 
-    [GeneratedRegex(@"^[a-z0-9_.-]{1,50}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[a-z0-9_.-]{1,50}\z", RegexOptions.CultureInvariant)] // \z, not $: $ also matches before a final newline
     private static partial Regex TagPattern();
 }

@@ -25,7 +25,7 @@ public static class RunEndpoints
         api.MapPost("/runs", SubmitAsync).RequireAuthorization(LabPolicies.Submit);
         api.MapGet("/runs", ListAsync);
         api.MapGet("/runs/{id:long}", GetAsync);
-        api.MapGet("/runs/{id:long}/metrics", MetricsAsync);
+        api.MapGet("/runs/{id:long}/metrics", MetricsAsync).Produces<RunMetricsDto>().Produces(StatusCodes.Status404NotFound);
         api.MapPost("/runs/{id:long}/cancel", CancelAsync).RequireAuthorization(LabPolicies.Submit);
         api.MapPost("/runs/{id:long}/reproduce", ReproduceAsync).RequireAuthorization(LabPolicies.Submit);
         return app;
@@ -84,20 +84,11 @@ public static class RunEndpoints
         return run is null ? TypedResults.NotFound() : TypedResults.Ok(RunDto.From(run));
     }
 
-    private static async Task<Results<Ok<RunMetricsDto>, NotFound>> MetricsAsync(
-        long id, IDbContextFactory<LabDbContext> dbFactory, CancellationToken ct)
+    private static async Task<IResult> MetricsAsync(long id, IDbContextFactory<LabDbContext> dbFactory, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (!await db.Runs.AnyAsync(r => r.Id == id, ct)) return TypedResults.NotFound();
-        var series = new Dictionary<string, SeriesDto>(StringComparer.Ordinal);
-        // Streamed in key/step order (the primary key), so each series comes out sorted without a sort step.
-        await foreach (var p in db.MetricPoints.AsNoTracking().Where(p => p.RunId == id)
-                           .OrderBy(p => p.Key).ThenBy(p => p.Step).AsAsyncEnumerable().WithCancellation(ct))
-        {
-            if (!series.TryGetValue(p.Key, out var s)) series[p.Key] = s = new SeriesDto();
-            s.Add(p.Step, p.Value);
-        }
-        return TypedResults.Ok(new RunMetricsDto(id, series));
+        return new RunMetricsStream(id, dbFactory);
     }
 
     private static async Task<Results<Accepted, NotFound, Conflict<string>, ForbidHttpResult>> CancelAsync(

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using LayerLab.Data;
+using LayerLab.Data.Accounts;
 using LayerLab.Data.Runs;
 using LayerLab.Training.Contracts;
 using LayerLab.Web.Live;
@@ -36,7 +37,8 @@ public sealed class RunReproduction(
         var raw = (JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(run.ParametersJson) ?? [])
             .ToDictionary(kv => kv.Key, kv => (string?)(kv.Value.ValueKind == JsonValueKind.String ? kv.Value.GetString() : kv.Value.GetRawText()));
         var result = await submission.SubmitAsync(new SubmitRunRequest(run.ExperimentKey, raw, run.Seed, run.Id), actor, ct);
-        if (result.Succeeded)
+        // Anyone may re-run a result, but only the owner's or a reviewer's copy speaks for it (see JudgeAsync).
+        if (result.Succeeded && await MayJudgeAsync(db, actor.UserId, run, ct))
             await MarkAsync(db, run.Id, ReproductionStates.Pending, $"Reproduction queued as run #{result.RunId}.", ct);
         return result;
     }
@@ -49,6 +51,8 @@ public sealed class RunReproduction(
         if (copy?.ReproducesRunId is not { } originalId) return;
         var original = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == originalId, ct);
         if (original is null) return;
+        // A cancelled copy says nothing about the result, and a copy by a bystander must not relabel someone's run.
+        if (copy.Status == RunStatus.Cancelled || !await MayJudgeAsync(db, copy.SubmittedById, original, ct)) return;
         var metric = catalog.Find(original.ExperimentKey)?.PrimaryMetric ?? "";
         var (a, b) = (await ValueAsync(db, original, metric, ct), await ValueAsync(db, copy, metric, ct));
         string state, note;
@@ -64,6 +68,17 @@ public sealed class RunReproduction(
                 $"{metric}: original {a.Value:G6}, reproduction #{copy.Id} {b.Value:G6} ({(agree ? "within" : "outside")} ±{RelativeTolerance:P0}).");
         }
         await MarkAsync(db, original.Id, state, note, ct);
+    }
+
+    /// <summary>The original's owner, or a reviewer (admins included), may have a reproduction judge a run.</summary>
+    private static async Task<bool> MayJudgeAsync(LabDbContext db, string? userId, Run original, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(userId)) return false;
+        if (userId == original.SubmittedById) return true;
+        string[] judges = [LabRoles.Reviewer, LabRoles.Admin];
+        return await db.UserRoles.Where(ur => ur.UserId == userId)
+            .Join(db.Roles, ur => ur.RoleId, r => r.Id, (_, r) => r.Name)
+            .AnyAsync(name => judges.Contains(name!), ct);
     }
 
     private static async Task<double?> ValueAsync(LabDbContext db, Run run, string metric, CancellationToken ct)

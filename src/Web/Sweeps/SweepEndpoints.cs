@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using LayerLab.Web.Accounts;
 using LayerLab.Web.Runs;
+using LayerLab.Web.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace LayerLab.Web.Sweeps;
@@ -8,11 +9,15 @@ namespace LayerLab.Web.Sweeps;
 /// <summary>The HTTP API for sweeps: preview, submit, list, read, cancel all, re-queue failed.</summary>
 public static class SweepEndpoints
 {
+    /// <summary>Room for every axis at the cap with long text values; a real definition is far smaller.</summary>
+    public const int MaxBodyBytes = 256 * 1024;
+
     public static IEndpointRouteBuilder MapSweepApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/sweeps").RequireAuthorization(LabPolicies.Read);
-        api.MapPost("/preview", Preview).RequireAuthorization(LabPolicies.Submit);
-        api.MapPost("", SubmitAsync).RequireAuthorization(LabPolicies.Submit);
+        // A sweep definition is a few kilobytes; the cap keeps a huge body from being buffered and parsed at all.
+        api.MapPost("/preview", Preview).RequireAuthorization(LabPolicies.Submit).WithMetadata(new BodySizeCap(MaxBodyBytes));
+        api.MapPost("", SubmitAsync).RequireAuthorization(LabPolicies.Submit).WithMetadata(new BodySizeCap(MaxBodyBytes));
         api.MapGet("", ListAsync);
         api.MapGet("/{id:long}", GetAsync);
         api.MapPost("/{id:long}/cancel", CancelAsync).RequireAuthorization(LabPolicies.Submit);
@@ -20,11 +25,11 @@ public static class SweepEndpoints
         return app;
     }
 
-    private static Results<Ok<SweepPreviewDto>, ValidationProblem> Preview(SubmitSweepBody body, SweepSubmission submission)
+    private static Results<Ok<SweepPreviewDto>, ValidationProblem> Preview(SubmitSweepBody body, SweepSubmission submission, CancellationToken ct)
     {
         var definition = body.ToDefinition(out var errors);
         if (definition is null) return Problem(errors);
-        var preview = submission.Preview(definition);
+        var preview = submission.Preview(definition, ct);
         return preview.IsValid
             ? TypedResults.Ok(new SweepPreviewDto(preview.Configurations, preview.Runs, preview.MaxRuns))
             : Problem(preview.Errors);

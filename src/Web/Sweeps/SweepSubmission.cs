@@ -37,10 +37,10 @@ public sealed class SweepSubmission(
 
     public int MaxRuns => Math.Max(1, options.Value.Sweeps.MaxRuns);
 
-    public SweepPreview Preview(SweepDefinition definition)
+    public SweepPreview Preview(SweepDefinition definition, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(definition);
-        var (_, expansion, errors) = Expand(definition, definition.Seed ?? 0);
+        var (_, expansion, errors) = Expand(definition, definition.Seed ?? 0, cancellationToken);
         return new SweepPreview(expansion?.Configurations ?? 0, expansion?.RunCount ?? 0, MaxRuns, errors);
     }
 
@@ -51,7 +51,7 @@ public sealed class SweepSubmission(
         // A picked seed leaves room for the seed count, so run seeds never wrap.
         var seed = definition.Seed ?? Random.Shared.NextInt64(0, SweepExpansion.MaxSeed - SweepExpansion.MaxSeeds);
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var (experiment, expansion, errors) = Expand(definition, seed);
+        var (experiment, expansion, errors) = Expand(definition, seed, cancellationToken);
         if (errors.Count > 0) return new SubmitSweepResult(null, 0, errors);
 
         var batchSeeds = BatchesSeeds(experiment!, definition);
@@ -107,7 +107,7 @@ public sealed class SweepSubmission(
     }
 
     private (IExperiment? Experiment, SweepExpansionResult? Expansion, IReadOnlyDictionary<string, string> Errors) Expand(
-        SweepDefinition definition, long seed)
+        SweepDefinition definition, long seed, CancellationToken cancellationToken)
     {
         var experiment = catalog.Find(definition.Experiment ?? "");
         if (experiment is null)
@@ -119,7 +119,7 @@ public sealed class SweepSubmission(
             {
                 ["batchSeeds"] = $"{experiment.Key} cannot train seeds together; submit with batchSeeds false.",
             });
-        var expansion = SweepExpansion.Expand(experiment, definition, seed, MaxRuns);
+        var expansion = SweepExpansion.Expand(experiment, definition, seed, MaxRuns, cancellationToken);
         return (experiment, expansion, expansion.Errors);
     }
 

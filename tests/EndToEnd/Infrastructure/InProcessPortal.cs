@@ -21,14 +21,18 @@ public sealed class InProcessPortal : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<InProcessPortal> StartAsync()
+    /// <summary>Where it listens (a free loopback port).</summary>
+    public Uri BaseAddress => new(_app.Urls.First());
+
+    /// <param name="settings">More command-line settings ("--LayerLab:Admin:Email=…").</param>
+    public static async Task<InProcessPortal> StartAsync(params string[] settings)
     {
         var database = new TempDatabase();
         try
         {
             var app = PortalHost.Build([
                 $"--LayerLab:Database=Data Source={database.FilePath}", "--LayerLab:Worker:Enabled=false", "--urls=http://127.0.0.1:0",
-                "--Logging:LogLevel:Default=Warning"]);
+                "--Logging:LogLevel:Default=Warning", .. settings]);
             await app.StartAsync();
             return new InProcessPortal(database, app);
         }

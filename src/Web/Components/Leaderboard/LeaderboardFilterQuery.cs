@@ -46,17 +46,21 @@ public static partial class LeaderboardFilterQuery
         return (new LeaderboardFilter(layers, budget, since, ReviewStates: states, Tag: tag, FinishedBefore: until), errors);
     }
 
+    /// <summary>Dates far from any run are refused: the day after 9999-12-31 (the inclusive "to") is past DateTime's range.</summary>
+    private static readonly DateOnly EarliestDate = new(1900, 1, 1), LatestDate = new(9000, 12, 31);
+
     private static DateTimeOffset? Date(string? text, string field, Dictionary<string, string[]> errors)
     {
         if (string.IsNullOrEmpty(text)) return null;
-        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date) &&
+            date >= EarliestDate && date <= LatestDate)
             return new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        errors[field] = [$"{field} must be a date as yyyy-MM-dd."];
+        errors[field] = [$"{field} must be a date as yyyy-MM-dd between 1900-01-01 and 9000-12-31."];
         return null;
     }
 
     private static string Shorten(string text) => text.Length > 40 ? text[..40] + "…" : text;
 
-    [GeneratedRegex("^[a-z0-9._-]+$")]
+    [GeneratedRegex(@"^[a-z0-9._-]+\z")] // \z, not $: $ also matches before a final newline
     private static partial Regex TagPattern();
 }
