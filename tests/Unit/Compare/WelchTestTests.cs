@@ -29,6 +29,24 @@ public sealed class WelchTestTests
     }
 
     [Fact]
+    public void Welch_with_unequal_group_sizes_gives_each_group_its_own_degrees_of_freedom()
+    {
+        // a: n 5, mean 3, var 2.5; b: n 3, mean 5, var 4. sa = 2.5/5 = 0.5, sb = 4/3; t = -2/sqrt(11/6) = -1.47710;
+        // df = (11/6)² / (0.5²/4 + (4/3)²/2) = 3.53285 (swapping the groups' n - 1 gives 5.90244, p 0.1909).
+        // Reference p and 97.5% quantile: mpmath 1.3.0 at 30 digits, both as the regularised incomplete beta
+        // betainc(df/2, 1/2, 0, df/(df+t²)) and as 2·∫_|t|^∞ of the Student t density by quadrature (they agree):
+        // p = 0.2227478853884, t_0.975(df) = 2.9274053061525.
+        var result = WelchTest.Compare([1, 2, 3, 4, 5], [3, 5, 7]);
+        Assert.Equal(5, result.NA);
+        Assert.Equal(3, result.NB);
+        Assert.Equal(-2, result.Difference, 12);
+        Assert.Equal(-1.4770978917520, result.T, 9);
+        Assert.Equal(3.5328467153285, result.DegreesOfFreedom, 9);
+        Assert.Equal(0.2227478853884, result.P, 9);
+        Assert.Equal(2.9274053061525 * Math.Sqrt(11.0 / 6), result.Ci95, 7);
+    }
+
+    [Fact]
     public void Description_names_the_winner_in_the_metrics_direction()
     {
         var lossA = new double[] { 0.10, 0.11, 0.09, 0.10, 0.10 };
