@@ -103,6 +103,18 @@ public sealed class SweepExpansionTests
     }
 
     [Fact]
+    public void Integer_parameters_round_to_the_nearest_whole_number_not_down()
+    {
+        // 1.6 and 3.6 round to 2 and 4; truncating would give 1 and 3.
+        var result = Expand(new() { ["layers"] = SweepAxis.Linear(1.6, 3.6, 2) });
+        Assert.True(result.IsValid);
+        Assert.Equal([2L, 4L], result.Runs.Select(r => r.Parameters.GetInt("layers")));
+        // Random draws on an integer parameter round the same way: 1.6…1.9 all become 2, never 1.
+        var draws = Expand(new() { ["layers"] = SweepAxis.Random(1.6, 1.9, 5) });
+        Assert.Equal([2L], draws.Runs.Select(r => r.Parameters.GetInt("layers")));
+    }
+
+    [Fact]
     public void Values_that_parse_alike_are_one_configuration()
     {
         var result = Expand(new() { ["optimizer"] = SweepAxis.List("adam", "ADAM", "sgd"), ["lr"] = SweepAxis.List("0.1", "0.10") }, seeds: 2);
@@ -152,6 +164,30 @@ public sealed class SweepExpansionTests
         Assert.Equal("This sweep makes 3,000 runs (600 configurations × 5 seeds); the cap is 1,000 runs per sweep.", result.Errors["sweep"]);
         // Exactly at the cap is allowed.
         Assert.True(Expand(new() { ["dropout"] = SweepAxis.Linear(0, 1, 100) }, seeds: 10, cap: 1000).IsValid);
+    }
+
+    [Fact]
+    public void One_run_over_the_cap_is_refused_with_the_count_in_the_message()
+    {
+        // 11 seeds of one configuration: the axes are within the cap, only the run count is over it, by one.
+        var overBySeeds = Expand([], seeds: 11, cap: 10);
+        Assert.False(overBySeeds.IsValid);
+        Assert.Empty(overBySeeds.Runs);
+        Assert.Equal(11, overBySeeds.RunCount);
+        Assert.Contains("11 runs", overBySeeds.Errors["sweep"], StringComparison.Ordinal);
+        Assert.Contains("the cap is 10 runs", overBySeeds.Errors["sweep"], StringComparison.Ordinal);
+        // 16 configurations (one seed each) at a cap of 15, no single axis over the cap: refused too.
+        var overByConfigurations = Expand(new() { ["layers"] = SweepAxis.List("1", "2", "3", "4", "5", "6", "7", "8"), ["bias"] = SweepAxis.List("true", "false") }, cap: 15);
+        Assert.False(overByConfigurations.IsValid);
+        Assert.Contains("16 runs", overByConfigurations.Errors["sweep"], StringComparison.Ordinal);
+        Assert.Contains("the cap is 15 runs", overByConfigurations.Errors["sweep"], StringComparison.Ordinal);
+        // The cap itself is allowed: 10 seeds at a cap of 10, 15 configurations at a cap of 15.
+        var atCap = Expand([], seeds: 10, cap: 10);
+        Assert.True(atCap.IsValid);
+        Assert.Equal(10, atCap.Runs.Count);
+        var configurationsAtCap = Expand(new() { ["layers"] = SweepAxis.Linear(1, 5, 5), ["dropout"] = SweepAxis.List("0", "0.5", "1") }, cap: 15);
+        Assert.True(configurationsAtCap.IsValid);
+        Assert.Equal(15, configurationsAtCap.Configurations);
     }
 
     [Fact]
