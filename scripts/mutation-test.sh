@@ -24,10 +24,15 @@ fast_tests='FullyQualifiedName~LayerLab.Tests.Unit.Compare|FullyQualifiedName~La
 
 # target → source project | test filter | mutate globs (relative to the source project; '!' excludes)
 declare -A project filter mutate
+# src/Data in two parts: the statistics (Welch's test, Student t, sweep aggregation; ~10 min) and the SQL-backed
+# rest (leaderboard sums and buckets, run list, history blobs; ~800 mutants, over an hour on 2 busy cores).
 project[data]=LayerLab.Data.csproj
-filter[data]="$fast_tests"
-# Migrations are generated; entity classes and the DbContext's model are declarations (no logic to mutate).
-mutate[data]='**/*.cs !**/Migrations/** !**/LabDbContextFactory.cs !**/DataServiceCollectionExtensions.cs'
+filter[data]='FullyQualifiedName~LayerLab.Tests.Unit.Compare|FullyQualifiedName~LayerLab.Tests.Unit.Sweeps|FullyQualifiedName~LayerLab.Tests.Unit.Leaderboard'
+mutate[data]='**/Compare/**/*.cs **/Leaderboard/StudentT.cs **/Sweeps/SweepAggregation.cs'
+project[data-sql]=LayerLab.Data.csproj
+filter[data-sql]="$fast_tests"
+# Migrations are generated; DI wiring and the design-time factory have no logic to mutate.
+mutate[data-sql]='**/*.cs !**/Migrations/** !**/LabDbContextFactory.cs !**/DataServiceCollectionExtensions.cs !**/Compare/**/*.cs !**/Leaderboard/StudentT.cs !**/Sweeps/SweepAggregation.cs'
 
 project[sweeps]=LayerLab.Training.csproj
 filter[sweeps]='FullyQualifiedName~LayerLab.Tests.Unit.Sweeps'
@@ -49,7 +54,7 @@ filter[web]='FullyQualifiedName~LayerLab.Tests.Unit.Queue|FullyQualifiedName~Lay
 mutate[web]='**/Queue/StartEstimates.cs **/Queue/FairOrder.cs **/Compare/CompareHistoryRequest.cs **/Compare/RunHistory.cs **/Review/CommentMarkdown.cs **/Leaderboard/ConfigurationShape.cs'
 
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(data sweeps contracts verdicts web)
+[[ ${#targets[@]} -gt 0 ]] || targets=(data sweeps contracts verdicts web data-sql)
 for target in "${targets[@]}"; do
   [[ -n "${project[$target]:-}" ]] || { echo "unknown target '$target' (known: ${!project[*]})" >&2; exit 2; }
   out="$root/test-results/mutation/$target"
