@@ -316,6 +316,8 @@ function render(chart, rebuild) {
   const data = buildData(chart, width);
   if (!chart.u) performance.mark('compare:built'); // stage marks for the first draw only (they are kept by the page)
   chart.element.setAttribute('data-zoomed', String(chart.range != null));
+  // The drawn extremes, for tests: downsampling must keep each bucket's minimum and maximum.
+  chart.element.setAttribute('data-y-min', String(drawnMin(data)));
   chart.element.setAttribute('data-y-max', String(drawnMax(data)));
   if (chart.u && !rebuild) {
     chart.u.setSize({ width, height: chart.options.height });
@@ -348,6 +350,12 @@ function render(chart, rebuild) {
 }
 
 /** The largest finite y handed to uPlot (tests and the bench check that a spike survives downsampling). */
+function drawnMin(data) {
+  let min = Infinity;
+  for (let k = 1; k < data.length; k++) for (const y of data[k]) if (y != null && y < min && y > -Infinity) min = y;
+  return min;
+}
+
 function drawnMax(data) {
   let max = -Infinity;
   for (let k = 1; k < data.length; k++) for (const y of data[k]) if (y != null && y > max && y < Infinity) max = y;

@@ -7,7 +7,8 @@ namespace LayerLab.Tests.EndToEnd.Browser;
 
 /// <summary>
 /// The compare page loads history in the binary form (typed arrays, times only for the time axes) and still holds
-/// every point and draws every extreme: runs long enough to be downsampled, one of them with a spike.
+/// every point and draws every extreme: runs long enough to be downsampled, one of them with a spike up and, on the
+/// next step, one down (a downsampler that kept only each bucket's maximum, or only its minimum, loses one).
 /// </summary>
 [Collection(PortalCollection.Name)]
 public sealed class CompareBinaryHistoryTests : BrowserTestBase
@@ -15,9 +16,10 @@ public sealed class CompareBinaryHistoryTests : BrowserTestBase
     private const int Runs = 3;
     private const int PointsPerRun = 20_000; // ~15 points per pixel: min/max downsampling is what gets drawn
     private const double Spike = 1000;
+    private const double DownSpike = -1000; // the step after the spike: one bucket holds both extremes
 
     [Fact]
-    public async Task Binary_history_holds_every_point_and_the_spike_survives_downsampling_on_every_x_axis()
+    public async Task Binary_history_holds_every_point_and_the_spikes_up_and_down_survive_downsampling_on_every_x_axis_and_zoomed()
     {
         var ids = new List<long>();
         var start = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - (PointsPerRun * 10L);
@@ -47,6 +49,7 @@ public sealed class CompareBinaryHistoryTests : BrowserTestBase
         // Every stored point is held (NaN points too: they are points, drawn as gaps), and the spike is drawn.
         await Assertions.Expect(chart).ToHaveAttributeAsync("data-point-count", (Runs * PointsPerRun).ToString(CultureInfo.InvariantCulture));
         await Assertions.Expect(chart).ToHaveAttributeAsync("data-y-max", "1000");
+        await Assertions.Expect(chart).ToHaveAttributeAsync("data-y-min", "-1000");
         lock (requests) Assert.Contains(requests, u => u.Contains("format=bin", StringComparison.Ordinal) && u.Contains("times=false", StringComparison.Ordinal));
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(RepoPaths.TestResults, "compare-binary.png"), FullPage = true });
 
@@ -55,10 +58,13 @@ public sealed class CompareBinaryHistoryTests : BrowserTestBase
         await page.GetByRole(AriaRole.Option, new() { Name = "relative time (s)" }).ClickAsync();
         var relative = page.Locator("[data-testid=cmp-chart][data-state=ready][data-x-mode=relative]");
         await Assertions.Expect(relative).ToHaveAttributeAsync("data-y-max", "1000");
+        await Assertions.Expect(relative).ToHaveAttributeAsync("data-y-min", "-1000");
         lock (requests) Assert.Contains(requests, u => u.Contains("format=bin", StringComparison.Ordinal) && u.Contains("times=true", StringComparison.Ordinal));
         await page.GetByTestId("cmp-x").ClickAsync();
         await page.GetByRole(AriaRole.Option, new() { Name = "wall time" }).ClickAsync();
-        await Assertions.Expect(page.Locator("[data-testid=cmp-chart][data-state=ready][data-x-mode=wall]")).ToHaveAttributeAsync("data-y-max", "1000");
+        var wall = page.Locator("[data-testid=cmp-chart][data-state=ready][data-x-mode=wall]");
+        await Assertions.Expect(wall).ToHaveAttributeAsync("data-y-max", "1000");
+        await Assertions.Expect(wall).ToHaveAttributeAsync("data-y-min", "-1000");
         lock (requests) Assert.Equal(2, requests.Count); // the times came once
 
         // Zoom into a window around the spike: re-sampled from the held points, the spike still drawn.
@@ -70,6 +76,7 @@ public sealed class CompareBinaryHistoryTests : BrowserTestBase
         await page.Mouse.UpAsync();
         var zoomed = page.Locator("[data-testid=cmp-chart][data-zoomed=true]");
         await Assertions.Expect(zoomed).ToHaveAttributeAsync("data-y-max", "1000");
+        await Assertions.Expect(zoomed).ToHaveAttributeAsync("data-y-min", "-1000");
 
         // The binary form straight from the API: the documented header; a wrong format is a 400 naming the field.
         using var binary = await Portal.Http.GetAsync(new Uri($"/api/compare/metrics?runs={ids[0]}&key=loss&format=bin", UriKind.Relative));
@@ -82,9 +89,10 @@ public sealed class CompareBinaryHistoryTests : BrowserTestBase
         Assert.Contains("\"format\"", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
-    /// <summary>A decaying curve per run; run 1 has a spike at step 12,345; every 997th point is NaN.</summary>
+    /// <summary>A decaying curve per run; run 1 has a spike up at step 12,345 and down at 12,346; every 997th point is NaN.</summary>
     private static object Value(int run, int step) =>
         run == 1 && step == 12_345 ? Spike
+        : run == 1 && step == 12_346 ? DownSpike
         : step % 997 == 0 ? "NaN"
         : ((1.0 + run) * Math.Exp(-step / 5000.0)) + (0.01 * Math.Sin(step));
 }

@@ -84,6 +84,58 @@ public sealed class ExternalRunsApiTests(ExternalRunsPortal lab) : IClassFixture
     }
 
     [Fact]
+    public async Task A_repeated_metric_step_keeps_the_first_value_stored_latest_extremes_and_live_and_is_pushed_once()
+    {
+        var id = await CreateRunAsync(lab.Alice, "repeated step");
+        var pushed = new List<LivePoint>();
+        await using var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(lab.Portal.BaseAddress, "/hubs/runs"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(lab.AliceTokenText))
+            .Build();
+        hub.On<LiveBatch>("MetricsAppended", m => { lock (pushed) pushed.AddRange(m.Points); });
+        await hub.StartAsync();
+        await hub.InvokeAsync("JoinRun", id);
+
+        // loss@0 = 2.5, then the same (run, metric, step) again with 9.9 (a client retrying with another value).
+        await PostLossAsync(0, "2.5");
+        await PostLossAsync(0, "9.9");
+
+        // Stored: one row for step 0, still 2.5; the latest value and the extremes are 2.5 too.
+        Assert.Equal(1, await lab.Db.ScalarAsync($"SELECT COUNT(*) FROM MetricPoints WHERE RunId = {id} AND Key = 'loss' AND Step = 0"));
+        Assert.Equal(1, await lab.Db.ScalarAsync($"SELECT COUNT(*) FROM MetricPoints WHERE RunId = {id} AND Key = 'loss' AND Step = 0 AND Value = 2.5"));
+        Assert.Equal(1, await lab.Db.ScalarAsync(
+            $"SELECT COUNT(*) FROM LatestMetrics WHERE RunId = {id} AND Key = 'loss' AND Step = 0 AND Value = 2.5 AND Min = 2.5 AND Max = 2.5"));
+
+        // loss@1 = 1.0: the history and the extremes never held 9.9; and once step 1 is pushed, any push of the
+        // repeat (sent before it, on the same connection) has arrived too.
+        await PostLossAsync(1, "1.0");
+        var loss = (await lab.Alice.GetJsonAsync($"/api/runs/{id}/metrics")).GetProperty("series").GetProperty("loss");
+        Assert.Equal([0L, 1], loss.GetProperty("steps").EnumerateArray().Select(s => s.GetInt64()));
+        Assert.Equal([2.5, 1.0], loss.GetProperty("values").EnumerateArray().Select(v => v.GetDouble()));
+        Assert.Equal(1, await lab.Db.ScalarAsync(
+            $"SELECT COUNT(*) FROM LatestMetrics WHERE RunId = {id} AND Key = 'loss' AND Step = 1 AND Value = 1.0 AND Min = 1.0 AND Max = 2.5"));
+
+        // Live: step 0 pushed once, with 2.5.
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(10) && !HasStep(1)) await Task.Delay(50);
+        Assert.True(HasStep(1), "step 1 was never pushed");
+        lock (pushed)
+        {
+            var stepZero = Assert.Single(pushed, p => p.Step == 0);
+            Assert.Equal(2.5, stepZero.Value);
+            Assert.Equal(2, pushed.Count);
+        }
+
+        bool HasStep(long step) { lock (pushed) return pushed.Any(p => p.Step == step); }
+
+        async Task PostLossAsync(long step, string value)
+        {
+            var (status, answer) = await SendRawJsonAsync(lab.Alice, HttpMethod.Post, $"/api/runs/{id}/metrics",
+                $"{{\"points\":[{{\"key\":\"loss\",\"step\":{step},\"value\":{value}}}]}}");
+            Assert.True(status == HttpStatusCode.OK, $"{status} {answer}");
+        }
+    }
+
+    [Fact]
     public async Task The_run_list_filters_by_source_status_and_experiment()
     {
         var external = await CreateRunAsync(lab.Alice, "filtered");

@@ -66,8 +66,12 @@ public sealed class XorPreluTests(ITestOutputHelper output)
         {
             Assert.True(result.Summary.ContainsKey($"band_decades/{m}"), m);
             Assert.True(result.Summary.ContainsKey($"band_points/{m}"), m);
-            Assert.InRange(result.Summary[$"success/{m}"], 0, 1);
-            foreach (var lr in grid) Assert.InRange(result.Summary[$"success/{m}@lr={lr}"], 0, 1);
+            // Each learning rate's rate is whole trials out of 100; the model's rate is their mean (same trials each)
+            // and equals the last live success sample, which is computed from the same final outputs.
+            var perLr = grid.Select(lr => result.Summary[$"success/{m}@lr={lr}"]).ToList();
+            Assert.All(perLr, rate => Assert.Equal(Math.Round(rate * 100), rate * 100, 9));
+            Assert.Equal(perLr.Average(), result.Summary[$"success/{m}"], 9);
+            Assert.Equal(result.Summary[$"success/{m}"], reporter.Samples.Last(s => s.Key == $"success/{m}").Value, 5);
             output.WriteLine($"{m,-11}" + string.Join(" ", grid.Select(lr => $"{result.Summary[$"success/{m}@lr={lr}"],5:0.00}")));
         }
         Assert.Equal(13, grid.Count);
@@ -77,6 +81,9 @@ public sealed class XorPreluTests(ITestOutputHelper output)
         // The default (pm1 coding) reproduces the claim: PReLU's 100% band is strictly wider than MLP's and GCU's.
         Assert.StartsWith("Reproduced:", result.Verdict, StringComparison.Ordinal);
         Assert.True(result.Summary["band_points/prelu"] > result.Summary["band_points/mlp"]);
+        // Reproduced means PReLU solved every trial at some learning rate, and not every model solves every trial.
+        Assert.Contains(grid, lr => result.Summary[$"success/prelu@lr={lr}"] == 1.0);
+        Assert.Contains(models, m => result.Summary[$"success/{m}"] < 1.0);
 
         // Live metrics: every 5 epochs and the last, steps 0, 5, …, 300, every key each time, progress up to 1.
         var steps = reporter.Samples.Select(s => s.Step).Distinct().ToList();
@@ -148,6 +155,26 @@ public sealed class XorPreluTests(ITestOutputHelper output)
         var reporter = new RecordingReporter { OnReport = _ => throw new InvalidOperationException("portal down") };
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => Train(1, reporter, ("epochs", 100_000L), ("trials", 10L)));
         Assert.Equal("portal down", ex.Message);
+    }
+
+    [Fact]
+    public void Success_means_every_output_on_its_targets_side_of_one_half()
+    {
+        using var scope = NewDisposeScope();
+        var targetBits = XorData.TargetTensor(CPU).gt(0.5);
+        Assert.Equal([false, true, true, false], targetBits.data<bool>().ToArray());
+        // [1 model, 4 points, 4 rows]: each row one set of outputs for the targets 0, 1, 1, 0.
+        float[][] rows =
+        [
+            [0.45f, 0.55f, 0.55f, 0.45f],    // every output on the right side, if only just: success
+            [0.55f, 0.55f, 0.55f, 0.45f],    // 0.55 for a target 0: fails
+            [0.45f, 0.55f, 0.45f, 0.45f],    // 0.45 for a target 1: fails
+            [0.00f, 1.00f, 1.00f, 0.50f],    // exactly 0.5 for a target 0 counts as 0 (the rule is "> 0.5"): success
+        ];
+        var outputs = tensor(Enumerable.Range(0, 4).SelectMany(p => rows.Select(r => r[p])).ToArray(), [1, 4, rows.Length]);
+        var correct = XorTrainer.Correct(outputs, targetBits);
+        Assert.Equal([rows.Length, 1L], correct.shape);
+        Assert.Equal([true, false, false, true], correct.data<bool>().ToArray());
     }
 
     [Fact]

@@ -103,6 +103,18 @@ public sealed class SweepExpansionTests
     }
 
     [Fact]
+    public void Integer_parameters_round_to_the_nearest_whole_number_not_down()
+    {
+        // 1.6 and 3.6 round to 2 and 4; truncating would give 1 and 3.
+        var result = Expand(new() { ["layers"] = SweepAxis.Linear(1.6, 3.6, 2) });
+        Assert.True(result.IsValid);
+        Assert.Equal([2L, 4L], result.Runs.Select(r => r.Parameters.GetInt("layers")));
+        // Random draws on an integer parameter round the same way: 1.6…1.9 all become 2, never 1.
+        var draws = Expand(new() { ["layers"] = SweepAxis.Random(1.6, 1.9, 5) });
+        Assert.Equal([2L], draws.Runs.Select(r => r.Parameters.GetInt("layers")));
+    }
+
+    [Fact]
     public void Values_that_parse_alike_are_one_configuration()
     {
         var result = Expand(new() { ["optimizer"] = SweepAxis.List("adam", "ADAM", "sgd"), ["lr"] = SweepAxis.List("0.1", "0.10") }, seeds: 2);
@@ -150,8 +162,33 @@ public sealed class SweepExpansionTests
         Assert.Empty(result.Runs);
         Assert.Equal(3000, result.RunCount);
         Assert.Equal("This sweep makes 3,000 runs (600 configurations × 5 seeds); the cap is 1,000 runs per sweep.", result.Errors["sweep"]);
+        Assert.Equal(600, result.Configurations);
         // Exactly at the cap is allowed.
         Assert.True(Expand(new() { ["dropout"] = SweepAxis.Linear(0, 1, 100) }, seeds: 10, cap: 1000).IsValid);
+    }
+
+    [Fact]
+    public void One_run_over_the_cap_is_refused_with_the_count_in_the_message()
+    {
+        // 11 seeds of one configuration: the axes are within the cap, only the run count is over it, by one.
+        var overBySeeds = Expand([], seeds: 11, cap: 10);
+        Assert.False(overBySeeds.IsValid);
+        Assert.Empty(overBySeeds.Runs);
+        Assert.Equal(11, overBySeeds.RunCount);
+        Assert.Contains("11 runs", overBySeeds.Errors["sweep"], StringComparison.Ordinal);
+        Assert.Contains("the cap is 10 runs", overBySeeds.Errors["sweep"], StringComparison.Ordinal);
+        // 16 configurations (one seed each) at a cap of 15, no single axis over the cap: refused too.
+        var overByConfigurations = Expand(new() { ["layers"] = SweepAxis.List("1", "2", "3", "4", "5", "6", "7", "8"), ["bias"] = SweepAxis.List("true", "false") }, cap: 15);
+        Assert.False(overByConfigurations.IsValid);
+        Assert.Contains("16 runs", overByConfigurations.Errors["sweep"], StringComparison.Ordinal);
+        Assert.Contains("the cap is 15 runs", overByConfigurations.Errors["sweep"], StringComparison.Ordinal);
+        // The cap itself is allowed: 10 seeds at a cap of 10, 15 configurations at a cap of 15.
+        var atCap = Expand([], seeds: 10, cap: 10);
+        Assert.True(atCap.IsValid);
+        Assert.Equal(10, atCap.Runs.Count);
+        var configurationsAtCap = Expand(new() { ["layers"] = SweepAxis.Linear(1, 5, 5), ["dropout"] = SweepAxis.List("0", "0.5", "1") }, cap: 15);
+        Assert.True(configurationsAtCap.IsValid);
+        Assert.Equal(15, configurationsAtCap.Configurations);
     }
 
     [Fact]
@@ -200,5 +237,95 @@ public sealed class SweepExpansionTests
         var result = Expand([], seeds: 3);
         Assert.Equal(1, result.Configurations);
         Assert.Equal(3, result.Runs.Count);
+    }
+
+    // The edges below are the mutants Stryker left alive in src/Training/Sweeps (docs/testing.md).
+
+    [Fact]
+    public void Null_arguments_throw_argument_null()
+    {
+        var spec = Experiment.Parameters[0];
+        Assert.Throws<ArgumentNullException>(() => SweepAxisValues.Values(null!, SweepAxis.List("1"), 1, 10, out _));
+        Assert.Throws<ArgumentNullException>(() => SweepAxisValues.Values(spec, null!, 1, 10, out _));
+        Assert.Throws<ArgumentNullException>(() => SweepAxisValues.StableSeed(1, null!));
+        Assert.Throws<ArgumentNullException>(() => SweepExpansion.Expand(null!, new SweepDefinition { Experiment = "x" }, 1, 10));
+        Assert.Throws<ArgumentNullException>(() => SweepExpansion.Expand(Experiment, null!, 1, 10));
+    }
+
+    [Fact]
+    public void A_list_or_a_count_of_exactly_the_cap_is_allowed_and_one_more_is_refused_with_the_numbers()
+    {
+        string[] ten = ["0", "0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9"];
+        Assert.Equal(10, Expand(new() { ["dropout"] = SweepAxis.List(ten) }, cap: 10).Runs.Count);
+        Assert.Equal("dropout: 11 values is more than the cap of 10.",
+            Expand(new() { ["dropout"] = SweepAxis.List([.. ten, "1"]) }, cap: 10).Errors["sweep.dropout"]);
+        Assert.Equal(10, Expand(new() { ["dropout"] = SweepAxis.Linear(0, 1, 10) }, cap: 10).Runs.Count);
+        Assert.Equal("dropout: count 11 is more than the cap of 10.",
+            Expand(new() { ["dropout"] = SweepAxis.Linear(0, 1, 11) }, cap: 10).Errors["sweep.dropout"]);
+        Assert.Equal("dropout: count must be at least 1.", Expand(new() { ["dropout"] = SweepAxis.Linear(0, 1, 0) }).Errors["sweep.dropout"]);
+        Assert.Equal("dropout: the sweep is empty.", Expand(new() { ["dropout"] = null! }).Errors["sweep.dropout"]);
+    }
+
+    [Fact]
+    public void Seed_counts_and_sweep_seeds_are_inclusive_at_both_ends_and_seeds_wrap_past_the_largest()
+    {
+        Assert.Equal(1000, Expand([], seeds: 1000, cap: 1000).Runs.Count);
+        Assert.Equal("seeds must be between 1 and 1000.", Expand([], seeds: 1001, cap: 5000).Errors["seeds"]);
+        Assert.Equal([0L, 1L], Expand([], seeds: 2, seed: 0).Runs.Select(r => r.Seed));
+        // The last seeds of a sweep that starts at the largest seed wrap around to 0, 1, …
+        Assert.Equal([SweepExpansion.MaxSeed, 0L, 1L], Expand([], seeds: 3, seed: SweepExpansion.MaxSeed).Runs.Select(r => r.Seed));
+        var message = $"seed must be between 0 and {SweepExpansion.MaxSeed}.";
+        Assert.Equal(message, Expand([], seed: -1).Errors["seed"]);
+        Assert.Equal(message, Expand([], seed: SweepExpansion.MaxSeed + 1).Errors["seed"]);
+    }
+
+    [Fact]
+    public void Range_endpoints_are_kept_exactly_and_the_points_between_are_cleaned()
+    {
+        // More than 12 significant digits: the ends are the values given, the middle is rounded to 12 digits.
+        var result = Expand(new() { ["dropout"] = SweepAxis.Linear(0.123456789012345, 0.987654321098765, 3) });
+        Assert.Equal([0.123456789012345, 0.555555555056, 0.987654321098765], Doubles(result, "dropout"));
+        // A range of one point, a random range with low = high, and a log range that ends at 0 (refused).
+        Assert.Equal([0.3], Doubles(Expand(new() { ["dropout"] = SweepAxis.Random(0.3, 0.3, 1) }), "dropout"));
+        Assert.Equal("lr: a log range needs start and stop above 0.", Expand(new() { ["lr"] = SweepAxis.Log(1, 0, 3) }).Errors["sweep.lr"]);
+    }
+
+    [Fact]
+    public void Uniform_draws_fill_the_range_evenly_and_log_uniform_draws_fill_every_decade()
+    {
+        // Uniform from 0 (a log draw could not start there): each fifth of [0, 1] gets its share of 200 draws.
+        var uniform = Doubles(Expand(new() { ["dropout"] = SweepAxis.Random(0, 1, 200) }, seed: 3), "dropout");
+        Assert.Equal(200, uniform.Count);
+        for (var k = 0; k < 5; k++) Assert.InRange(uniform.Count(v => v >= k * 0.2 && v < (k + 1) * 0.2), 20, 60);
+        // Log-uniform over three decades: about a third in each (uniform draws would put 1 % in the lowest).
+        var log = Doubles(Expand(new() { ["lr"] = SweepAxis.Random(1e-4, 1e-1, 200, logUniform: true) }, seed: 3), "lr");
+        Assert.Equal(200, log.Count);
+        Assert.All(log, v => Assert.InRange(v, 1e-4, 1e-1));
+        for (var d = -4; d < -1; d++) Assert.InRange(log.Count(v => v >= Math.Pow(10, d) && v < Math.Pow(10, d + 1)), 40, 95);
+        Assert.Equal("lr: random draws needs start and stop above 0.",
+            Expand(new() { ["lr"] = SweepAxis.Random(0, 1e-1, 3, logUniform: true) }).Errors["sweep.lr"]);
+    }
+
+    [Fact]
+    public void Stable_seeds_are_fixed_numbers_so_a_sweep_draws_the_same_values_in_every_version()
+    {
+        // FNV-1a of the name over the sweep seed, high half folded into the low (values from an independent Python
+        // implementation of the same formula).
+        Assert.Equal(1016847478, SweepAxisValues.StableSeed(42, "lr"));
+        Assert.Equal(1754830914, SweepAxisValues.StableSeed(42, "dropout"));
+        Assert.Equal(1975095504, SweepAxisValues.StableSeed(7, "layers"));
+    }
+
+    [Fact]
+    public void An_invalid_value_is_blamed_on_its_own_axis_or_on_the_base_parameters()
+    {
+        var swept = Expand(new() { ["dropout"] = SweepAxis.List("0", "0.5"), ["layers"] = SweepAxis.List("1", "99") });
+        Assert.Equal(["sweep.layers"], swept.Errors.Keys);
+        Assert.EndsWith("(value 99)", swept.Errors["sweep.layers"], StringComparison.Ordinal);
+        var fromBase = Expand(new() { ["dropout"] = SweepAxis.List("0") }, parameters: new() { ["layers"] = "99" });
+        Assert.Equal(["parameters.layers"], fromBase.Errors.Keys);
+        Assert.DoesNotContain("(value", fromBase.Errors["parameters.layers"], StringComparison.Ordinal);
+        // List values are trimmed.
+        Assert.Equal(["sgd", "adam"], Expand(new() { ["optimizer"] = SweepAxis.List(" sgd", "adam ") }).Runs.Select(r => r.Parameters.GetString("optimizer")));
     }
 }

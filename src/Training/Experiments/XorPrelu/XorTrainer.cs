@@ -134,10 +134,14 @@ public static class XorTrainer
 
     private static T[] Slice<T>(T[] all, int seed, int perSeed) => all.AsSpan(seed * perSeed, perSeed).ToArray();
 
-    /// <summary>[rows, 4 models] (row-major): every output thresholded at 0.5 equals the target bit, from
-    /// points-major outputs [4 models, 4 points, rows].</summary>
-    private static Tensor Correct(Tensor outputs, Tensor targetBits) =>
-        outputs.permute(2, 0, 1).gt(0.5).eq(targetBits).all(-1);
+    /// <summary>The success rule: a model solves XOR when every output thresholded at 0.5 equals its target bit
+    /// (above 0.5 for target 1, at or below for target 0). From points-major <paramref name="outputs"/>
+    /// [models, points, rows] and <paramref name="targetBits"/> [points] to [rows, models] (row-major).</summary>
+    public static Tensor Correct(Tensor outputs, Tensor targetBits)
+    {
+        ArgumentNullException.ThrowIfNull(outputs);
+        return outputs.permute(2, 0, 1).gt(0.5).eq(targetBits).all(-1);
+    }
 
     /// <summary>Per seed: mean loss (over the models whose loss is finite) and success rate of each model type over
     /// that seed's rows.</summary>

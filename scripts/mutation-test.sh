@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Mutation testing with Stryker.NET (the dotnet-stryker local tool, dotnet-tools.json): plants small bugs in the
+# code under test, one at a time, and runs the unit tests that cover each; a mutant no test fails on "survived".
+# Slow (minutes to tens of minutes per target on 2 cores), so not part of CI or ./lab.sh test. Results and the
+# survivors: docs/testing.md.
+#
+#   scripts/mutation-test.sh                  # every target below, one after the other
+#   scripts/mutation-test.sh data sweeps      # only those targets
+#   STRYKER_CONCURRENCY=1 scripts/mutation-test.sh sweeps   # fewer parallel test runners (default 2)
+#
+# Each target writes test-results/mutation/<target>/reports/mutation-report.{json,html}; the summary lines (score,
+# survivors with file:line and the mutation) are printed at the end by scripts/mutation-summary.py.
+# (The body is one function, read whole before it runs: editing this file during a long run cannot break that run.)
+main() {
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+source scripts/runtime-env.sh
+dotnet tool restore >/dev/null
+
+# The unit tests that can kill mutants of the scored code (SQLite-backed and pure ones; the TorchSharp training
+# tests are left out: they are slow and do not cover these folders).
+fast_tests='FullyQualifiedName~LayerLab.Tests.Unit.Compare|FullyQualifiedName~LayerLab.Tests.Unit.Leaderboard|FullyQualifiedName~LayerLab.Tests.Unit.Sweeps|FullyQualifiedName~LayerLab.Tests.Unit.Runs|FullyQualifiedName~LayerLab.Tests.Unit.Queue|FullyQualifiedName~LayerLab.Tests.Unit.Review|FullyQualifiedName~LayerLab.Tests.Unit.Contracts'
+
+# target → source project | test filter | mutate globs (relative to the source project; '!' excludes)
+declare -A project filter mutate
+# src/Data in two parts: the statistics (Welch's test, Student t, sweep aggregation; ~10 min) and the SQL-backed
+# rest (leaderboard sums and buckets, run list, history blobs; ~800 mutants, over an hour on 2 busy cores).
+project[data]=LayerLab.Data.csproj
+filter[data]='FullyQualifiedName~LayerLab.Tests.Unit.Compare|FullyQualifiedName~LayerLab.Tests.Unit.Sweeps|FullyQualifiedName~LayerLab.Tests.Unit.Leaderboard'
+mutate[data]='**/Compare/**/*.cs **/Leaderboard/StudentT.cs **/Sweeps/SweepAggregation.cs'
+project[data-sql]=LayerLab.Data.csproj
+filter[data-sql]="$fast_tests"
+# Migrations are generated; DI wiring and the design-time factory have no logic to mutate.
+mutate[data-sql]='**/*.cs !**/Migrations/** !**/LabDbContextFactory.cs !**/DataServiceCollectionExtensions.cs !**/Compare/**/*.cs !**/Leaderboard/StudentT.cs !**/Sweeps/SweepAggregation.cs'
+
+project[sweeps]=LayerLab.Training.csproj
+filter[sweeps]='FullyQualifiedName~LayerLab.Tests.Unit.Sweeps'
+mutate[sweeps]='**/Sweeps/**/*.cs'
+
+project[contracts]=LayerLab.Training.csproj
+filter[contracts]='FullyQualifiedName~LayerLab.Tests.Unit.Contracts|FullyQualifiedName~LayerLab.Tests.Unit.Sweeps'
+mutate[contracts]='**/Contracts/**/*.cs'
+
+# The experiments' exact references and verdicts (pure arithmetic on the results; the tests train tiny models).
+project[verdicts]=LayerLab.Training.csproj
+filter[verdicts]='FullyQualifiedName~LayerLab.Tests.Unit.Experiments'
+mutate[verdicts]='**/Experiments/**/*Reference.cs **/Experiments/**/*Summary.cs'
+
+# The pure parts of the web project: queue order and start estimates, the compare request parser and history
+# reader, safe comment Markdown, the leaderboard's configuration shape.
+project[web]=LayerLab.Web.csproj
+filter[web]='FullyQualifiedName~LayerLab.Tests.Unit.Queue|FullyQualifiedName~LayerLab.Tests.Unit.Review|FullyQualifiedName~LayerLab.Tests.Unit.Compare|FullyQualifiedName~LayerLab.Tests.Unit.Leaderboard'
+mutate[web]='**/Queue/StartEstimates.cs **/Queue/FairOrder.cs **/Compare/CompareHistoryRequest.cs **/Compare/RunHistory.cs **/Review/CommentMarkdown.cs **/Leaderboard/ConfigurationShape.cs'
+
+targets=("$@")
+[[ ${#targets[@]} -gt 0 ]] || targets=(data sweeps contracts verdicts web data-sql)
+for target in "${targets[@]}"; do
+  [[ -n "${project[$target]:-}" ]] || { echo "unknown target '$target' (known: ${!project[*]})" >&2; exit 2; }
+  out="$root/test-results/mutation/$target"
+  rm -rf "$out"
+  args=()
+  read -ra globs <<<"${mutate[$target]}"   # split on spaces, no pathname expansion
+  for glob in "${globs[@]}"; do args+=(--mutate "$glob"); done
+  echo "== $target: ${project[$target]} (${mutate[$target]})"
+  (cd tests/Unit && dotnet stryker --skip-version-check --configuration Release \
+      --project "${project[$target]}" --test-case-filter "${filter[$target]}" "${args[@]}" \
+      --concurrency "${STRYKER_CONCURRENCY:-2}" --reporter Json --reporter Html --reporter Progress \
+      --output "$out")
+done
+python3 scripts/mutation-summary.py "${targets[@]/#/$root/test-results/mutation/}"
+}
+main "$@"
+exit
