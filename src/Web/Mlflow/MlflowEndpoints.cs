@@ -54,6 +54,7 @@ public static class MlflowEndpoints
                 $"LayerLab does not implement MLflow's '{MlflowArgs.Shorten(rest ?? "")}' endpoint (only the tracking API: experiments, runs, metrics; no model registry or traces).",
                 StatusCodes.Status404NotFound));
         }
+        MlflowArtifactEndpoints.Map(app);
         return app;
     }
 

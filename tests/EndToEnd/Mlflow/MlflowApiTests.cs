@@ -31,6 +31,13 @@ public sealed class MlflowApiTests(ExternalRunsPortal lab) : IClassFixture<Exter
             foreach (var route in posts) data.Add("POST", prefix + route);
             foreach (var route in gets) data.Add("GET", prefix + route);
         }
+        foreach (var prefix in new[] { "/api/2.0/mlflow-artifacts/artifacts", "/ajax-api/2.0/mlflow-artifacts/artifacts" })
+        {
+            data.Add("GET", prefix + "?path=0/1/artifacts");
+            data.Add("GET", prefix + "/0/1/artifacts/model.pt");
+            data.Add("PUT", prefix + "/0/1/artifacts/model.pt");
+            data.Add("POST", prefix + "/mpu/create/0/1/artifacts/model.pt");
+        }
         return data;
     }
 
@@ -39,10 +46,14 @@ public sealed class MlflowApiTests(ExternalRunsPortal lab) : IClassFixture<Exter
     public async Task Anonymous_callers_get_unauthenticated_in_mlflow_shape(string method, string path)
     {
         var anonymous = new MlflowWire(lab.Portal.BaseAddress, null);
-        var answer = method == "GET" ? await anonymous.GetAsync(path) : await anonymous.PostAsync(path, "{}");
-        AssertError(answer, HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
-        var wrong = Bearer(lab.Portal.BaseAddress, "ll_nope_nope");
-        AssertError(method == "GET" ? await wrong.GetAsync(path) : await wrong.PostAsync(path, "{}"), HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
+        static Task<(HttpStatusCode, JsonElement)> Send(MlflowWire client, string method, string path) => method switch
+        {
+            "GET" => client.GetAsync(path),
+            "PUT" => client.PutAsync(path, [1, 2, 3]),
+            _ => client.PostAsync(path, "{}"),
+        };
+        AssertError(await Send(anonymous, method, path), HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
+        AssertError(await Send(Bearer(lab.Portal.BaseAddress, "ll_nope_nope"), method, path), HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
     }
 
     [Fact]
@@ -205,6 +216,49 @@ public sealed class MlflowApiTests(ExternalRunsPortal lab) : IClassFixture<Exter
         Assert.Equal("Cancelled", (await lab.Alice.GetJsonAsync($"/api/runs/{runId}")).GetProperty("status").GetString());
         AssertError(await alice.PostAsync("/api/2.0/mlflow/runs/update", $"{{\"run_id\": \"{runId}\", \"status\": \"RUNNING\"}}"),
             HttpStatusCode.BadRequest, "INVALID_PARAMETER_VALUE");
+    }
+
+    [Fact]
+    public async Task Artifacts_go_through_mlflows_proxy_paths_onto_layerlab_artifacts_and_cannot_escape()
+    {
+        var alice = Bearer(lab.Portal.BaseAddress, lab.AliceTokenText);
+        var runId = await CreateRunAsync(alice, "0");
+        var root = $"/api/2.0/mlflow-artifacts/artifacts/0/{runId}/artifacts";
+        var uri = AssertOk(await alice.GetAsync($"/api/2.0/mlflow/runs/get?run_id={runId}")).GetProperty("run").GetProperty("info").GetProperty("artifact_uri").GetString();
+        Assert.Equal($"mlflow-artifacts:/0/{runId}/artifacts", uri);
+        var weights = Enumerable.Range(0, 3000).Select(i => (byte)i).ToArray();
+        AssertOk(await alice.PutAsync($"{root}/model/weights.bin", weights));
+        AssertOk(await alice.PutAsync($"{root}/config.json", "{\"lr\": 0.1}"u8.ToArray()));
+        AssertOk(await alice.PutAsync($"{root}/config.json", "{\"lr\": 0.2}"u8.ToArray())); // replaces
+
+        var top = AssertOk(await alice.GetAsync($"/api/2.0/mlflow-artifacts/artifacts?path=0/{runId}/artifacts")).GetProperty("files");
+        Assert.Equal(["config.json", "model"], top.EnumerateArray().Select(f => f.GetProperty("path").GetString()));
+        Assert.True(top[1].GetProperty("is_dir").GetBoolean());
+        var inner = Assert.Single(AssertOk(await alice.GetAsync($"/api/2.0/mlflow-artifacts/artifacts?path=0/{runId}/artifacts/model")).GetProperty("files").EnumerateArray());
+        Assert.Equal(("weights.bin", false, 3000L), (inner.GetProperty("path").GetString(), inner.GetProperty("is_dir").GetBoolean(), inner.GetProperty("file_size").GetInt64()));
+
+        using (var download = await alice.GetRawAsync($"{root}/model/weights.bin"))
+        {
+            Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+            Assert.Equal(weights, await download.Content.ReadAsByteArrayAsync());
+            Assert.Equal("nosniff", download.Headers.GetValues("X-Content-Type-Options").Single());
+        }
+        using (var config = await alice.GetRawAsync($"{root}/config.json"))
+            Assert.Equal("{\"lr\": 0.2}", await config.Content.ReadAsStringAsync());
+        // The same files are the run's LayerLab artifacts.
+        var listed = await lab.Alice.GetJsonAsync($"/api/runs/{runId}/artifacts");
+        Assert.Equal(["model/weights.bin", "config.json"], listed.EnumerateArray().Select(a => a.GetProperty("name").GetString()));
+
+        foreach (var bad in new[] { "%2E%2E/%2E%2E/escape.txt", "..%2Fescape.txt", "a/%252e%252e/x", "x%3Ay", "a//b" })
+            AssertError(await alice.PutAsync($"{root}/{bad}", [1]), HttpStatusCode.BadRequest, "INVALID_PARAMETER_VALUE");
+        AssertError(await alice.PutAsync($"/api/2.0/mlflow-artifacts/artifacts/0/{runId}/elsewhere/x.txt", [1]), HttpStatusCode.BadRequest, "INVALID_PARAMETER_VALUE");
+        Assert.False(Directory.EnumerateFiles(lab.ArtifactsFolder, "escape.txt", SearchOption.AllDirectories).Any());
+        var bob = Bearer(lab.Portal.BaseAddress, lab.Bob.DefaultRequestHeaders.Authorization!.Parameter!);
+        AssertError(await bob.PutAsync($"{root}/bob.txt", [1]), HttpStatusCode.Forbidden, "PERMISSION_DENIED");
+        AssertError(await new MlflowWire(lab.Portal.BaseAddress, null).PutAsync($"{root}/anon.txt", [1]), HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
+        using var anonymous = await new MlflowWire(lab.Portal.BaseAddress, null).GetRawAsync($"{root}/config.json");
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        AssertError(await alice.GetAsync($"/api/2.0/mlflow-artifacts/artifacts/0/{runId}/artifacts/missing.txt"), HttpStatusCode.NotFound, "RESOURCE_DOES_NOT_EXIST");
     }
 
     private static async Task<string> CreateRunAsync(MlflowWire client, string experimentId, string source = "train.py")

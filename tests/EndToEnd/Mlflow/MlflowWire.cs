@@ -27,6 +27,24 @@ public sealed class MlflowWire(Uri baseAddress, string? authorization)
         return await SendAsync(request);
     }
 
+    /// <summary>An artifact upload as MLflow's artifact repository sends it: PUT with the file as the body.</summary>
+    public async Task<(HttpStatusCode Status, JsonElement Body)> PutAsync(string path, byte[] data)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(baseAddress, path));
+        request.Content = new ByteArrayContent(data);
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        return await SendAsync(request);
+    }
+
+    /// <summary>The raw answer (artifact downloads are not JSON).</summary>
+    public async Task<HttpResponseMessage> GetRawAsync(string pathAndQuery)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, new Uri(baseAddress, pathAndQuery));
+        request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
+        if (authorization is not null) request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        return await Http.SendAsync(request);
+    }
+
     public async Task<(HttpStatusCode Status, JsonElement Body)> GetAsync(string pathAndQuery)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(baseAddress, pathAndQuery));
