@@ -130,3 +130,15 @@ public sealed class MlflowFilterTests
         Assert.Contains("GLOB", MlflowRunSearch.BuildQuery([1], ["active"], MlflowFilter.Parse("tags.a LIKE 'A%'"), [], 0, 10).Sql, StringComparison.Ordinal);
     }
 }
+
+/// <summary>What the run list shows for an MLflow run.</summary>
+public sealed class MlflowOriginTests
+{
+    [Theory]
+    [InlineData("/home/alice/train.py", "alice", "MLflow · train.py · alice")]
+    [InlineData("C:\\work\\fit.py", null, "MLflow · fit.py")]
+    [InlineData(null, "bob", "MLflow · bob")]
+    [InlineData("notebook", "", "MLflow · notebook")]
+    public void Origin_names_the_script_file_and_the_user(string? source, string? user, string expected) =>
+        Assert.Equal(expected, MlflowRunWriter.Origin(source, user));
+}
