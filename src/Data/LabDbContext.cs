@@ -2,6 +2,7 @@ using LayerLab.Data.Accounts;
 using LayerLab.Data.Artifacts;
 using LayerLab.Data.Leaderboard;
 using LayerLab.Data.Metrics;
+using LayerLab.Data.Mlflow;
 using LayerLab.Data.Notifications;
 using LayerLab.Data.Review;
 using LayerLab.Data.Runs;
@@ -31,6 +32,10 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
     public DbSet<Notification> Notifications => Set<Notification>();
     public DbSet<LeaderboardAggregate> LeaderboardAggregates => Set<LeaderboardAggregate>();
     public DbSet<LeaderboardBucket> LeaderboardBuckets => Set<LeaderboardBucket>();
+    public DbSet<MlflowExperiment> MlflowExperiments => Set<MlflowExperiment>();
+    public DbSet<MlflowExperimentTag> MlflowExperimentTags => Set<MlflowExperimentTag>();
+    public DbSet<MlflowRun> MlflowRuns => Set<MlflowRun>();
+    public DbSet<MlflowRunTag> MlflowRunTags => Set<MlflowRunTag>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -56,6 +61,7 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
             run.Property(r => r.DispatchedAt).HasConversion(UtcTicks);
             run.Property(r => r.Source).HasConversion<string>().HasMaxLength(16);
             run.Property(r => r.Name).HasMaxLength(200);
+            run.Property(r => r.Origin).HasMaxLength(300);
             run.Property(r => r.Reproduction).HasMaxLength(16);
             run.Property(r => r.ReproductionNote).HasMaxLength(1000);
             run.Property(r => r.SubmittedById).HasMaxLength(100);
@@ -112,6 +118,7 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
             artifact.HasOne<Run>().WithMany().HasForeignKey(a => a.RunId).OnDelete(DeleteBehavior.Cascade);
         });
         ConfigureReview(modelBuilder);
+        MlflowModel.Configure(modelBuilder);
         modelBuilder.Entity<Notification>(notification =>
         {
             notification.Property(n => n.UserId).HasMaxLength(100);

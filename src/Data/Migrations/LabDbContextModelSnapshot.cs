@@ -420,6 +420,106 @@ namespace LayerLab.Data.Migrations
                     b.ToTable("MetricPoints");
                 });
 
+            modelBuilder.Entity("LayerLab.Data.Mlflow.MlflowExperiment", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ArtifactLocation")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LastUpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LifecycleStage")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OwnerId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("MlflowExperiments");
+                });
+
+            modelBuilder.Entity("LayerLab.Data.Mlflow.MlflowExperimentTag", b =>
+                {
+                    b.Property<long>("ExperimentId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(250)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ExperimentId", "Key");
+
+                    b.ToTable("MlflowExperimentTags");
+                });
+
+            modelBuilder.Entity("LayerLab.Data.Mlflow.MlflowRun", b =>
+                {
+                    b.Property<long>("RunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ExperimentId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LifecycleStage")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserId")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("RunId");
+
+                    b.HasIndex("ExperimentId", "RunId");
+
+                    b.ToTable("MlflowRuns");
+                });
+
+            modelBuilder.Entity("LayerLab.Data.Mlflow.MlflowRunTag", b =>
+                {
+                    b.Property<long>("RunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(250)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("RunId", "Key");
+
+                    b.ToTable("MlflowRunTags");
+                });
+
             modelBuilder.Entity("LayerLab.Data.Notifications.Notification", b =>
                 {
                     b.Property<long>("Id")
@@ -626,6 +726,10 @@ namespace LayerLab.Data.Migrations
 
                     b.Property<string>("Notes")
                         .HasMaxLength(10000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Origin")
+                        .HasMaxLength(300)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("ParametersJson")
@@ -932,6 +1036,39 @@ namespace LayerLab.Data.Migrations
                 });
 
             modelBuilder.Entity("LayerLab.Data.Metrics.MetricPoint", b =>
+                {
+                    b.HasOne("LayerLab.Data.Runs.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LayerLab.Data.Mlflow.MlflowExperimentTag", b =>
+                {
+                    b.HasOne("LayerLab.Data.Mlflow.MlflowExperiment", null)
+                        .WithMany()
+                        .HasForeignKey("ExperimentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LayerLab.Data.Mlflow.MlflowRun", b =>
+                {
+                    b.HasOne("LayerLab.Data.Mlflow.MlflowExperiment", null)
+                        .WithMany()
+                        .HasForeignKey("ExperimentId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("LayerLab.Data.Runs.Run", null)
+                        .WithOne()
+                        .HasForeignKey("LayerLab.Data.Mlflow.MlflowRun", "RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LayerLab.Data.Mlflow.MlflowRunTag", b =>
                 {
                     b.HasOne("LayerLab.Data.Runs.Run", null)
                         .WithMany()

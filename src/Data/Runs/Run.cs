@@ -54,6 +54,8 @@ public sealed class Run
     public string? ReproductionNote { get; set; }
     /// <summary>Optional human name (external runs name themselves; catalog runs may be renamed).</summary>
     public string? Name { get; set; }
+    /// <summary>Where an external run was logged from, for the run list (e.g. "MLflow · train.py · alice"); null otherwise.</summary>
+    public string? Origin { get; set; }
     /// <summary>The current review state (history in <c>RunReviewEvents</c>; both written in one transaction).</summary>
     public Review.ReviewState ReviewState { get; set; }
     /// <summary>The author's notes (markdown).</summary>

@@ -23,7 +23,8 @@ public enum RunListSort
 /// </summary>
 public sealed record RunListRow(
     long Id, string ExperimentKey, string? Name, RunSource Source, RunStatus Status, ReviewState ReviewState, double Progress,
-    DateTimeOffset QueuedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? Worker, string? Device, long Seed, long? SweepId);
+    DateTimeOffset QueuedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? Worker, string? Device, long Seed, long? SweepId,
+    string? Origin = null);
 
 public sealed record RunListPage(IReadOnlyList<RunListRow> Rows, int Total);
 
@@ -40,7 +41,7 @@ public static class RunListQueries
         var rows = await Sorted(query, sort, descending)
             .Skip(Math.Max(0, skip)).Take(Math.Clamp(take, 1, 1000))
             .Select(r => new RunListRow(r.Id, r.ExperimentKey, r.Name, r.Source, r.Status, r.ReviewState, r.Progress,
-                r.QueuedAt, r.StartedAt, r.FinishedAt, r.Worker, r.Device, r.Seed, r.SweepId))
+                r.QueuedAt, r.StartedAt, r.FinishedAt, r.Worker, r.Device, r.Seed, r.SweepId, r.Origin))
             .ToListAsync(ct);
         return new RunListPage(rows, total);
     }

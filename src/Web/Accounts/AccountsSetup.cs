@@ -44,7 +44,7 @@ public static class AccountsSetup
             .AddPolicyScheme(ApiTokenDefaults.SmartScheme, "Cookie or API token", options =>
                 options.ForwardDefaultSelector = context =>
                     ApiTokenDefaults.IsTokenPath(context.Request.Path) &&
-                    context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                    ApiTokenAuthenticationHandler.PresentedToken(context) is not null
                         ? ApiTokenDefaults.Scheme
                         : IdentityConstants.ApplicationScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenDefaults.Scheme, null)

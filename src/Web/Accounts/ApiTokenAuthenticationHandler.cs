@@ -21,9 +21,8 @@ public sealed class ApiTokenAuthenticationHandler(
 {
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        var header = Request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return AuthenticateResult.NoResult();
-        var presented = header["Bearer ".Length..].Trim();
+        var presented = PresentedToken(Context);
+        if (presented is null) return AuthenticateResult.NoResult();
         if (cache.TryGet(presented, out var cached)) return Success(cached.Claims);
 
         var generation = cache.Generation;
@@ -47,6 +46,30 @@ public sealed class ApiTokenAuthenticationHandler(
         claims.AddRange(token.Scopes.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => new Claim(LabPolicies.ScopeClaim, s)));
         cache.Store(presented, new ValidatedTokenCache.Identity(token.Id, user.Id, claims), token.ExpiresAt, generation);
         return Success(claims);
+    }
+
+    /// <summary>
+    /// The token of "Authorization: Bearer …", or, on MLflow's paths only, the password of "Authorization: Basic …"
+    /// (MLflow clients send MLFLOW_TRACKING_USERNAME/PASSWORD that way; the user name is ignored, the token says who).
+    /// Null when the request carries neither (then the cookie decides).
+    /// </summary>
+    public static string? PresentedToken(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var header = context.Request.Headers.Authorization.ToString();
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return header["Bearer ".Length..].Trim();
+        if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase) || header.Length > 2048 ||
+            !Mlflow.MlflowEndpoints.IsMlflowPath(context.Request.Path)) return null;
+        try
+        {
+            var decoded = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(header["Basic ".Length..].Trim()));
+            var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+            return colon < 0 ? "" : decoded[(colon + 1)..];
+        }
+        catch (FormatException)
+        {
+            return ""; // malformed: authenticate with the token scheme, which refuses it
+        }
     }
 
     /// <summary>A fresh principal per request (claims are immutable and shared): nothing downstream can alter the cached one.</summary>

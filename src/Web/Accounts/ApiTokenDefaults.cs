@@ -11,5 +11,5 @@ public static class ApiTokenDefaults
     /// <summary>Where a token is accepted: the HTTP API, its OpenAPI document and the SignalR hubs. Pages and the
     /// Blazor circuit are for people with a cookie.</summary>
     public static bool IsTokenPath(PathString path) =>
-        path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs") || path.StartsWithSegments("/openapi");
+        path.StartsWithSegments("/api") || path.StartsWithSegments("/ajax-api") || path.StartsWithSegments("/hubs") || path.StartsWithSegments("/openapi");
 }

@@ -4,6 +4,7 @@ using LayerLab.Web.Compare;
 using LayerLab.Web.Components;
 using LayerLab.Web.ExternalRuns;
 using LayerLab.Web.Live;
+using LayerLab.Web.Mlflow;
 using LayerLab.Web.Notifications;
 using LayerLab.Web.Queue;
 using LayerLab.Web.Review;
@@ -60,6 +61,7 @@ public static class PortalHost
         app.MapSweepApi();
         app.MapCompareApi();
         app.MapExternalRunApi();
+        app.MapMlflowApi();
         app.MapReviewApi();
         app.MapWorkerApi();
         app.MapQueueApi();

@@ -43,6 +43,7 @@ public static class ServiceRegistration
         services.AddSingleton<MetricIngestion>();
         services.AddHostedService(sp => sp.GetRequiredService<MetricIngestion>());
         services.AddSingleton<Compare.HistoryCompactor>();
+        Mlflow.MlflowEndpoints.AddMlflowApi(services);
         services.AddHostedService(sp => sp.GetRequiredService<Compare.HistoryCompactor>());
         services.AddSingleton<RunProgressWriter>();
         services.AddSingleton<IRunReporter, InProcessRunReporter>();

@@ -31,6 +31,8 @@ public sealed class RunListQueriesTests : IAsyncLifetime
                 ReviewState = id == 7 ? ReviewState.Approved : ReviewState.Unreviewed,
                 Name = id switch { 5 => "Baseline Alpha", 6 => "100_%_odd", 106 => "100x odd", _ => null },
                 SubmittedBy = "ada",
+                Source = id == 9 ? RunSource.External : RunSource.Catalog,
+                Origin = id == 9 ? "MLflow · train.py · ada" : null,
             });
         }
         await _db.SaveChangesAsync();
@@ -45,6 +47,14 @@ public sealed class RunListQueriesTests : IAsyncLifetime
 
     private Task<RunListPage> PageAsync(RunListFilter filter, RunListSort sort = RunListSort.Id, bool descending = true, int skip = 0, int take = 50) =>
         _db.RunListPageAsync(filter, sort, descending, skip, take, CancellationToken.None);
+
+    [Fact]
+    public async Task Rows_carry_where_an_external_run_was_logged_from()
+    {
+        var rows = (await PageAsync(new(), take: 200)).Rows;
+        Assert.Equal("MLflow · train.py · ada", rows.Single(r => r.Id == 9).Origin);
+        Assert.Null(rows.Single(r => r.Id == 8).Origin);
+    }
 
     [Fact]
     public async Task Pages_newest_first_with_the_total()
