@@ -9,6 +9,7 @@ using LayerLab.Web.Queue;
 using LayerLab.Web.Review;
 using LayerLab.Web.Runs;
 using LayerLab.Web.Workers;
+using LayerLab.Web.Studies;
 using LayerLab.Web.Sweeps;
 using Microsoft.Extensions.FileProviders;
 
@@ -53,6 +54,7 @@ public static class PortalHost
         app.MapAccountEndpoints();
         app.MapRunApi();
         app.MapSweepApi();
+        app.MapStudyApi();
         app.MapCompareApi();
         app.MapExternalRunApi();
         app.MapReviewApi();
