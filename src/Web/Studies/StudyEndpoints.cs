@@ -1,13 +1,11 @@
 using System.Security.Claims;
 using System.Text;
-using LayerLab.Data;
 using LayerLab.Data.Review;
 using LayerLab.Training.Contracts;
 using LayerLab.Training.Studies;
 using LayerLab.Web.Accounts;
 using LayerLab.Web.Runs;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 
 namespace LayerLab.Web.Studies;
 
@@ -22,6 +20,7 @@ public static class StudyEndpoints
         api.MapGet("", ListAsync);
         api.MapGet("/{id:long}", GetAsync);
         api.MapGet("/{id:long}/csv", CsvAsync);
+        api.MapGet("/{id:long}/figure.svg", SvgAsync);
         api.MapPost("/{id:long}/rerun", RerunAsync).RequireAuthorization(LabPolicies.Submit);
         api.MapPost("/{id:long}/review", ReviewAsync).RequireAuthorization(LabPolicies.Review);
         return app;
@@ -55,29 +54,28 @@ public static class StudyEndpoints
             ? TypedResults.File(Encoding.UTF8.GetBytes(StudyDtos.Csv(state)), "text/csv", $"study-{id}-{state.Row.StudyKey}.csv")
             : TypedResults.NotFound();
 
-    /// <summary>A new study with the same experiment, study and overrides (seeds included): a reproduction.</summary>
+    private static async Task<Results<FileContentHttpResult, NotFound>> SvgAsync(long id, StudyReader reader, CancellationToken ct) =>
+        await reader.GetAsync(id, ct) is { } state
+            ? TypedResults.File(Encoding.UTF8.GetBytes(StudySvg.Render(StudyDtos.From(state).Figure)), "image/svg+xml", $"study-{id}-{state.Row.StudyKey}.svg")
+            : TypedResults.NotFound();
+
     private static async Task<Results<Created<StudyDto>, NotFound, ValidationProblem>> RerunAsync(
         long id, ClaimsPrincipal user, StudyReader reader, StudySubmission submission, CancellationToken ct)
     {
-        if (await reader.GetAsync(id, ct) is not { } state) return TypedResults.NotFound();
-        var overrides = System.Text.Json.JsonSerializer.Deserialize<StudyOverrides>(state.Row.OverridesJson, StudySubmission.Json) ?? new StudyOverrides();
-        var result = await submission.SubmitAsync(state.Row.ExperimentKey, state.Row.StudyKey, overrides, RunActor.From(user), id, ct);
+        var result = await submission.RerunAsync(id, RunActor.From(user), ct);
+        if (result is null) return TypedResults.NotFound();
         if (!result.Succeeded) return Problem(result.Errors);
         return TypedResults.Created($"/api/studies/{result.StudyId}", StudyDtos.From((await reader.GetAsync(result.StudyId!.Value, ct))!));
     }
 
     private static async Task<Results<Ok<StudySummaryDto>, NotFound, ValidationProblem>> ReviewAsync(
-        long id, ReviewStudyBody body, ClaimsPrincipal user, IDbContextFactory<LabDbContext> dbFactory, TimeProvider clock, CancellationToken ct)
+        long id, ReviewStudyBody body, ClaimsPrincipal user, StudySubmission submission, CancellationToken ct)
     {
         if (!Enum.TryParse<ReviewState>(body.State, ignoreCase: true, out var state) || !Enum.IsDefined(state) || int.TryParse(body.State, out _))
             return Problem(new Dictionary<string, string> { ["state"] = "state must be one of Unreviewed, Approved, ChangesRequested, Rejected." });
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var row = await db.Studies.FirstOrDefaultAsync(s => s.Id == id, ct);
-        if (row is null) return TypedResults.NotFound();
-        var actor = RunActor.From(user);
-        (row.ReviewState, row.ReviewedBy, row.ReviewedAt) = (state, actor.UserName, clock.GetUtcNow());
-        await db.SaveChangesAsync(ct);
-        return TypedResults.Ok(new StudySummaryDto(row.Id, row.ExperimentKey, row.StudyKey, row.Title, row.SweepId, row.SubmittedBy, row.CreatedAt, row.ReviewState.ToString()));
+        var row = await submission.ReviewAsync(id, state, RunActor.From(user), ct);
+        return row is null ? TypedResults.NotFound()
+            : TypedResults.Ok(new StudySummaryDto(row.Id, row.ExperimentKey, row.StudyKey, row.Title, row.SweepId, row.SubmittedBy, row.CreatedAt, row.ReviewState.ToString()));
     }
 
     private static ValidationProblem Problem(IReadOnlyDictionary<string, string> errors) =>

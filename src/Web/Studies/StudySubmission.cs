@@ -56,6 +56,30 @@ public sealed class StudySubmission(ExperimentCatalog catalog, SweepSubmission s
         return new SubmitStudyResult(row.Id, new Dictionary<string, string>());
     }
 
+    /// <summary>A new study with the same experiment, study and overrides (seeds included): a reproduction. Null if
+    /// there is no such study.</summary>
+    public async Task<SubmitStudyResult?> RerunAsync(long id, RunActor submitter, CancellationToken cancellationToken)
+    {
+        Study? row;
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+            row = await db.Studies.AsNoTracking().FirstOrDefaultAsync(s => s.Id == id, cancellationToken);
+        if (row is null) return null;
+        var overrides = JsonSerializer.Deserialize<StudyOverrides>(row.OverridesJson, Json) ?? new StudyOverrides();
+        return await SubmitAsync(row.ExperimentKey, row.StudyKey, overrides, submitter, id, cancellationToken);
+    }
+
+    /// <summary>Sets the study's review state (reviewers approve a study as they approve a run). Null if not found.</summary>
+    public async Task<Study?> ReviewAsync(long id, Data.Review.ReviewState state, RunActor reviewer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reviewer);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var row = await db.Studies.FirstOrDefaultAsync(s => s.Id == id, cancellationToken);
+        if (row is null) return null;
+        (row.ReviewState, row.ReviewedBy, row.ReviewedAt) = (state, reviewer.UserName, clock.GetUtcNow());
+        await db.SaveChangesAsync(cancellationToken);
+        return row;
+    }
+
     /// <summary>The experiment, its study with the overrides applied, or errors per field.</summary>
     public (IExperiment? Experiment, StudyDefinition? Study, Dictionary<string, string> Errors) Resolve(
         string? experimentKey, string? studyKey, StudyOverrides overrides)

@@ -18,7 +18,7 @@ public static class IclLinRegStudies
         Title = "Loss vs layers: L layers against L steps of GD",
         Claim = "A trained 1-layer linear self-attention model matches one step of GD with the optimal step η*; with L " +
                 "layers it does as well as L steps of GD (von Oswald et al., arXiv 2212.07677, Fig. 2–3).",
-        Thresholds = "Stated before measuring. Per depth, means over ≥ 2 seeds of the test ½MSE ratio to the reference. " +
+        Thresholds = "Per depth, means over ≥ 2 seeds of the test ½MSE ratio to the reference. " +
                      "L = 1: ratio to one GD step with tuned η* ≤ 1.02. L > 1: ratio to L GD steps with one tuned constant " +
                      "η ≤ 1.02 (at or below L-step GD, 2% tolerance). Reproduced if every depth passes; Not reproduced " +
                      "if any fails (at this training budget: the text names it).",

@@ -20,7 +20,7 @@ public static class IclTaskCountStudies
         Title = "Tasks needed vs dimension d",
         Claim = "The number of pretraining tasks a one-layer linear-attention model needs barely depends on d " +
                 "(Wu et al., arXiv 2310.08391).",
-        Thresholds = "Stated before measuring. Fit log(tasks needed) = a + b·log d over every seed's value (d = 4…32, " +
+        Thresholds = "Fit log(tasks needed) = a + b·log d over every seed's value (d = 4…32, " +
                      "pools 1, 2, 4, …, 65536). Reproduced if the 95% interval of the slope b lies below 0.5 (sub-√d " +
                      "growth); Not reproduced if it lies above 0.5; Inconclusive if it contains 0.5, or a seed found no " +
                      "pool within 5% of Γ* (budget too small).",
@@ -42,7 +42,7 @@ public static class IclTaskCountStudies
         Key = "length-mismatch",
         Title = "Train/test context-length mismatch",
         Claim = "A context-length mismatch between pretraining and test costs accuracy (Wu et al., arXiv 2310.08391).",
-        Thresholds = "Stated before measuring. Train at n_train = 16, test at n_test ∈ {16, 32, 64, 128}; mismatch cost = " +
+        Thresholds = "Train at n_train = 16, test at n_test ∈ {16, 32, 64, 128}; mismatch cost = " +
                      "risk of the fresh-task model at n_test / risk of Γ* tuned for n_test − 1. Reproduced if at every " +
                      "n_test ≠ n_train the 95% interval lies above 1%; Not reproduced if any lies below 1%; else Inconclusive.",
         Parameters = new Dictionary<string, string> { ["pools"] = "pow4_1_4096", ["pool_posterior_max"] = "0", ["n_train"] = "16" },

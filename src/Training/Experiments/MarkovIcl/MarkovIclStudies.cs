@@ -20,7 +20,7 @@ public static class MarkovIclStudies
         Title = "Gap to Laplace vs order k, four models",
         Claim = "A single-layer Mamba learns the Bayes-optimal Laplace estimator of order-k Markov chains in context for " +
                 "every k, the convolution is key, and a 1-layer transformer does not for k ≥ 2 (arXiv 2502.10178).",
-        Thresholds = "Stated before measuring. A model learned Laplace at order k when, averaged over ≥ 2 seeds, its held-out " +
+        Thresholds = "A model learned Laplace at order k when, averaged over ≥ 2 seeds, its held-out " +
                      "CE is within 0.01 nats of Laplace AND its predictions are closer (mean L1) to Laplace than to add-½ " +
                      "(the CE gap alone cannot tell the two apart). Not reproduced if Mamba + conv fails at some k, if " +
                      "Mamba without conv learns it at every k (conv not key), or if the 1-layer transformer learns it at " +
