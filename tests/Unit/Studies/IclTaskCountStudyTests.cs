@@ -56,7 +56,7 @@ public sealed class IclTaskCountStudyTests
     }
 
     private static StudyRun Mismatch(int nTest, long seed, double cost) =>
-        new(new Dictionary<string, string> { ["n_test"] = nTest.ToString(CultureInfo.InvariantCulture) }, seed, StudyRunState.Succeeded,
+        new(new Dictionary<string, string> { ["n_test"] = nTest.ToString(CultureInfo.InvariantCulture), ["n_train"] = "16" }, seed, StudyRunState.Succeeded,
             new Dictionary<string, double> { ["mismatch_cost"] = cost });
 
     private static StudyVerdict JudgeMismatch(IEnumerable<StudyRun> runs) =>
