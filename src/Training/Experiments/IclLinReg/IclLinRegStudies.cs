@@ -26,6 +26,7 @@ public static class IclLinRegStudies
         Seeds = 3,
         Figure = new StudyFigure("layers L", "test ½MSE", "predictor"),
         Paper = [],
+        TableMetrics = ["test_loss", "ref/gd1", "ref/gdL", "loss_ratio_gd1", "loss_ratio_gdL", "cosine_gd", "train_loss"],
         SecondsPerJob = p => 20 * double.Parse(p.GetValueOrDefault("layers", "1"), C),
         Observe = Observe,
         Verdict = Verdict,

@@ -31,6 +31,7 @@ public static class IclTaskCountStudies
         Seeds = 3,
         Figure = new StudyFigure("dimension d", "tasks needed", "measure", LogX: true, LogY: true),
         Paper = [],
+        TableMetrics = ["tasks_needed", "ratio_gamma_star/M=1", "ratio_gamma_star/M=inf", "test_mse_ratio_bayes"],
         // Calibrated on the measured study: ~250 portal CPU-seconds for the 12 runs (d = 32 dominates).
         SecondsPerJob = p => 4 + double.Parse(p.GetValueOrDefault("d", "8"), C),
         Observe = run => run.Summary!.GetValueOrDefault("tasks_needed_found") == 1 && double.TryParse(run.Parameter("d"), C, out var d)
@@ -52,6 +53,7 @@ public static class IclTaskCountStudies
         Seeds = 3,
         Figure = new StudyFigure("test context length n_test", "excess risk over Γ* at n_test", "measure", LogX: true),
         Paper = [],
+        TableMetrics = ["mismatch_cost", "test_mse", "ref/mismatch_cost", "test_mse_ratio_bayes"],
         SecondsPerJob = _ => 6,
         // The training length rides along (not drawn) so the verdict knows which test length is the matched one.
         Observe = run => double.TryParse(run.Parameter("n_test"), C, out var n) && run.Summary!.TryGetValue("mismatch_cost", out var cost)

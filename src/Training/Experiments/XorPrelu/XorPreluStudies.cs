@@ -31,6 +31,7 @@ public static class XorPreluStudies
         Figure = new StudyFigure("learning rate", "success rate (share of trials)", "model · coding · init", LogX: true),
         // The paper's figure is not available offline, so no numbers of its are drawn (none invented).
         Paper = [],
+        TableMetrics = ["band_points/prelu", "band_points/mlp", "band_points/gcu", "success/prelu", "ref_distance/prelu"],
         SecondsPerJob = _ => 4,
         Observe = Observe,
         Verdict = Verdict,
