@@ -29,6 +29,7 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
     public DbSet<RunReviewEvent> RunReviewEvents => Set<RunReviewEvent>();
     public DbSet<RunTag> RunTags => Set<RunTag>();
     public DbSet<Sweep> Sweeps => Set<Sweep>();
+    public DbSet<Study> Studies => Set<Study>();
     public DbSet<Notification> Notifications => Set<Notification>();
     public DbSet<LeaderboardAggregate> LeaderboardAggregates => Set<LeaderboardAggregate>();
     public DbSet<LeaderboardBucket> LeaderboardBuckets => Set<LeaderboardBucket>();
@@ -87,6 +88,23 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
             sweep.Property(s => s.SubmittedBy).HasMaxLength(200);
             sweep.Property(s => s.SubmittedById).HasMaxLength(100);
             sweep.Property(s => s.CreatedAt).HasConversion(UtcTicks);
+        });
+        modelBuilder.Entity<Study>(study =>
+        {
+            study.Property(s => s.ExperimentKey).HasMaxLength(100);
+            study.Property(s => s.StudyKey).HasMaxLength(100);
+            study.Property(s => s.Title).HasMaxLength(200);
+            study.Property(s => s.SubmittedBy).HasMaxLength(200);
+            study.Property(s => s.SubmittedById).HasMaxLength(100);
+            study.Property(s => s.ReviewedBy).HasMaxLength(200);
+            study.Property(s => s.ReviewState).HasConversion<string>().HasMaxLength(20);
+            study.Property(s => s.CreatedAt).HasConversion(UtcTicks);
+            study.Property(s => s.ReviewedAt).HasConversion(UtcTicks);
+            study.HasIndex(s => new { s.ExperimentKey, s.StudyKey });
+            study.HasIndex(s => s.SweepId);
+            // A study is its sweep seen through a claim: deleting the sweep deletes the study, never its runs.
+            study.HasOne<Sweep>().WithMany().HasForeignKey(s => s.SweepId).OnDelete(DeleteBehavior.Cascade);
+            study.HasOne<Study>().WithMany().HasForeignKey(s => s.RerunOfId).OnDelete(DeleteBehavior.SetNull);
         });
         modelBuilder.Entity<MetricPoint>(point =>
         {

@@ -826,6 +826,71 @@ namespace LayerLab.Data.Migrations
                     b.ToTable("Runs");
                 });
 
+            modelBuilder.Entity("LayerLab.Data.Sweeps.Study", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ExperimentKey")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OverridesJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("RerunOfId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ReviewState")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ReviewedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ReviewedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StudyKey")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SubmittedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SubmittedById")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("SweepId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RerunOfId");
+
+                    b.HasIndex("SweepId");
+
+                    b.HasIndex("ExperimentKey", "StudyKey");
+
+                    b.ToTable("Studies");
+                });
+
             modelBuilder.Entity("LayerLab.Data.Sweeps.Sweep", b =>
                 {
                     b.Property<long>("Id")
@@ -1133,6 +1198,20 @@ namespace LayerLab.Data.Migrations
                         .WithMany()
                         .HasForeignKey("SweepId")
                         .OnDelete(DeleteBehavior.SetNull);
+                });
+
+            modelBuilder.Entity("LayerLab.Data.Sweeps.Study", b =>
+                {
+                    b.HasOne("LayerLab.Data.Sweeps.Study", null)
+                        .WithMany()
+                        .HasForeignKey("RerunOfId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.HasOne("LayerLab.Data.Sweeps.Sweep", null)
+                        .WithMany()
+                        .HasForeignKey("SweepId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>

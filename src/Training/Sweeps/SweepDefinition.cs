@@ -55,4 +55,7 @@ public sealed record SweepDefinition
     /// <summary>Train each configuration's seeds together as one job (experiments that implement
     /// <c>ISeedBatchedExperiment</c> only). Null means the default: on for such experiments, off otherwise.</summary>
     public bool? BatchSeeds { get; init; }
+    /// <summary>Configurations to leave out of the product: one whose swept values equal every entry of some
+    /// exclusion is skipped (studies use it for knobs that only some models have, e.g. Mamba's conv).</summary>
+    public IReadOnlyList<IReadOnlyDictionary<string, string>>? Exclude { get; init; }
 }

@@ -85,6 +85,7 @@ public static class SweepExpansion
             cancellationToken.ThrowIfCancellationRequested();
             var raw = new Dictionary<string, string?>(baseValues, StringComparer.Ordinal);
             foreach (var (name, value) in combination) raw[name] = value;
+            if (definition.Exclude?.Any(x => x.Count > 0 && x.All(e => raw.TryGetValue(e.Key, out var v) && v == e.Value)) == true) continue;
             var validation = ParameterValidation.Validate(specs, raw);
             if (!validation.IsValid)
             {

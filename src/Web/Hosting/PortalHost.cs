@@ -11,6 +11,7 @@ using LayerLab.Web.Review;
 using LayerLab.Web.Runs;
 using LayerLab.Web.Security;
 using LayerLab.Web.Workers;
+using LayerLab.Web.Studies;
 using LayerLab.Web.Sweeps;
 using Microsoft.Extensions.FileProviders;
 
@@ -59,6 +60,7 @@ public static class PortalHost
         app.MapAccountEndpoints();
         app.MapRunApi();
         app.MapSweepApi();
+        app.MapStudyApi();
         app.MapCompareApi();
         app.MapExternalRunApi();
         app.MapMlflowApi();

@@ -62,6 +62,8 @@ public static class ServiceRegistration
         services.AddSingleton<Sweeps.SweepSubmission>();
         services.AddSingleton<Sweeps.SweepCommands>();
         services.AddSingleton<Sweeps.SweepReader>();
+        services.AddSingleton<Studies.StudySubmission>();
+        services.AddSingleton<Studies.StudyReader>();
         services.AddSingleton<LayerLab.Web.Compare.CompareQueries>();
         services.AddSingleton<Review.ReviewService>();
         // After RunRecovery (registered first): it starts from the migrated database with dispatch marks cleared.

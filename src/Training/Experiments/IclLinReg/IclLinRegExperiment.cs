@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using LayerLab.Training.Contracts;
+using LayerLab.Training.Studies;
 using LayerLab.Training.Experiments.Shared;
 using Microsoft.Extensions.Logging;
 
@@ -12,7 +13,7 @@ namespace LayerLab.Training.Experiments.IclLinReg;
 /// best step, preconditioned GD, OLS, ridge, zero, L steps of GD) are computed exactly for the run's own settings
 /// on the run's own test set (see <see cref="IclBaselines"/>).
 /// </summary>
-public sealed class IclLinRegExperiment : IExperiment
+public sealed class IclLinRegExperiment : IExperiment, IHasStudies
 {
     public string Key => "icl-linreg";
     public string Title => "One linear self-attention layer = one step of GD";
@@ -38,6 +39,11 @@ public sealed class IclLinRegExperiment : IExperiment
     ];
 
     public string PrimaryMetric => "test_loss";
+
+
+    /// <summary>Claim-level studies (configurations × seeds, figure, verdict): see <see cref="IclLinRegStudies"/>.</summary>
+
+    public IReadOnlyList<StudyDefinition> Studies => IclLinRegStudies.All;
 
     public async Task<RunResult> TrainAsync(RunContext context, CancellationToken cancellationToken)
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LayerLab.Training.Contracts;
+using LayerLab.Training.Studies;
 using LayerLab.Training.Experiments.Shared;
 using Microsoft.Extensions.Logging;
 
@@ -10,7 +11,7 @@ namespace LayerLab.Training.Experiments.IclTaskCount;
 /// learn in-context linear regression (Wu et al., arXiv 2310.08391). Every pool size M (and fresh tasks) trains as
 /// one batched program (<see cref="IclTrainer"/>); test MSE is the exact fresh-task risk of the trained Γ.
 /// </summary>
-public sealed class IclTaskCountExperiment : IExperiment
+public sealed class IclTaskCountExperiment : IExperiment, IHasStudies
 {
     public string Key => "icl-task-count";
     public string Title => "How many pretraining tasks for in-context linear regression";
@@ -30,6 +31,9 @@ public sealed class IclTaskCountExperiment : IExperiment
 
     /// <summary>The claim is about a count of tasks: fewer is better (4× the largest pool when none qualifies).</summary>
     public string PrimaryMetric => "tasks_needed";
+
+    /// <summary>Claim-level studies (configurations × seeds, figure, verdict): see <see cref="IclTaskCountStudies"/>.</summary>
+    public IReadOnlyList<StudyDefinition> Studies => IclTaskCountStudies.All;
 
     public async Task<RunResult> TrainAsync(RunContext context, CancellationToken cancellationToken)
     {

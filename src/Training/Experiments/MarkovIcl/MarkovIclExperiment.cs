@@ -1,5 +1,6 @@
 using System.Globalization;
 using LayerLab.Training.Contracts;
+using LayerLab.Training.Studies;
 using LayerLab.Training.Experiments.Shared;
 using Microsoft.Extensions.Logging;
 
@@ -10,7 +11,7 @@ namespace LayerLab.Training.Experiments.MarkovIcl;
 /// Markov chains in context (arXiv 2502.10178)? Compared on one fixed held-out set with the exact Laplace estimator,
 /// the oracle that knows the chain and the in-context unigram estimator.
 /// </summary>
-public sealed class MarkovIclExperiment : IExperiment
+public sealed class MarkovIclExperiment : IExperiment, IHasStudies
 {
     /// <summary>"Matches Laplace" when test_ce − Laplace ≤ max(this many nats, <see cref="RelativeTolerance"/> × Laplace).</summary>
     public const double AbsoluteTolerance = 0.01;
@@ -44,6 +45,11 @@ public sealed class MarkovIclExperiment : IExperiment
     ];
 
     public string PrimaryMetric => "test_ce";
+
+
+    /// <summary>Claim-level studies (configurations × seeds, figure, verdict): see <see cref="MarkovIclStudies"/>.</summary>
+
+    public IReadOnlyList<StudyDefinition> Studies => MarkovIclStudies.All;
 
     public async Task<RunResult> TrainAsync(RunContext context, CancellationToken cancellationToken)
     {
@@ -84,6 +90,8 @@ public sealed class MarkovIclExperiment : IExperiment
             [RunResult.ParameterCountKey] = outcome.ParameterCount,
             ["train_seconds"] = outcome.TrainSeconds,
         };
+        if (double.IsFinite(outcome.L1ToAddHalf)) summary["l1_add_half"] = outcome.L1ToAddHalf;
+        if (double.IsFinite(outcome.AddHalfCe)) summary["ref/add_half"] = outcome.AddHalfCe;
         var tolerance = Math.Max(AbsoluteTolerance, RelativeTolerance * r.LaplaceCe);
         var matches = gap <= tolerance && outcome.TestCe < r.UnigramCe;
         var c = CultureInfo.InvariantCulture;

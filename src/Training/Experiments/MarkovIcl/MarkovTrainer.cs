@@ -8,8 +8,12 @@ using static TorchSharp.torch;
 namespace LayerLab.Training.Experiments.MarkovIcl;
 
 /// <summary>What a finished run measured on the held-out set, and the exact references on that same set.</summary>
+/// <param name="L1ToAddHalf">Mean |P_model(1) − P_add-½(1)|: with <paramref name="L1ToLaplace"/> it says which smoothing
+/// the model learned (the CE gap alone cannot: Laplace and add-½ differ by far less than any CE tolerance).</param>
+/// <param name="AddHalfCe">Held-out CE of the add-½ (Krichevsky–Trofimov) estimator on the same set.</param>
 public sealed record MarkovOutcome(
-    double TestCe, double L1ToLaplace, double TrainCe, MarkovReferences References, long ParameterCount, double TrainSeconds);
+    double TestCe, double L1ToLaplace, double TrainCe, MarkovReferences References, long ParameterCount, double TrainSeconds,
+    double L1ToAddHalf = double.NaN, double AddHalfCe = double.NaN);
 
 /// <summary>
 /// The training loop: a fresh batch of chains per step, next-bit cross-entropy on positions t = k … T−1, AdamW.
@@ -102,7 +106,11 @@ public static class MarkovTrainer
             }
             if (metrics.Count > 0) report(new LiveReport(step, (double)step / steps, metrics));
         }
-        return new MarkovOutcome(testCe, l1, trainCe, references, parameterCount, watch.Elapsed.TotalSeconds);
+        // Once, at the end: the distance to add-½ on the same held-out positions (β = ½ instead of 1).
+        var addHalf = MarkovReference.Compute(test, beta: 0.5);
+        using var addHalfP = tensor(addHalf.LaplaceP, [test.Count, addHalf.PositionsPerSequence]).to(device);
+        var (_, l1Half) = Evaluate(model, testTokens, addHalfP, k);
+        return new MarkovOutcome(testCe, l1, trainCe, references, parameterCount, watch.Elapsed.TotalSeconds, l1Half, addHalf.LaplaceCe);
     }
 
     private const int StateVersion = 1;

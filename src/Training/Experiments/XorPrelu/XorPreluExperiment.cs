@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LayerLab.Training.Contracts;
+using LayerLab.Training.Studies;
 using LayerLab.Training.Experiments.Shared;
 using Microsoft.Extensions.Logging;
 
@@ -11,7 +12,7 @@ namespace LayerLab.Training.Experiments.XorPrelu;
 /// trials and learning rates train as one batched tensor program (see <see cref="XorTrainer"/>); several seeds of one
 /// configuration can join that program too (<see cref="ISeedBatchedExperiment"/>).
 /// </summary>
-public sealed class XorPreluExperiment : ISeedBatchedExperiment
+public sealed class XorPreluExperiment : ISeedBatchedExperiment, IHasStudies
 {
     public string Key => "xor-prelu";
     public string Title => "PReLU solves XOR with one neuron";
@@ -29,6 +30,11 @@ public sealed class XorPreluExperiment : ISeedBatchedExperiment
     public IReadOnlyList<MetricDefinition> Metrics { get; } = BuildMetrics();
 
     public string PrimaryMetric => "band_decades/prelu";
+
+
+    /// <summary>Claim-level studies (configurations × seeds, figure, verdict): see <see cref="XorPreluStudies"/>.</summary>
+
+    public IReadOnlyList<StudyDefinition> Studies => XorPreluStudies.All;
 
     public async Task<RunResult> TrainAsync(RunContext context, CancellationToken cancellationToken)
     {

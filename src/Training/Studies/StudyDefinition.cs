@@ -1,0 +1,85 @@
+using System.Text.Json.Serialization;
+
+namespace LayerLab.Training.Studies;
+
+/// <summary>What a study concluded about the paper's claim.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<StudyOutcome>))]
+public enum StudyOutcome { Reproduced, NotReproduced, Inconclusive }
+
+/// <summary>The claim-level verdict: an outcome and a sentence with the numbers it rests on.</summary>
+public sealed record StudyVerdict(StudyOutcome Outcome, string Text)
+{
+    public static StudyVerdict Reproduced(string text) => new(StudyOutcome.Reproduced, text);
+    public static StudyVerdict NotReproduced(string text) => new(StudyOutcome.NotReproduced, text);
+    public static StudyVerdict Inconclusive(string text) => new(StudyOutcome.Inconclusive, text);
+}
+
+/// <summary>One swept parameter of a study and its values (as parameter text, validated by the experiment's specs).</summary>
+public sealed record StudyAxis(string Parameter, IReadOnlyList<string> Values);
+
+/// <summary>How the study's figure is drawn: x and y labels, log axes, and what a series is.</summary>
+/// <param name="X">Label of the x axis (a parameter or a per-run quantity such as the learning rate of a grid point).</param>
+/// <param name="Y">Label of the y axis (a summary metric, aggregated over seeds: mean and 95% t-interval).</param>
+/// <param name="Series">What distinguishes the lines (e.g. "model").</param>
+public sealed record StudyFigure(string X, string Y, string Series, bool LogX = false, bool LogY = false);
+
+/// <summary>A number the paper itself reports, drawn as a marker next to ours.</summary>
+/// <param name="Source">Where in the paper (e.g. "arXiv 2409.10821, Fig. 3").</param>
+public sealed record PaperPoint(string Series, double X, double Y, string Source);
+
+/// <summary>One value a finished run contributes to the figure: series, x and y. A run may contribute many
+/// (xor-prelu reports every learning rate of its grid in one run).</summary>
+/// <param name="Plot">False for values the verdict needs but the figure does not draw (other units).</param>
+public sealed record StudyObservation(string Series, double X, double Y, bool Plot = true);
+
+public enum StudyRunState { Pending, Succeeded, Failed }
+
+/// <summary>One run of a study as the aggregation sees it: its configuration (parameter text), seed, state and
+/// summary metrics (null until it succeeded).</summary>
+public sealed record StudyRun(
+    IReadOnlyDictionary<string, string> Parameters, long Seed, StudyRunState State, IReadOnlyDictionary<string, double>? Summary)
+{
+    public string Parameter(string name) => Parameters.TryGetValue(name, out var v) ? v : "";
+}
+
+/// <summary>
+/// A claim checked across runs: configurations (the cartesian product of <see cref="Axes"/> over the base
+/// <see cref="Parameters"/>) × <see cref="Seeds"/> seeds, run as a sweep. <see cref="Observe"/> turns each
+/// finished run into figure points; <see cref="StudyAggregation"/> averages them over seeds; <see cref="Verdict"/>
+/// is a pure function of the aggregate, with its thresholds written in <see cref="Thresholds"/> before any data
+/// was seen.
+/// </summary>
+public sealed record StudyDefinition
+{
+    public required string Key { get; init; }
+    public required string Title { get; init; }
+    /// <summary>The claim the study tests, in the paper's words where possible.</summary>
+    public required string Claim { get; init; }
+    /// <summary>The verdict's rule, in words, fixed before measuring.</summary>
+    public required string Thresholds { get; init; }
+    public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyList<StudyAxis> Axes { get; init; } = [];
+    /// <summary>Combinations of axis values that are not run (a knob only some models have).</summary>
+    public IReadOnlyList<IReadOnlyDictionary<string, string>> Exclude { get; init; } = [];
+    public int Seeds { get; init; } = 3;
+    /// <summary>Fewer succeeded seeds than this at any point makes the verdict Inconclusive.</summary>
+    public int MinSeeds { get; init; } = 2;
+    public required StudyFigure Figure { get; init; }
+    public IReadOnlyList<PaperPoint> Paper { get; init; } = [];
+    /// <summary>Summary metrics shown per configuration in the study's table (mean over seeds).</summary>
+    public IReadOnlyList<string> TableMetrics { get; init; } = [];
+    /// <summary>Measured wall seconds of one configuration's job on the 2-core reference machine (all its seeds
+    /// when the experiment batches seeds, else one seed); the estimate shown before queueing.</summary>
+    public required Func<IReadOnlyDictionary<string, string>, double> SecondsPerJob { get; init; }
+    public required Func<StudyRun, IEnumerable<StudyObservation>> Observe { get; init; }
+    public required Func<StudyResults, StudyVerdict> Verdict { get; init; }
+
+    public int Configurations => StudyPlan.Configurations(this).Count();
+    public int Runs => Configurations * Seeds;
+}
+
+/// <summary>Experiments that declare studies (in their own folder, next to the experiment).</summary>
+public interface IHasStudies
+{
+    IReadOnlyList<StudyDefinition> Studies { get; }
+}
