@@ -21,12 +21,14 @@ public sealed partial class AccessibilityTests(ITestOutputHelper output) : Brows
 {
     /// <summary>Routes with parameters (or a query) get a URL that shows data seeded below. A route not listed here
     /// gets "1" for each parameter (the first entity), and the output says so.</summary>
-    private static readonly Dictionary<string, string> Samples = new(StringComparer.OrdinalIgnoreCase)
+    private static readonly Dictionary<string, string[]> Samples = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["/runs/{Id:long}"] = "/runs/1",
-        ["/sweeps/{Id:long}"] = "/sweeps/1",
-        ["/submit/{Key}"] = "/submit/xor-prelu",
-        ["/compare"] = "/compare?runs=1,2,3,4",
+        ["/runs/{Id:long}"] = ["/runs/1"],
+        ["/sweeps/{Id:long}"] = ["/sweeps/1"],
+        ["/submit/{Key}"] = ["/submit/xor-prelu"],
+        ["/compare"] = ["/compare?runs=1,2,3,4"],
+        // The default experiment has no runs here: show the seeded ones, as a table and as the budget charts.
+        ["/leaderboard"] = ["/leaderboard?experiment=xor-prelu&review=any", "/leaderboard?experiment=xor-prelu&review=any&view=budget"],
     };
 
     /// <summary>Checked anonymously before signing in, not as a signed-in page (it redirects a signed-in visitor or
@@ -77,16 +79,48 @@ public sealed partial class AccessibilityTests(ITestOutputHelper output) : Brows
                 storageState = await context.StorageStateAsync();
             }
 
+            var themeName = theme == ColorScheme.Dark ? "dark" : "light";
             foreach (var url in routes)
             {
                 await page.GotoAsync(new Uri(Portal.BaseAddress, url).ToString());
-                await CheckAsync(page, url, variant, theme == ColorScheme.Dark ? "dark" : "light", screenshots, failures, report);
+                await CheckAsync(page, url, variant, themeName, screenshots, failures, report);
             }
+            if (width == 1280) await CheckStatesAsync(page, variant, themeName, screenshots, failures, report);
         }
 
         await File.WriteAllTextAsync(Path.Combine(screenshots, "axe-report.txt"), report.ToString());
         output.WriteLine(report.ToString());
         Assert.True(failures.Count == 0, $"{failures.Count} serious/critical axe violations or layout failures:\n{string.Join("\n", failures)}");
+    }
+
+    /// <summary>States that only appear after an action: the run form with a sweep editor open and the server's
+    /// per-field errors (400) shown, the notifications open, a reply being written, ticked runs.</summary>
+    private async Task CheckStatesAsync(IPage page, string variant, string theme, string screenshots, List<string> failures, StringBuilder report)
+    {
+        await page.GotoAsync(new Uri(Portal.BaseAddress, "/submit/xor-prelu").ToString());
+        await SettleAsync(page);
+        await page.GetByTestId("sweep-toggle-init_scale").ClickAsync();
+        await page.Locator("#param-epochs").FillAsync("0");
+        await page.Locator("#param-epochs").BlurAsync();
+        await page.GetByTestId("sweep-toggle-init_scale").ClickAsync();
+        await page.GetByTestId("submit-run").ClickAsync();
+        await page.GetByTestId("submit-errors").WaitForAsync();
+        await page.GetByTestId("sweep-toggle-optimizer").ClickAsync();
+        await CheckAsync(page, "/submit/xor-prelu (errors, sweep editor)", variant, theme, screenshots, failures, report);
+
+        await page.GotoAsync(new Uri(Portal.BaseAddress, "/runs/1").ToString());
+        await SettleAsync(page);
+        await page.GetByTestId("comment-reply").First.ClickAsync();
+        await page.GetByTestId("notification-bell").ClickAsync();
+        await page.GetByTestId("notifications-panel").WaitForAsync();
+        await CheckAsync(page, "/runs/1 (notifications, reply)", variant, theme, screenshots, failures, report);
+
+        await page.GotoAsync(new Uri(Portal.BaseAddress, "/").ToString());
+        await SettleAsync(page);
+        await page.Locator("tr.run-1 input[type=checkbox]").CheckAsync();
+        await page.Locator("tr.run-2 input[type=checkbox]").CheckAsync();
+        await Assertions.Expect(page.GetByTestId("compare-selected")).ToContainTextAsync("(2)");
+        await CheckAsync(page, "/ (two ticked)", variant, theme, screenshots, failures, report);
     }
 
     /// <summary>Waits for the page to settle, runs axe, checks the page does not scroll sideways, takes a screenshot.</summary>
@@ -177,7 +211,7 @@ public sealed partial class AccessibilityTests(ITestOutputHelper output) : Brows
         var urls = new List<string>();
         foreach (var template in templates)
         {
-            if (Samples.TryGetValue(template, out var sample)) { urls.Add(sample); continue; }
+            if (Samples.TryGetValue(template, out var samples)) { urls.AddRange(samples); continue; }
             var url = RouteParameter().Replace(template, "1");
             if (url != template) guessed.Add($"{template} has no sample in {nameof(AccessibilityTests)}.{nameof(Samples)}; checked as {url}");
             urls.Add(url);

@@ -35,7 +35,7 @@ public static class LabTheme
         },
         PaletteDark = new PaletteDark
         {
-            Primary = "#9fa8da",
+            Primary = "#b3bbe6",
             PrimaryContrastText = "rgba(0,0,0,0.87)",
             Secondary = "#80cbc4",
             SecondaryContrastText = "rgba(0,0,0,0.87)",
