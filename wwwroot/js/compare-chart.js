@@ -6,7 +6,7 @@
 // points stored without a time are left out of the time axes), and groupBy: a parameter name whose runs with equal
 // values become one mean line with a min–max band. Uses the uPlot global. performance.mark()s named 'compare:*'
 // time each stage of the first draw (bench/LiveBench reads them).
-import { alignSeries, downsampleMinMax, lowerBound, seriesColor, upperBound } from './run-chart.js';
+import { alignSeries, chartTheme, describeSeries, downsampleMinMax, lowerBound, onThemeChange, renderDataSummary, seriesColor, upperBound } from './run-chart.js';
 
 const charts = new Map();
 let nextHandle = 1;
@@ -16,6 +16,8 @@ export function mountCompareChart(element, runs, metric, options) {
   const handle = nextHandle++;
   const chart = { element, runs, metric, options: { smoothing: 0, logX: false, logY: false, height: 380, xMode: 'step', groupBy: null, ...(options ?? {}) }, data: [], raw: [], u: null, range: null, withTimes: false };
   charts.set(handle, chart);
+  // A new theme redraws in its colours (series and axes).
+  chart.stopTheme = onThemeChange(() => { if (chart.u) render(chart, true); });
   performance.mark('compare:mount');
   element.setAttribute('data-state', 'loading');
   load(chart).catch((err) => failed(chart, err));
@@ -48,11 +50,14 @@ export function disposeCompareChart(handle) {
   if (!chart) return;
   chart.u?.destroy();
   chart.ro?.disconnect();
+  chart.stopTheme?.();
+  chart.summary?.remove();
   charts.delete(handle);
 }
 
 function failed(chart, err) {
   chart.element.setAttribute('data-state', 'error');
+  chart.stopTheme?.();
   chart.element.textContent = `Could not load metrics: ${err?.message ?? err}`;
 }
 
@@ -327,11 +332,13 @@ function render(chart, rebuild) {
   chart.u?.destroy();
   const mode = chart.options.xMode ?? 'step';
   const { series, bands } = seriesAndBands(chart);
+  const theme = chartTheme();
+  const axis = { stroke: theme.axis, grid: { stroke: theme.grid }, ticks: { stroke: theme.grid } };
   chart.element.setAttribute('data-band-count', String(bands.length));
   chart.u = new window.uPlot({
     width, height: chart.options.height, series: [{ label: X_LABELS[mode] }, ...series], bands,
     scales: { x: { time: mode === 'wall', distr: chart.options.logX && mode !== 'wall' ? 3 : 1 }, y: { distr: chart.options.logY ? 3 : 1 } },
-    axes: [{ label: X_LABELS[mode] }, { label: chart.metric, size: 70, values: (u, splits) => splits.map(compact) }],
+    axes: [{ ...axis, label: X_LABELS[mode] }, { ...axis, label: chart.metric, size: 70, values: (u, splits) => splits.map(compact) }],
     legend: { live: true },
     cursor: { drag: { x: true, y: false } },
     hooks: {
@@ -346,7 +353,16 @@ function render(chart, rebuild) {
     },
   }, data, chart.element);
   if (!chart.drawn) { performance.mark('compare:drawn'); chart.drawn = true; }
+  summarize(chart, mode);
   if (chart.range) chart.u.setScale('x', chart.range);
+}
+
+/** The data as a table (keyboard and screen-reader alternative to the plot), after uPlot's root inside the element. */
+function summarize(chart, mode) {
+  chart.summary ??= document.createElement('details');
+  chart.element.append(chart.summary);
+  const rows = chart.runs.map((r, i) => ({ name: r.label, ...describeSeries(chart.raw[i]?.xs ?? [], chart.raw[i]?.ys ?? []) }));
+  renderDataSummary(chart.summary, `${chart.metric} of ${rows.length} runs (raw, before smoothing)`, mode === 'step' ? 'step' : 'x', rows);
 }
 
 /** The largest finite y handed to uPlot (tests and the bench check that a spike survives downsampling). */

@@ -34,14 +34,13 @@
 const LIB_BASE = new URL('../lib/', import.meta.url);
 const CSS_URL = new URL('../css/run-chart.css', import.meta.url);
 
-const PALETTE = [
-  '#1976d2', '#d32f2f', '#388e3c', '#f57c00', '#7b1fa2',
-  '#0097a7', '#c2185b', '#5d4037', '#455a64', '#afb42b',
-];
-const REF_FALLBACK_COLOR = '#616161';
+// Series colours: the Okabe–Ito palette, told apart with the common colour-vision deficiencies (not red/green alone).
+// Its black is left out (it vanishes on the dark theme) and each theme puts the colours that contrast most with its
+// background first (yellow only on dark). The theme is <html data-theme> (wwwroot/js/theme.js); a 'layerlab:theme'
+// event redraws every chart in the new colours.
+const PALETTE_LIGHT = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9'];
+const PALETTE_DARK = ['#56B4E9', '#E69F00', '#F0E442', '#CC79A7', '#009E73', '#D55E00'];
 const AXIS_FONT = '12px Roboto, "Helvetica Neue", Helvetica, Arial, sans-serif';
-const AXIS_STROKE = 'rgba(0, 0, 0, 0.6)';
-const GRID_STROKE = 'rgba(0, 0, 0, 0.08)';
 
 // ---------------------------------------------------------------------------------------
 // Pure helpers (no DOM): binary search, min/max downsampling, sorted merge / alignment.
@@ -470,10 +469,83 @@ function onRunUpdated(payload) {
 // Chart
 // ---------------------------------------------------------------------------------------
 
+export function isDarkTheme() {
+  return typeof document !== 'undefined' && document.documentElement?.dataset?.theme === 'dark';
+}
+
+/** Axis, grid and fallback reference colours for the theme in use. */
+export function chartTheme() {
+  return isDarkTheme()
+    ? { axis: 'rgba(255, 255, 255, 0.72)', grid: 'rgba(255, 255, 255, 0.12)', reference: '#bdbdbd' }
+    : { axis: 'rgba(0, 0, 0, 0.6)', grid: 'rgba(0, 0, 0, 0.08)', reference: '#616161' };
+}
+
 export function seriesColor(i) {
-  if (i < PALETTE.length) return PALETTE[i];
+  const palette = isDarkTheme() ? PALETTE_DARK : PALETTE_LIGHT;
+  if (i < palette.length) return palette[i];
   const hue = (i * 137.508) % 360;
-  return `hsl(${hue.toFixed(0)}, 65%, 42%)`;
+  return isDarkTheme() ? `hsl(${hue.toFixed(0)}, 70%, 66%)` : `hsl(${hue.toFixed(0)}, 65%, 38%)`;
+}
+
+/**
+ * The chart's data as text for keyboards and screen readers: a <details> with one table row per series (points,
+ * steps, last, min and max value). rows: [{ name, n, firstX, lastX, last, min, max }].
+ */
+export function renderDataSummary(details, caption, xName, rows) {
+  if (!details.firstChild) {
+    const summary = document.createElement('summary');
+    summary.textContent = 'Data table';
+    summary.className = 'chart-summary__toggle';
+    details.append(summary, document.createElement('div'));
+    details.className = 'chart-summary';
+    details.setAttribute('data-testid', 'chart-summary');
+  }
+  const table = document.createElement('table');
+  const cap = document.createElement('caption');
+  cap.textContent = caption;
+  table.append(cap);
+  const head = table.createTHead().insertRow();
+  for (const h of ['series', 'points', `first ${xName}`, `last ${xName}`, 'last value', 'min', 'max']) {
+    const th = document.createElement('th');
+    th.scope = 'col';
+    th.textContent = h;
+    head.append(th);
+  }
+  const body = table.createTBody();
+  for (const r of rows) {
+    const tr = body.insertRow();
+    const th = document.createElement('th');
+    th.scope = 'row';
+    th.textContent = r.name;
+    tr.append(th);
+    for (const v of [String(r.n), fmtStep(r.firstX), fmtStep(r.lastX), fmtNum(r.last), fmtNum(r.min), fmtNum(r.max)]) tr.insertCell().textContent = v;
+  }
+  details.lastChild.replaceChildren(table);
+}
+
+/** { n, firstX, lastX, last, min, max } of the first n points (non-finite values skipped). */
+export function describeSeries(xs, ys, n = Math.min(xs.length, ys.length)) {
+  let min = Infinity, max = -Infinity, last = null, count = 0;
+  for (let i = 0; i < n; i++) {
+    const y = ys[i];
+    if (y === null || !Number.isFinite(y)) continue;
+    count++;
+    last = y;
+    if (y < min) min = y;
+    if (y > max) max = y;
+  }
+  return { n: count, firstX: n > 0 ? xs[0] : null, lastX: n > 0 ? xs[n - 1] : null, last, min: count ? min : null, max: count ? max : null };
+}
+
+const themed = new Set();
+if (typeof window !== 'undefined') {
+  window.addEventListener('layerlab:theme', () => { for (const redraw of themed) redraw(); });
+}
+
+/** Calls redraw() whenever the theme changes; returns the function that stops it. */
+export function onThemeChange(redraw) {
+  themed.add(redraw);
+  return () => themed.delete(redraw);
 }
 
 function fmtNum(v) {
@@ -523,7 +595,11 @@ class RunChart {
     this.statusEl = document.createElement('div');
     this.statusEl.className = 'run-chart__status';
     this.statusEl.textContent = 'Loading metrics…';
-    el.append(this.plotEl, this.statusEl);
+    this.summaryEl = document.createElement('details');
+    this.summaryAt = -Infinity; // the first render fills the table at once
+    el.append(this.plotEl, this.statusEl, this.summaryEl);
+    this.summaryEl.addEventListener('toggle', () => this.updateSummary(true));
+    this.stopTheme = onThemeChange(() => { this.structureDirty = true; this.scheduleRender(); });
     this.updateCounts();
 
     this.ro = new ResizeObserver(() => this.onResize());
@@ -748,7 +824,11 @@ class RunChart {
     const uPlot = this.uPlot;
     const logY = this.logY;
     const seriesOpts = [{ label: 'step', value: (u, v) => fmtStep(v) }];
+    const theme = chartTheme();
     this.colIndex = [null];
+    // Colours follow the theme in use (a theme change rebuilds the chart through here).
+    let colour = 0;
+    for (const s of this.series.values()) s.color = seriesColor(colour++);
     for (const s of this.series.values()) {
       seriesOpts.push({
         label: s.key,
@@ -770,7 +850,7 @@ class RunChart {
       const target = r.metricKey != null ? this.series.get(r.metricKey) : null;
       seriesOpts.push({
         label: legendLabel,
-        stroke: target ? target.color : REF_FALLBACK_COLOR,
+        stroke: target ? target.color : theme.reference,
         width: 1.25,
         dash: [6, 4],
         spanGaps: true,
@@ -782,10 +862,10 @@ class RunChart {
     });
 
     const axis = {
-      stroke: AXIS_STROKE,
+      stroke: theme.axis,
       font: AXIS_FONT,
-      grid: { stroke: GRID_STROKE, width: 1 },
-      ticks: { stroke: GRID_STROKE, width: 1, size: 5 },
+      grid: { stroke: theme.grid, width: 1 },
+      ticks: { stroke: theme.grid, width: 1, size: 5 },
     };
 
     return {
@@ -875,6 +955,16 @@ class RunChart {
       this.lastRenderEnd = performance.now();
       this.lastRenderMs = this.lastRenderEnd - t0;
     }
+    this.updateSummary(false);
+  }
+
+  /** Refreshes the data table: at once when opened, else at most once a second while points stream in. */
+  updateSummary(force) {
+    const now = performance.now();
+    if (!force && now - this.summaryAt < 1000) return;
+    this.summaryAt = now;
+    const rows = [...this.series.values()].map((s) => ({ name: s.key, ...describeSeries(s.xs, s.ys, s.n) }));
+    renderDataSummary(this.summaryEl, `Metrics of run ${this.runId}: ${rows.length} series`, 'step', rows);
   }
 
   renderNow() {
@@ -950,8 +1040,10 @@ class RunChart {
     this.ro.disconnect();
     leaveGroup(this.runId);
     if (this.u) { this.u.destroy(); this.u = null; }
+    this.stopTheme();
     this.plotEl.remove();
     this.statusEl.remove();
+    this.summaryEl.remove();
     this.el.classList.remove('run-chart');
     if (this.el.getAttribute('class') === '') this.el.removeAttribute('class');
     for (const a of ['data-state', 'data-point-count', 'data-series-count', 'data-run-status']) this.el.removeAttribute(a);
