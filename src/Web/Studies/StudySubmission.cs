@@ -33,7 +33,7 @@ public sealed class StudySubmission(ExperimentCatalog catalog, SweepSubmission s
         var seed = overrides.Seed ?? StudyPlan.DefaultSeed;
         var definition = StudyPlan.ToSweep(experiment!, study!, seed);
         // Preview first: a study that would expand past the cap or into invalid values is refused before anything is stored.
-        var preview = sweeps.Preview(definition);
+        var preview = sweeps.Preview(definition, cancellationToken);
         if (!preview.IsValid) return new SubmitStudyResult(null, Prefix(preview.Errors));
         var submitted = await sweeps.SubmitAsync(definition, submitter, cancellationToken);
         if (!submitted.Succeeded) return new SubmitStudyResult(null, Prefix(submitted.Errors));
