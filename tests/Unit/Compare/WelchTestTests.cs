@@ -115,6 +115,8 @@ public sealed class WelchTestTests
         var huge = WelchTest.Compare([1e5, 1.0001e5, 0.9999e5], [2e5, 2.0001e5, 1.9999e5]);
         Assert.StartsWith("B beats A by 1e5 ± ", huge.Describe("A", "B", "tokens", higherIsBetter: true), StringComparison.Ordinal);
 
+        // 1e4 exactly is the first difference written in exponent form.
+        Assert.StartsWith("A beats B by 1e4 ± ", WelchTest.Compare([10_000, 10_002, 10_001], [0, 2, 1]).Describe("A", "B", "x", higherIsBetter: true), StringComparison.Ordinal);
         var close = WelchTest.Compare([1, 2, 3], [3, 5, 7]); // p = 0.104479 (mpmath), shown to 4 places
         Assert.Equal("B is not distinguishable from A (difference 3 ± " + Format(close.Ci95) + " x), p = 0.1045, 3 vs 3 seeds (Welch's t-test).",
             close.Describe("A", "B", "x", higherIsBetter: true));

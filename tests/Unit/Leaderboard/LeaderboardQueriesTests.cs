@@ -112,6 +112,7 @@ public sealed class LeaderboardQueriesTests : IAsyncLifetime
         Assert.Equal(2.021, StudentT.Quantile975(40), 3);
         Assert.Equal(1.980, StudentT.Quantile975(120), 3);
         Assert.Equal(1.960, StudentT.Quantile975(100_000), 3);
+        Assert.Throws<ArgumentOutOfRangeException>(() => StudentT.Quantile975(0));
     }
 
     private void Add(string experiment, string parameters, RunStatus status, double bestLoss)

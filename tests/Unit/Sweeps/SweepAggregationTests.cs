@@ -71,4 +71,13 @@ public sealed class SweepAggregationTests
         Assert.Equal("Cancelled", new SweepProgress(0, 0, 0, 0, 4).Status);
         Assert.Equal(10, new SweepProgress(1, 2, 3, 4, 0).Total);
     }
+
+    [Fact]
+    public void A_tie_on_the_mean_goes_to_the_configuration_with_more_seeds_and_null_runs_throw()
+    {
+        // A and B both average 2; B has two seeds, A one: B is the better-supported best.
+        var rows = SweepAggregation.Aggregate([Ok(1, A, 2), Ok(2, B, 1), Ok(3, B, 3)], maximize: false);
+        Assert.Equal([false, true], rows.Select(r => r.IsBest));
+        Assert.Throws<ArgumentNullException>(() => SweepAggregation.Aggregate(null!, maximize: false));
+    }
 }

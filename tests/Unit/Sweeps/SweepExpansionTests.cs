@@ -328,4 +328,15 @@ public sealed class SweepExpansionTests
         // List values are trimmed.
         Assert.Equal(["sgd", "adam"], Expand(new() { ["optimizer"] = SweepAxis.List(" sgd", "adam ") }).Runs.Select(r => r.Parameters.GetString("optimizer")));
     }
+
+    [Fact]
+    public void Ranges_need_finite_ends_and_a_known_mode()
+    {
+        Assert.Equal("dropout: a linear range needs a finite start and stop.",
+            Expand(new() { ["dropout"] = SweepAxis.Linear(double.NaN, 1, 3) }).Errors["sweep.dropout"]);
+        var spec = Experiment.Parameters.Single(p => p.Name == "dropout");
+        var unknown = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            SweepAxisValues.Values(spec, new SweepAxis { Mode = (SweepMode)99, Start = 0, Stop = 1, Count = 2 }, 1, 10, out _));
+        Assert.StartsWith("Unknown sweep mode.", unknown.Message, StringComparison.Ordinal);
+    }
 }
