@@ -25,6 +25,9 @@ public static class SweepExpansion
     public const int MaxSeeds = 1000;
     /// <summary>More swept parameters than any catalog experiment has; checked before any axis is built.</summary>
     public const int MaxAxes = 16;
+    /// <summary>Values one axis may list before it is read at all (a study's overrides); expansion then caps an axis
+    /// at the run cap as well.</summary>
+    public const int MaxAxisValues = 1000;
 
     /// <param name="sweepSeed">The definition's seed, or the one picked for it at submission.</param>
     /// <param name="maxRuns">The cap (LayerLab:Sweeps:MaxRuns).</param>

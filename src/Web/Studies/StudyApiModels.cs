@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using LayerLab.Training.Studies;
+using LayerLab.Training.Sweeps;
 using LayerLab.Web.Runs;
 using LayerLab.Web.Sweeps;
 
@@ -42,7 +43,7 @@ public sealed class SubmitStudyBody
                     else { errors[key] = $"{name}: values must be numbers, strings or booleans."; break; }
                 }
                 // An axis has at most as many values as a sweep may have runs; the sweep's cap is checked later.
-                if (values.Count > SweepExpansionLimits.MaxAxisValues) errors[key] = $"{name}: at most {SweepExpansionLimits.MaxAxisValues} values.";
+                if (values.Count > SweepExpansion.MaxAxisValues) errors[key] = $"{name}: at most {SweepExpansion.MaxAxisValues} values.";
                 axes[name] = values;
                 continue;
             }
@@ -51,12 +52,6 @@ public sealed class SubmitStudyBody
         }
         return errors.Count > 0 ? null : new StudyOverrides { Parameters = parameters, Axes = axes, Seeds = seeds, Seed = seed };
     }
-}
-
-/// <summary>Limits of a submitted study that the sweep's own cap does not already cover.</summary>
-public static class SweepExpansionLimits
-{
-    public const int MaxAxisValues = 1000;
 }
 
 /// <summary>A declared study as GET /api/experiments/{key}/studies lists it.</summary>
