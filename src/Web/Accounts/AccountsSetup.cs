@@ -95,6 +95,7 @@ public static class AccountsSetup
         services.AddSingleton<ValidatedTokenCache>();
         services.AddSingleton<UnknownAccountLockout>();
         services.AddSingleton<ApiTokenService>();
+        services.AddSingleton<ThemePreference>();
         services.AddHostedService<AdminBootstrap>();
         return services;
     }

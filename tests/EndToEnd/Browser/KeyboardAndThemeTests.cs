@@ -5,7 +5,8 @@ using Microsoft.Playwright;
 namespace LayerLab.Tests.EndToEnd.Browser;
 
 /// <summary>Issue #22: the main actions with the keyboard alone (and a focus ring on every stop), per-field errors in a
-/// live region, and the dark theme: toggled, remembered across a reload, charts redrawn in its colours.</summary>
+/// live region, and the dark theme: toggled, remembered across a reload and per user (another browser), charts redrawn
+/// in its colours.</summary>
 [Collection(PortalCollection.Name)]
 public sealed partial class KeyboardAndThemeTests : BrowserTestBase
 {
@@ -103,10 +104,29 @@ public sealed partial class KeyboardAndThemeTests : BrowserTestBase
         await WaitInteractiveAsync(page);
         await Expect(page.GetByTestId("circuit")).ToHaveAttributeAsync("data-theme", "dark");
 
+        // Remembered per user, not only per browser: another browser (no cookies, a light system) signs in as the
+        // same user and gets dark from the first paint (the server read the account's choice) and after it.
+        var other = await NewPageAsync();
+        await other.EmulateMediaAsync(new PageEmulateMediaOptions { ColorScheme = ColorScheme.Light });
+        await SignInAsync(other, $"/runs/{run}");
+        Assert.Equal("dark", await other.GetByTestId("circuit").GetAttributeAsync("data-prerendered-theme"));
+        await WaitInteractiveAsync(other);
+        await Expect(other.GetByTestId("circuit")).ToHaveAttributeAsync("data-theme", "dark");
+        // ...and the other browser now carries the choice in its own cookie too.
+        Assert.Contains("layerlab-theme=dark", string.Join(";", (await other.Context.CookiesAsync()).Select(c => $"{c.Name}={c.Value}")), StringComparison.Ordinal);
+        await other.Context.CloseAsync();
+
         // Back to light: the choice is stored again.
         await toggle.ClickAsync();
         await Expect(page.GetByTestId("circuit")).ToHaveAttributeAsync("data-theme", "light");
         Assert.Equal("rgb(0, 114, 178)", await PollAsync(() => FirstMarkerColourAsync(page), "rgb(0, 114, 178)"));
+        // ...for the account as well: a fresh browser with a dark system preference still gets the chosen light.
+        var third = await NewPageAsync();
+        await third.EmulateMediaAsync(new PageEmulateMediaOptions { ColorScheme = ColorScheme.Dark });
+        await SignInAsync(third, $"/runs/{run}");
+        await WaitInteractiveAsync(third);
+        await Expect(third.GetByTestId("circuit")).ToHaveAttributeAsync("data-theme", "light");
+        await third.Context.CloseAsync();
     }
 
     /// <summary>Presses Tab (Shift+Tab when the target comes before the focus) until <paramref name="selector"/> has
