@@ -47,11 +47,22 @@ public static class StudyAggregation
         // Series in first-seen order (the study's axis order), points sorted by x.
         var series = observations.GroupBy(o => o.Series, StringComparer.Ordinal)
             .Select(g => new StudySeries(g.Key, g.GroupBy(o => o.X).OrderBy(p => p.Key)
-                .Select(p => Summarize(p.Key, p.Select(o => o.Y).ToList())).ToList(), g.First().Plot))
+                .Select(p => Clip(Summarize(p.Key, p.Select(o => o.Y).ToList()), study.Figure)).ToList(), g.First().Plot))
             .ToList();
         return new StudyResults(series, list.Count,
             list.Count(r => r.State == StudyRunState.Succeeded), list.Count(r => r.State == StudyRunState.Failed),
             list.Count(r => r.State == StudyRunState.Pending), study.MinSeeds);
+    }
+
+    /// <summary>The interval cut to the range y can take (the figure's bounds); the mean is untouched.</summary>
+    public static StudyPoint Clip(StudyPoint point, StudyFigure figure)
+    {
+        ArgumentNullException.ThrowIfNull(point);
+        ArgumentNullException.ThrowIfNull(figure);
+        var (low, high) = (point.Low, point.High);
+        if (figure.YMin is { } min) (low, high) = (Math.Max(low, min), Math.Max(high, min));
+        if (figure.YMax is { } max) (low, high) = (Math.Min(low, max), Math.Min(high, max));
+        return point with { Low = low, High = high };
     }
 
     public static StudyPoint Summarize(double x, IReadOnlyList<double> values)

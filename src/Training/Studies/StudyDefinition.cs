@@ -21,7 +21,11 @@ public sealed record StudyAxis(string Parameter, IReadOnlyList<string> Values);
 /// <param name="X">Label of the x axis (a parameter or a per-run quantity such as the learning rate of a grid point).</param>
 /// <param name="Y">Label of the y axis (a summary metric, aggregated over seeds: mean and 95% t-interval).</param>
 /// <param name="Series">What distinguishes the lines (e.g. "model").</param>
-public sealed record StudyFigure(string X, string Y, string Series, bool LogX = false, bool LogY = false);
+/// <param name="YMin">Lowest value y can take (0 for a rate), or null. The t-interval is clipped to it: a success rate
+/// of 0.9 ± 0.2 is drawn as [0.7, 1], never up to 1.1, which no seed could reach.</param>
+/// <param name="YMax">Highest value y can take (1 for a rate), or null.</param>
+public sealed record StudyFigure(string X, string Y, string Series, bool LogX = false, bool LogY = false,
+    double? YMin = null, double? YMax = null);
 
 /// <summary>A number the paper itself reports, drawn as a marker next to ours.</summary>
 /// <param name="Source">Where in the paper (e.g. "arXiv 2409.10821, Fig. 3").</param>

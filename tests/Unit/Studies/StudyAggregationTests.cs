@@ -23,6 +23,23 @@ public sealed class StudyAggregationTests
         new(new Dictionary<string, string> { ["x"] = x }, 1, state, state == StudyRunState.Succeeded ? new Dictionary<string, double> { ["y"] = y } : null);
 
     [Fact]
+    public void A_rate_interval_is_clipped_to_0_and_1_and_the_mean_is_kept()
+    {
+        // Success rates 1, 1, 0.8 → mean 0.9333, half-width t(2)=4.303 · 0.11547 / √3 = 0.28687: [0.6465, 1.2202].
+        var rate = Plain with { Figure = new StudyFigure("x", "y", "s", YMin: 0, YMax: 1) };
+        var p = StudyAggregation.Aggregate(rate, [Run("1", 1), Run("1", 1), Run("1", 0.8)]).Point("s", 1)!;
+        Assert.Equal(0.9333333, p.Mean, 6);
+        Assert.Equal(0.9333333 - 0.2868667, p.Low, 5); // t(2) = 4.303, as the table holds it
+        Assert.Equal(1.0, p.High);
+        // Unbounded figures keep the raw interval (above 1 here), and the xor-prelu study declares its rate bounds.
+        Assert.True(StudyAggregation.Aggregate(Plain, [Run("1", 1), Run("1", 1), Run("1", 0.8)]).Point("s", 1)!.High > 1.2);
+        Assert.Equal((0.0, 1.0), (XorPreluStudies.SuccessVsLearningRate.Figure.YMin, XorPreluStudies.SuccessVsLearningRate.Figure.YMax));
+        var low = StudyAggregation.Aggregate(rate, [Run("2", 0), Run("2", 0), Run("2", 0.2)]).Point("s", 2)!;
+        Assert.Equal(0.0, low.Low);
+        Assert.Equal(0.0666667, low.Mean, 6);
+    }
+
+    [Fact]
     public void Mean_and_95_percent_t_interval_over_seeds_match_hand_computed_values()
     {
         // x=1: 1, 2, 3, 4 → mean 2.5, s = √(5/3), half-width t(3)=3.182 · s / 2 = 2.0539721

@@ -28,7 +28,7 @@ public static class XorPreluStudies
         Axes = [new StudyAxis("input_coding", [PaperCoding, "pm1"]), new StudyAxis("init_scale", [PaperInit, "0.1"])],
         Seeds = 5,
         MinSeeds = 3,
-        Figure = new StudyFigure("learning rate", "success rate (share of trials)", "model · coding · init", LogX: true),
+        Figure = new StudyFigure("learning rate", "success rate (share of trials)", "model · coding · init", LogX: true, YMin: 0, YMax: 1),
         // The paper's figure is not available offline, so no numbers of its are drawn (none invented).
         Paper = [],
         TableMetrics = ["band_points/prelu", "band_points/mlp", "band_points/gcu", "success/prelu", "ref_distance/prelu"],
