@@ -27,6 +27,7 @@ public sealed partial class AccessibilityTests(ITestOutputHelper output) : Brows
         ["/sweeps/{Id:long}"] = ["/sweeps/1"],
         ["/submit/{Key}"] = ["/submit/xor-prelu"],
         ["/compare"] = ["/compare?runs=1,2,3,4"],
+        ["/studies/{Id:long}"] = ["/studies/1"],
         // The default experiment has no runs here: show the seeded ones, as a table and as the budget charts.
         ["/leaderboard"] = ["/leaderboard?experiment=xor-prelu&review=any", "/leaderboard?experiment=xor-prelu&review=any&view=budget"],
     };
@@ -220,7 +221,8 @@ public sealed partial class AccessibilityTests(ITestOutputHelper output) : Brows
     }
 
     /// <summary>Runs (a finished sweep of 4, a reviewed single run, an external run with metrics, one still training),
-    /// comments with markdown and a mention, tags, an API token and more users, so pages show their full markup.</summary>
+    /// comments with markdown and a mention, tags, a finished study, an API token and more users, so pages show their
+    /// full markup.</summary>
     private async Task SeedAsync()
     {
         var http = Portal.Http;
@@ -257,6 +259,22 @@ public sealed partial class AccessibilityTests(ITestOutputHelper output) : Brows
         Assert.Equal(System.Net.HttpStatusCode.OK, (await http.PostJsonAsync($"/api/runs/{externalId}/metrics", new { points })).Status);
         using (var done = await http.PutAsJsonAsync(new Uri($"/api/runs/{externalId}/status", UriKind.Relative), new { status = "Succeeded" }))
             Assert.True(done.IsSuccessStatusCode, await done.Content.ReadAsStringAsync());
+
+        // A finished study (its figure with intervals, the verdict and the per-configuration table).
+        var (studyStatus, study) = await http.PostJsonAsync("/api/studies", new
+        {
+            experiment = "xor-prelu",
+            study = "success-vs-lr",
+            overrides = new Dictionary<string, object> { ["trials"] = 5, ["lr_points"] = 3, ["epochs"] = 30, ["seeds"] = 2 },
+        });
+        Assert.True(studyStatus == System.Net.HttpStatusCode.Created, $"study: {studyStatus} {study}");
+        var studyId = study.GetProperty("id").GetInt64();
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while ((await http.GetJsonAsync($"/api/studies/{studyId}")).GetProperty("progress").GetProperty("pending").GetInt32() > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the seeded study did not finish in 3 minutes");
+            await Task.Delay(250);
+        }
 
         await http.CreateTokenAsync("notebook", "read");
 
