@@ -97,6 +97,7 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
             study.Property(s => s.SubmittedBy).HasMaxLength(200);
             study.Property(s => s.SubmittedById).HasMaxLength(100);
             study.Property(s => s.ReviewedBy).HasMaxLength(200);
+            study.Property(s => s.SavedFigureJson).HasMaxLength(4000);
             study.Property(s => s.ReviewState).HasConversion<string>().HasMaxLength(20);
             study.Property(s => s.CreatedAt).HasConversion(UtcTicks);
             study.Property(s => s.ReviewedAt).HasConversion(UtcTicks);

@@ -859,6 +859,10 @@ namespace LayerLab.Data.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("SavedFigureJson")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("StudyKey")
                         .IsRequired()
                         .HasMaxLength(100)

@@ -22,6 +22,9 @@ public sealed class Study
     public DateTimeOffset CreatedAt { get; set; }
     /// <summary>The study this one re-runs ("Re-run" makes a new study with the same definition).</summary>
     public long? RerunOfId { get; set; }
+    /// <summary>For a sweep saved as a study (StudyKey "saved-sweep"): the user's figure as JSON (x, y, series, log
+    /// axes, note); null for declared studies.</summary>
+    public string? SavedFigureJson { get; set; }
     public ReviewState ReviewState { get; set; }
     public string? ReviewedBy { get; set; }
     public DateTimeOffset? ReviewedAt { get; set; }

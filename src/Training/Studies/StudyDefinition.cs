@@ -77,6 +77,8 @@ public sealed record StudyDefinition
     public required Func<IReadOnlyDictionary<string, string>, double> SecondsPerJob { get; init; }
     public required Func<StudyRun, IEnumerable<StudyObservation>> Observe { get; init; }
     public required Func<StudyResults, StudyVerdict> Verdict { get; init; }
+    /// <summary>False for a study without a claim fixed before measuring (a saved sweep): no verdict is shown.</summary>
+    public bool HasVerdict { get; init; } = true;
 
     public int Configurations => StudyPlan.Configurations(this).Count();
     public int Runs => Configurations * Seeds;

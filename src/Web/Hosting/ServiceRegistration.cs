@@ -64,6 +64,7 @@ public static class ServiceRegistration
         services.AddSingleton<Sweeps.SweepReader>();
         services.AddSingleton<Studies.StudySubmission>();
         services.AddSingleton<Studies.StudyReader>();
+        services.AddSingleton<Studies.SweepStudySaver>();
         services.AddSingleton<LayerLab.Web.Compare.CompareQueries>();
         services.AddSingleton<Review.ReviewService>();
         // After RunRecovery (registered first): it starts from the migrated database with dispatch marks cleared.

@@ -32,7 +32,7 @@ public static class StudyDtos
         return new StudyDto(row.Id, row.ExperimentKey, row.StudyKey, row.Title, d.Claim, d.Thresholds, row.SweepId, status, progress,
             Configurations(state), state.Verdict is { } v ? new StudyVerdictDto(v.Outcome.ToString(), v.Text) : null, figure,
             row.SubmittedBy, row.CreatedAt, row.RerunOfId, row.ReviewState.ToString(), row.ReviewedBy,
-            Math.Round(StudyPlan.EstimatedSeconds(state.Experiment, d)), SweepProgressDto.From(state.Progress));
+            Math.Round(StudyPlan.EstimatedSeconds(state.Experiment, d)), SweepProgressDto.From(state.Progress), d.HasVerdict);
     }
 
     /// <summary>Runs grouped by their swept values (first-seen order), with the table metrics' means over succeeded seeds.</summary>

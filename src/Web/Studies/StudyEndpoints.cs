@@ -9,12 +9,15 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace LayerLab.Web.Studies;
 
-/// <summary>The HTTP API for studies: the declared ones per experiment, submit, read, CSV, review, re-run.</summary>
+/// <summary>The HTTP API for studies: the declared ones per experiment, submit, save a sweep as one, read, CSV, review, re-run.</summary>
 public static class StudyEndpoints
 {
     public static IEndpointRouteBuilder MapStudyApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/experiments/{key}/studies", ListDeclared).RequireAuthorization(LabPolicies.Read);
+        // Any sweep saved as a study with the caller's own figure: a few short fields, so a small body cap.
+        app.MapPost("/api/sweeps/{id:long}/study", SaveSweepAsync).RequireAuthorization(LabPolicies.Submit)
+            .WithMetadata(new LayerLab.Web.Security.BodySizeCap(16 * 1024));
         var api = app.MapGroup("/api/studies").RequireAuthorization(LabPolicies.Read);
         api.MapPost("", SubmitAsync).RequireAuthorization(LabPolicies.Submit);
         api.MapGet("", ListAsync);
@@ -40,6 +43,15 @@ public static class StudyEndpoints
         if (!result.Succeeded) return Problem(result.Errors);
         var state = await reader.GetAsync(result.StudyId!.Value, ct);
         return TypedResults.Created($"/api/studies/{result.StudyId}", StudyDtos.From(state!));
+    }
+
+    private static async Task<Results<Created<StudyDto>, NotFound, ValidationProblem>> SaveSweepAsync(
+        long id, SaveSweepStudyBody body, ClaimsPrincipal user, SweepStudySaver saver, StudyReader reader, CancellationToken ct)
+    {
+        var result = await saver.SaveAsync(id, body, RunActor.From(user), ct);
+        if (result.SweepMissing) return TypedResults.NotFound();
+        if (!result.Succeeded) return Problem(result.Errors);
+        return TypedResults.Created($"/api/studies/{result.StudyId}", StudyDtos.From((await reader.GetAsync(result.StudyId!.Value, ct))!));
     }
 
     private static async Task<IEnumerable<StudySummaryDto>> ListAsync(StudyReader reader, CancellationToken ct, string? experiment = null, int take = 100) =>

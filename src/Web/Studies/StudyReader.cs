@@ -22,19 +22,33 @@ public sealed class StudyReader(ExperimentCatalog catalog, IDbContextFactory<Lab
         var row = await db.Studies.AsNoTracking().FirstOrDefaultAsync(s => s.Id == id, cancellationToken);
         if (row is null) return null;
         var experiment = catalog.Find(row.ExperimentKey);
-        var declared = StudyCatalog.Find(experiment, row.StudyKey);
-        if (experiment is null || declared is null) return null; // a study of an experiment this build no longer has
-        var overrides = JsonSerializer.Deserialize<StudyOverrides>(row.OverridesJson, StudySubmission.Json) ?? new StudyOverrides();
-        var definition = StudyPlan.Apply(experiment, declared, overrides, out _) ?? declared;
+        if (experiment is null) return null; // a study of an experiment this build no longer has
         var runs = await db.Runs.AsNoTracking().Where(r => r.SweepId == row.SweepId).OrderBy(r => r.Id)
             .Select(r => new { r.Id, r.ParametersJson, r.Seed, r.Status, r.SummaryJson }).ToListAsync(cancellationToken);
         var studyRuns = runs.Select(r => (r.Id, new StudyRun(ParametersOf(r.ParametersJson), r.Seed, StateOf(r.Status),
             r.Status == RunStatus.Succeeded ? SummaryOf(r.SummaryJson) : null))).ToList();
+        var definition = Definition(row, experiment, studyRuns.Select(r => r.Item2.Parameters).ToList());
+        if (definition is null) return null;
         var results = StudyAggregation.Aggregate(definition, studyRuns.Select(r => r.Item2));
-        // Judged once every run has finished; while runs are pending the page shows progress instead.
-        var verdict = results.IsFinished && results.Total > 0 ? definition.Verdict(results) : null;
+        // Judged once every run has finished; while runs are pending the page shows progress instead. A saved sweep
+        // has no claim fixed before measuring, so it is never judged.
+        var verdict = definition.HasVerdict && results.IsFinished && results.Total > 0 ? definition.Verdict(results) : null;
         var progress = await db.SweepProgressAsync(row.SweepId, cancellationToken);
         return new StudyState(row, experiment, definition, studyRuns, results, verdict, progress);
+    }
+
+    /// <summary>The declared study with the submitted overrides, or the user's figure of a saved sweep.</summary>
+    private static StudyDefinition? Definition(Study row, IExperiment experiment, IReadOnlyList<IReadOnlyDictionary<string, string>> runParameters)
+    {
+        if (row.StudyKey == SavedSweepStudy.Key)
+        {
+            var figure = row.SavedFigureJson is null ? null : JsonSerializer.Deserialize<SavedFigure>(row.SavedFigureJson, StudySubmission.Json);
+            return figure is null ? null : SavedSweepStudy.Define(row.Title, figure, SweepStudySaver.Swept(runParameters));
+        }
+        var declared = StudyCatalog.Find(experiment, row.StudyKey);
+        if (declared is null) return null;
+        var overrides = JsonSerializer.Deserialize<StudyOverrides>(row.OverridesJson, StudySubmission.Json) ?? new StudyOverrides();
+        return StudyPlan.Apply(experiment, declared, overrides, out _) ?? declared;
     }
 
     public async Task<List<Study>> ListAsync(string? experiment, int take, CancellationToken cancellationToken)

@@ -64,6 +64,11 @@ public sealed class StudySubmission(ExperimentCatalog catalog, SweepSubmission s
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
             row = await db.Studies.AsNoTracking().FirstOrDefaultAsync(s => s.Id == id, cancellationToken);
         if (row is null) return null;
+        if (row.StudyKey == SavedSweepStudy.Key)
+            return new SubmitStudyResult(null, new Dictionary<string, string>
+            {
+                ["study"] = $"Study #{id} was saved from sweep #{row.SweepId}: re-run that sweep's failed runs from the sweep, or submit a new sweep and save it as a study.",
+            });
         var overrides = JsonSerializer.Deserialize<StudyOverrides>(row.OverridesJson, Json) ?? new StudyOverrides();
         return await SubmitAsync(row.ExperimentKey, row.StudyKey, overrides, submitter, id, cancellationToken);
     }

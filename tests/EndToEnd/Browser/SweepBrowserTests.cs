@@ -4,7 +4,7 @@ using Microsoft.Playwright;
 namespace LayerLab.Tests.EndToEnd.Browser;
 
 /// <summary>A sweep from the form: toggle a parameter to "sweep", see the run count live (and the cap refuse), queue,
-/// land on the sweep page and watch its table fill in until every configuration has its seeds.</summary>
+/// land on the sweep page and watch its table fill in until every configuration has its seeds; then save it as a study.</summary>
 [Collection(PortalCollection.Name)]
 public sealed class SweepBrowserTests : BrowserTestBase
 {
@@ -72,6 +72,20 @@ public sealed class SweepBrowserTests : BrowserTestBase
         await page.GotoAsync(new Uri(Portal.BaseAddress, "/sweeps").ToString());
         await Expect(page.GetByTestId("sweep-list-row")).ToHaveCountAsync(1);
         await Expect(page.GetByTestId("sweep-list-row")).ToContainTextAsync("Succeeded");
+
+        // Saved as a study with the researcher's own figure: x = init_scale (the only numeric swept parameter,
+        // preselected), y = PReLU's success rate picked from the metrics, and the study page draws it without a verdict.
+        await page.GotoAsync(new Uri(Portal.BaseAddress, "/sweeps/1").ToString());
+        await WaitInteractiveAsync(page);
+        await page.GetByTestId("save-study-y").ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item").GetByText("success/prelu", new() { Exact = true }).ClickAsync();
+        await page.GetByTestId("save-study-submit").ClickAsync();
+        await page.WaitForURLAsync("**/studies/1");
+        await Expect(page.GetByTestId("study-verdict")).ToHaveAttributeAsync("data-outcome", "None");
+        await Expect(page.Locator("#study-figure svg")).ToContainTextAsync("init_scale");
+        await Expect(page.Locator("#study-figure svg")).ToContainTextAsync("success/prelu");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(RepoPaths.TestResults, "sweep-saved-as-study.png"), FullPage = true });
+        Assert.Equal(1, await Db.ScalarAsync("SELECT COUNT(*) FROM Studies WHERE SweepId = 1 AND StudyKey = 'saved-sweep'"));
     }
 
     private static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);

@@ -132,6 +132,7 @@ public sealed partial class RouteMatrixTests : IAsyncLifetime
         ["GET /api/studies/{id:long}/figure.svg"] = Access.Read,
         ["POST /api/studies/{id:long}/rerun"] = Access.Submit,
         ["POST /api/studies/{id:long}/review"] = Access.Review,
+        ["POST /api/sweeps/{id:long}/study"] = Access.Submit,
         ["POST /api/2.0/mlflow/experiments/create"] = Access.Submit,
         ["GET /api/2.0/mlflow/experiments/get"] = Access.Read,
         ["GET /api/2.0/mlflow/experiments/get-by-name"] = Access.Read,
