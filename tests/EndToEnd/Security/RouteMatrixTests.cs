@@ -208,6 +208,7 @@ public sealed partial class RouteMatrixTests : IAsyncLifetime
         ["POST /api/workers/runs/{id:long}/fail"] = Access.Worker,
         ["POST /api/workers/runs/{id:long}/lease"] = Access.Worker,
         ["POST /api/workers/runs/{id:long}/metrics"] = Access.Worker,
+        ["POST /api/workers/runs/{id:long}/tensors"] = Access.Worker,
         ["POST /api/workers/runs/{id:long}/progress"] = Access.Worker,
         ["POST /api/workers/runs/{id:long}/release"] = Access.Worker,
         ["POST /api/workers/runs/{id:long}/resumed"] = Access.Worker,
