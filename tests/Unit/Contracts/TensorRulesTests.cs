@@ -59,3 +59,26 @@ public sealed class TensorRulesTests
         Assert.Equal(0f, At(1, 1), 5);
     }
 }
+
+public sealed class IclMatricesTests
+{
+    [Fact]
+    public void Key_query_and_projection_value_matrices_are_K_transpose_Q_and_P_V_per_head()
+    {
+        // One layer, two heads, d = 1 (e = 2); θ = [q (2×2×2), k, v, p] in layout order, values chosen so that
+        // KᵀQ ≠ KQ and PV ≠ VP: a transposition slip fails the test.
+        var settings = LayerLab.Training.Experiments.IclLinReg.IclLinRegSettings.Default with { Dim = 1, Layers = 1, Heads = 2, Mlp = false, LayerNorm = false };
+        var model = new LayerLab.Training.Experiments.IclLinReg.IclModel(settings);
+        Assert.Equal(32, model.ParameterCount);
+        float[] q = [1, 2, 3, 4, /* head 1 */ 1, 0, 0, 1];
+        float[] k = [0, 1, 2, 1, /* head 1 */ 2, 0, 0, 2];
+        float[] v = [1, 1, 0, 1, /* head 1 */ 0, 0, 0, 1];
+        float[] p = [2, 0, 1, 1, /* head 1 */ 1, 1, 1, 1];
+        var matrices = model.Matrices([.. q, .. k, .. v, .. p], step: 7);
+        Assert.Equal(["kq.l0", "pv.l0"], matrices.Select(m => m.Key));
+        Assert.All(matrices, m => { Assert.Equal(7, m.Step); Assert.Equal([2, 2, 2], m.Shape); });
+        // Head 0: Kᵀ = [[0,2],[1,1]], KᵀQ = [[6,8],[4,6]] (KQ would be [[3,4],[5,8]]); P V = [[2,2],[1,2]]. Head 1: KᵀQ = 2I, P V = [[0,1],[0,1]].
+        Assert.Equal([6f, 8, 4, 6, 2, 0, 0, 2], matrices[0].Data);
+        Assert.Equal([2f, 2, 1, 2, 0, 1, 0, 1], matrices[1].Data);
+    }
+}
