@@ -1,5 +1,6 @@
 using LayerLab.Data.Accounts;
 using LayerLab.Data.Artifacts;
+using LayerLab.Data.Tensors;
 using LayerLab.Data.Leaderboard;
 using LayerLab.Data.Metrics;
 using LayerLab.Data.Mlflow;
@@ -24,6 +25,7 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
     public DbSet<MetricHistoryBlob> MetricHistoryBlobs => Set<MetricHistoryBlob>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<Artifact> Artifacts => Set<Artifact>();
+    public DbSet<RunTensor> RunTensors => Set<RunTensor>();
     public DbSet<RunComment> RunComments => Set<RunComment>();
     public DbSet<RunCommentMention> RunCommentMentions => Set<RunCommentMention>();
     public DbSet<RunReviewEvent> RunReviewEvents => Set<RunReviewEvent>();
@@ -135,6 +137,13 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
             artifact.Property(a => a.CreatedAt).HasConversion(UtcTicks);
             artifact.HasIndex(a => a.RunId);
             artifact.HasOne<Run>().WithMany().HasForeignKey(a => a.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<RunTensor>(tensor =>
+        {
+            tensor.Property(t => t.Key).HasMaxLength(100);
+            tensor.Property(t => t.Shape).HasMaxLength(40);
+            tensor.HasIndex(t => new { t.RunId, t.Key, t.Step }).IsUnique();
+            tensor.HasOne<Run>().WithMany().HasForeignKey(t => t.RunId).OnDelete(DeleteBehavior.Cascade);
         });
         ConfigureReview(modelBuilder);
         MlflowModel.Configure(modelBuilder);

@@ -15,6 +15,10 @@ public interface IRunReporter
     /// <summary>Completes when every point reported before the call is stored. Checkpoints wait for it, so none is
     /// ever written ahead of the stored series. The default suits reporters that store before they return.</summary>
     Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Stores one small tensor of the run (see <see cref="TensorSample"/>). The default drops it: reporters that
+    /// predate tensors (and tests' fakes) keep working, and a tensor is never needed to finish a run.</summary>
+    ValueTask ReportTensorAsync(long runId, TensorSample tensor, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 }
 
 /// <summary>Everything an experiment needs to train one run: its parameters, seed, device, a reporter, and where to
@@ -41,6 +45,11 @@ public sealed class RunContext(
 
     public ValueTask ReportAsync(IReadOnlyList<MetricSample> samples, CancellationToken cancellationToken) =>
         reporter.ReportMetricsAsync(RunId, samples, cancellationToken);
+
+    /// <summary>Logs a small tensor (row-major <paramref name="data"/> of <paramref name="shape"/>) at a step, for the
+    /// run page's heatmap and its step slider. Copied, so the caller may reuse its buffer.</summary>
+    public ValueTask ReportTensorAsync(string key, long step, int[] shape, float[] data, CancellationToken cancellationToken) =>
+        reporter.ReportTensorAsync(RunId, new TensorSample(key, step, [.. shape], [.. data]), cancellationToken);
 
     /// <param name="fraction">0..1 of the run's work done.</param>
     public ValueTask ReportProgressAsync(double fraction, CancellationToken cancellationToken) =>

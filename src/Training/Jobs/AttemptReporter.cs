@@ -18,6 +18,9 @@ public sealed class AttemptReporter(IRunReporter inner) : IRunReporter
     public ValueTask ReportProgressAsync(long runId, double fraction, CancellationToken cancellationToken) =>
         _stopped ? ValueTask.CompletedTask : inner.ReportProgressAsync(runId, fraction, cancellationToken);
 
+    public ValueTask ReportTensorAsync(long runId, TensorSample tensor, CancellationToken cancellationToken) =>
+        _stopped ? ValueTask.CompletedTask : inner.ReportTensorAsync(runId, tensor, cancellationToken);
+
     public Task FlushAsync(CancellationToken cancellationToken) =>
         _stopped ? Task.CompletedTask : inner.FlushAsync(cancellationToken);
 }

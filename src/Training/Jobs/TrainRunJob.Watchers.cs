@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using LayerLab.Training.Checkpoints;
 using Microsoft.Extensions.Logging;
 
@@ -32,6 +33,40 @@ public sealed partial class TrainRunJob
             // Training ended; the watcher stops with it.
         }
     }, CancellationToken.None);
+
+    /// <summary>Every <see cref="SystemMetricsInterval"/>, reports the worker's CPU, memory (and GPU) as system/ metrics
+    /// of every run training; the step is whole seconds since training started. <see cref="ReportSystemAsync"/> adds
+    /// a last sample when training ends, so even a run shorter than the interval has one.</summary>
+    private Task SampleSystemAsync(List<ClaimedRun> runs, SystemSampler sampler, Stopwatch started, CancellationToken stop) => Task.Run(async () =>
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(SystemMetricsInterval, stop);
+                await ReportSystemAsync(runs, sampler, started, stop);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Training ended; sampling stops with it.
+        }
+    }, CancellationToken.None);
+
+    private async Task ReportSystemAsync(List<ClaimedRun> runs, SystemSampler sampler, Stopwatch started, CancellationToken stop)
+    {
+        var metrics = await sampler.SampleAsync(stop);
+        var step = (long)Math.Ceiling(started.Elapsed.TotalSeconds);
+        var samples = metrics.Select(m => new Contracts.MetricSample(m.Key, step, m.Value)).ToList();
+        foreach (var run in runs.Where(r => r.IsTraining))
+        {
+            try { await run.Reporter.ReportMetricsAsync(run.RunId, samples, stop); }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning(ex, "Run {RunId}: system metrics not reported", run.RunId); // never fails the run
+            }
+        }
+    }
 
     /// <summary>Renews every training run's lease; a run whose lease is lost writes nothing more.</summary>
     private Task HeartbeatAsync(List<ClaimedRun> runs, CancellationTokenSource training, CancellationToken stop) => Task.Run(async () =>

@@ -32,6 +32,9 @@ public sealed partial class TrainRunJob(
     /// cancel in this process is seen at once).</summary>
     public static TimeSpan CancelPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How often the worker's CPU, memory and GPU are recorded as system/ metrics of the runs it trains.</summary>
+    public static TimeSpan SystemMetricsInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long a stopping job waits for its last metrics to be stored before it saves its shutdown
     /// checkpoint (well inside the host's shutdown timeout; past it the previous checkpoint stands).</summary>
     private static readonly TimeSpan ShutdownSaveTimeout = TimeSpan.FromSeconds(5);
@@ -97,13 +100,16 @@ public sealed partial class TrainRunJob(
         using var background = new CancellationTokenSource();
         using var wake = new SemaphoreSlim(0);
         foreach (var run in runs) run.OnUserCancel(() => wake.Release());
-        var watchers = Task.WhenAll(WatchCancelsAsync(runs, training, wake, background.Token), HeartbeatAsync(runs, training, background.Token));
         var watch = Stopwatch.StartNew();
+        var system = new SystemSampler(gpu: device.type == TorchSharp.DeviceType.CUDA);
+        var watchers = Task.WhenAll(WatchCancelsAsync(runs, training, wake, background.Token), HeartbeatAsync(runs, training, background.Token),
+            SampleSystemAsync(runs, system, watch, background.Token));
         var collections = GC.CollectionCount(0);
         try
         {
             var results = together ? await TrainTogetherAsync(experiment, runs, device, training.Token)
                 : [await TrainAloneAsync(experiment!, runs[0], device, training.Token)];
+            await ReportSystemAsync(runs, system, watch, CancellationToken.None); // a short run's only sample
             for (var i = 0; i < runs.Count; i++)
             {
                 if (!runs[i].TryEnd(ClaimedRunState.Done)) continue;

@@ -72,6 +72,29 @@ public sealed partial class HttpRunReporter : IRunReporter, IAsyncDisposable
         }
     }
 
+    /// <summary>Tensors are rare (a few per reported step) and idempotent by (run, key, step): sent at once, one post
+    /// each, retried a few times; a refused or lost tensor is logged and dropped, never failing the run.</summary>
+    public async ValueTask ReportTensorAsync(long runId, TensorSample tensor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        var body = new TensorRequest(AttemptOf(runId), tensor.Key, tensor.Step, tensor.Shape, tensor.Data);
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            try
+            {
+                using var response = await _portal.PostAsJsonAsync(
+                    new Uri(WorkerApi.Tensors(runId), UriKind.Relative), body, WorkerApi.Json, cancellationToken);
+                if (!response.IsSuccessStatusCode) LogTensorRejected(runId, tensor.Key, (int)response.StatusCode);
+                return;
+            }
+            catch (HttpRequestException ex)
+            {
+                LogTensorFailed(ex, runId, tensor.Key, attempt);
+                await Task.Delay(TimeSpan.FromSeconds(attempt), cancellationToken);
+            }
+        }
+    }
+
     /// <summary>Completes when every point reported before the call has been stored by the portal.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
@@ -158,6 +181,12 @@ public sealed partial class HttpRunReporter : IRunReporter, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The portal refused {Count} metric points of run {RunId} ({Status})")]
     private partial void LogMetricsRejected(long runId, int status, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The portal refused tensor {Key} of run {RunId} ({Status})")]
+    private partial void LogTensorRejected(long runId, string key, int status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Posting tensor {Key} of run {RunId} failed (try {Attempt})")]
+    private partial void LogTensorFailed(Exception ex, long runId, string key, int attempt);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Progress of run {RunId} refused ({Status})")]
     private partial void LogProgressRejected(long runId, int status);

@@ -33,6 +33,7 @@ public static class WorkerApi
     public static string Resumed(long runId) => Run(runId, "resumed");
     public static string Metrics(long runId) => Run(runId, "metrics");
     public static string Progress(long runId) => Run(runId, "progress");
+    public static string Tensors(long runId) => Run(runId, "tensors");
 
     private static string Run(long runId, string action) =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Prefix}/runs/{runId}/{action}");
@@ -61,6 +62,9 @@ public sealed record CompleteRequest(int Attempt, Dictionary<string, double> Sum
 public sealed record MetricsRequest(int Attempt, List<MetricSample> Points);
 
 public sealed record ProgressRequest(int Attempt, double Fraction);
+
+/// <param name="Attempt">The claimed attempt the tensor belongs to: a stale attempt's tensors are refused.</param>
+public sealed record TensorRequest(int Attempt, string Key, long Step, int[] Shape, float[] Data);
 
 /// <summary>A worker says it is alive, what it trains on and what it listens to.</summary>
 public sealed record HeartbeatRequest(string Name, string Device, string[] Queues, int Slots);

@@ -63,6 +63,7 @@ public static class PortalHost
         app.MapStudyApi();
         app.MapCompareApi();
         app.MapExternalRunApi();
+        Tensors.TensorEndpoints.MapTensorApi(app);
         app.MapMlflowApi();
         app.MapReviewApi();
         app.MapWorkerApi();

@@ -46,6 +46,8 @@ public static class ServiceRegistration
         Mlflow.MlflowEndpoints.AddMlflowApi(services);
         services.AddHostedService(sp => sp.GetRequiredService<Compare.HistoryCompactor>());
         services.AddSingleton<RunProgressWriter>();
+        services.AddSingleton(sp => Tensors.TensorLimits.From(sp.GetRequiredService<IConfiguration>()));
+        services.AddSingleton<Tensors.TensorStore>();
         services.AddSingleton<IRunReporter, InProcessRunReporter>();
         services.AddSingleton<PortalRunLedger>(); // remote workers' endpoints call its owner-checked overloads
         services.AddSingleton<IRunLedger>(sp => sp.GetRequiredService<PortalRunLedger>());

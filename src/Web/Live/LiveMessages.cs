@@ -14,3 +14,7 @@ public sealed record MetricsAppendedMessage(long RunId, IReadOnlyList<PointMessa
 
 public sealed record RunUpdatedMessage(
     long RunId, RunStatus Status, double Progress, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? Error);
+
+/// <summary>A run logged a tensor: the run page's tensor panel adds the step to its slider and fetches the values
+/// over HTTP only if it shows that key (the notice stays small however large the tensor).</summary>
+public sealed record TensorLoggedMessage(long RunId, string Key, long Step, int[] Shape);

@@ -10,6 +10,7 @@ public sealed class RunEvents(IHubContext<RunHub, IRunHubClient> hub)
 {
     public event Action<RunUpdatedMessage>? RunUpdated;
     public event Action<MetricsAppendedMessage>? MetricsAppended;
+    public event Action<TensorLoggedMessage>? TensorLogged;
 
     public async Task PublishRunUpdatedAsync(RunUpdatedMessage message)
     {
@@ -23,5 +24,12 @@ public sealed class RunEvents(IHubContext<RunHub, IRunHubClient> hub)
         ArgumentNullException.ThrowIfNull(message);
         MetricsAppended?.Invoke(message);
         await hub.Clients.Group(RunHub.GroupOf(message.RunId)).MetricsAppended(message);
+    }
+
+    public async Task PublishTensorLoggedAsync(TensorLoggedMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        TensorLogged?.Invoke(message);
+        await hub.Clients.Group(RunHub.GroupOf(message.RunId)).TensorLogged(message);
     }
 }

@@ -9,6 +9,7 @@ public interface IRunHubClient
 {
     Task MetricsAppended(MetricsAppendedMessage message);
     Task RunUpdated(RunUpdatedMessage message);
+    Task TensorLogged(TensorLoggedMessage message);
 }
 
 /// <summary>One SignalR group per run ("run:{id}") plus "runs" for every status change. Signed-in users only

@@ -59,6 +59,7 @@ public static class WorkerEndpoints
             WithAttemptAsync(id, request, held => ledger.ReleaseAsync(held, ct), ct));
         runs.MapPost("/metrics", MetricsAsync);
         runs.MapPost("/progress", ProgressAsync);
+        runs.MapPost("/tensors", TensorAsync);
     }
 
     private static async Task<IResult> HeartbeatAsync(HttpRequest request, WorkerRegistry registry, CancellationToken ct)
@@ -133,6 +134,25 @@ public static class WorkerEndpoints
         if (!await ledger.HoldsAsync(held, ct)) return await NotHeldAsync(dbFactory, id, ct);
         await ingestion.StoreAsync(id, body.Points, ct); // answers only once the points are committed
         return TypedResults.NoContent();
+    }
+
+    /// <summary>A tensor of a claimed run, under the same rules and caps as POST /api/runs/{id}/tensors.</summary>
+    private static async Task<IResult> TensorAsync(
+        long id, HttpRequest request, IDbContextFactory<LabDbContext> dbFactory, PortalRunLedger ledger, Tensors.TensorStore tensors, CancellationToken ct)
+    {
+        var (body, error) = await ReadAsync<TensorRequest>(request, ct);
+        if (error is not null) return error;
+        if (body!.Attempt < 1) return Invalid("attempt", "attempt must be at least 1.");
+        if (TensorRules.KeyProblem(body.Key) is { } keyProblem) return Invalid("key", keyProblem);
+        if (body.Step < 0) return Invalid("step", "step must not be negative.");
+        if (body.Shape is null || body.Data is null) return Invalid("shape", "shape and data are required.");
+        if (TensorRules.ShapeProblem(body.Shape, body.Data.Length, tensors.Limits.MaxElements) is { } shapeProblem) return Invalid("shape", shapeProblem);
+        if (TensorRules.ValuesProblem(body.Data) is { } valuesProblem) return Invalid("data", valuesProblem);
+        if (!WorkerClaims.TryHold(request, id, body.Attempt, out var held, out var refusal)) return refusal;
+        if (!await ledger.HoldsAsync(held, ct)) return await NotHeldAsync(dbFactory, id, ct);
+        return await tensors.StoreAsync(id, new TensorSample(body.Key, body.Step, body.Shape, body.Data), ct) == Tensors.TensorStoreOutcome.OverRunCap
+            ? Invalid("data", $"The run's tensors would take more than {tensors.Limits.MaxBytesPerRun} bytes.")
+            : TypedResults.NoContent();
     }
 
     private static async Task<IResult> ProgressAsync(

@@ -12,6 +12,8 @@ public sealed class ExternalRunsPortal : IAsyncLifetime
 {
     public const string Password = "user-password-1";
     public const long ArtifactLimit = 1024 * 1024;
+    public const int TensorMaxElements = 256;
+    public const long TensorRunCapBytes = 4 * 256 * 4; // four full-size tensors
     public TempDatabase Db { get; } = new();
     public PortalProcess Portal { get; private set; } = null!;
     /// <summary>Admin, write token.</summary>
@@ -30,6 +32,9 @@ public sealed class ExternalRunsPortal : IAsyncLifetime
         {
             ["LayerLab__Worker__Enabled"] = "false",
             ["LayerLab__Artifacts__MaxBytes"] = ArtifactLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // Small tensor caps, so the tensor tests reach them with a few posts.
+            ["LayerLab__Tensors__MaxBytesPerRun"] = TensorRunCapBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["LayerLab__Tensors__MaxElements"] = TensorMaxElements.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         await Portal.Http.CreateUserAsync("alice@lab.test", Password, "Researcher");
         await Portal.Http.CreateUserAsync("bob@lab.test", Password, "Researcher");

@@ -1,3 +1,4 @@
+using LayerLab.Training.Contracts;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -90,5 +91,49 @@ public sealed class IclModel
             x = x.add(m.matmul(p[$"w1_{l}"]).add(p[$"b1_{l}"], one).relu().matmul(p[$"w2_{l}"]).add(p[$"b2_{l}"], one), one);
         }
         return x.select(1, n).select(1, Settings.Dim).neg();
+    }
+
+    /// <summary>
+    /// von Oswald et al.'s view of each layer, per head: W_KQ = K_hᵀQ_h (the bilinear form of attention scores) and
+    /// W_PV = P_h V_h (what a head writes back), as [heads, d+1, d+1] tensors "kq.l{layer}" and "pv.l{layer}". One step
+    /// of gradient descent shows as W_KQ ≈ [[c·I, 0], [0, 0]] and W_PV ≈ [[0, 0], [0, −η]] (the y corner only).
+    /// </summary>
+    public IReadOnlyList<TensorSample> Matrices(float[] theta, long step)
+    {
+        ArgumentNullException.ThrowIfNull(theta);
+        var offsets = new Dictionary<string, int>(StringComparer.Ordinal);
+        var o = 0;
+        foreach (var (name, shape, _, _) in _layout)
+        {
+            offsets[name] = o;
+            o += (int)shape.Aggregate(1L, (a, b) => a * b);
+        }
+        var (h, e) = (Settings.Heads, Settings.Dim + 1);
+        var result = new List<TensorSample>();
+        for (var l = 0; l < Settings.Layers; l++)
+        {
+            var kq = new float[h * e * e];
+            var pv = new float[h * e * e];
+            for (var head = 0; head < h; head++)
+            {
+                var block = head * e * e;
+                float At(string m, int r, int c) => theta[offsets[$"{m}{l}"] + block + (r * e) + c];
+                for (var r = 0; r < e; r++)
+                    for (var c = 0; c < e; c++)
+                    {
+                        float kqSum = 0, pvSum = 0;
+                        for (var j = 0; j < e; j++)
+                        {
+                            kqSum += At("k", j, r) * At("q", j, c);   // (Kᵀ Q)[r, c]
+                            pvSum += At("p", r, j) * At("v", j, c);   // (P V)[r, c]
+                        }
+                        kq[block + (r * e) + c] = kqSum;
+                        pv[block + (r * e) + c] = pvSum;
+                    }
+            }
+            result.Add(new TensorSample($"kq.l{l}", step, [h, e, e], kq));
+            result.Add(new TensorSample($"pv.l{l}", step, [h, e, e], pv));
+        }
+        return result;
     }
 }

@@ -78,7 +78,7 @@ public static class IclTrainer
             LiveReport? live = null;
             using (var scope = NewDisposeScope())
             {
-                if (step % every == 0) live = Evaluate(model, theta, testTokens, testTarget, reference, step, steps, trainLoss);
+                if (step % every == 0) live = Evaluate(model, theta, testTokens, testTarget, reference, step, steps, trainLoss) with { Tensors = Matrices(model, theta, step) };
                 var tokens = tensor(batch.Tokens(), [batch.Count, t, e]).to(device);
                 var target = tensor(batch.Yq.Select(y => (float)y).ToArray()).to(device);
                 var loss = model.Forward(theta, tokens).add(target, minusOne).pow(two).mean().mul(half);
@@ -105,7 +105,7 @@ public static class IclTrainer
         using (var scope = NewDisposeScope())
         using (no_grad())
         {
-            var final = Evaluate(model, theta, testTokens, testTarget, reference, steps, steps, trainLoss);
+            var final = Evaluate(model, theta, testTokens, testTarget, reference, steps, steps, trainLoss) with { Tensors = Matrices(model, theta, steps) };
             report(final);
             var prediction = model.Forward(theta, testTokens).cpu().data<float>().ToArray().Select(f => (double)f).ToArray();
             var testLoss = IclReference.HalfMse(prediction, test.Yq);
@@ -115,6 +115,15 @@ public static class IclTrainer
     }
 
     private const int StateVersion = 1;
+
+    /// <summary>The layers' K·Q and P·V matrices at this step (see <see cref="IclModel.Matrices"/>), from θ on the CPU.</summary>
+    private static IReadOnlyList<TensorSample> Matrices(IclModel model, Tensor theta, long step)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var cpu = theta.detach().cpu();
+        return model.Matrices(cpu.data<float>().ToArray(), step);
+    }
 
     private static void WriteFloats(BinaryWriter writer, Tensor values)
     {

@@ -193,6 +193,15 @@ public static class IclTrainer
         var risks = state.Risks(s, settings.TestContext, settings.NoiseVariance, 977, 1_024);
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
         for (var r = 0; r < pools.Length; r++) metrics["test_mse/M=" + IclTaskCountSettings.Label(pools[r])] = risks[r];
-        return new LiveReport(step, (double)step / settings.Steps, metrics);
+        return new LiveReport(step, (double)step / settings.Steps, metrics) { Tensors = Gammas(step, pools, state) };
+    }
+
+    /// <summary>Γ of every task-pool size as "gamma.M={M}" [d, d] (gamma model only): with few tasks it memorises them,
+    /// with many it approaches the Bayes-optimal ridge form, a multiple of I.</summary>
+    private static IReadOnlyList<TensorSample> Gammas(long step, long[] pools, IclOutcome state)
+    {
+        if (state.Model != IclModel.Gamma) return [];
+        var d = state.Dimension;
+        return [.. pools.Select((pool, r) => new TensorSample("gamma.M=" + IclTaskCountSettings.Label(pool), step, [d, d], state.Gamma(r).ToArray()))];
     }
 }

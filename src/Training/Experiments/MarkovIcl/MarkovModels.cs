@@ -57,6 +57,18 @@ public sealed class MambaLm : nn.Module<Tensor, Tensor>
     private readonly bool gate;
     private readonly long d;
 
+    /// <summary>The causal convolution's kernel as "conv.kernel" [channels, window] (column window−1 weighs the current
+    /// token, column 0 the oldest), or none without the convolution: with order k the model must learn to read the last
+    /// k tokens, which shows here as weight on the last k+1 columns.</summary>
+    public IReadOnlyList<LayerLab.Training.Contracts.TensorSample> Tensors(long step)
+    {
+        if (conv is null) return [];
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var cpu = conv.weight!.detach().cpu().contiguous();
+        return [new("conv.kernel", step, [(int)d, (int)window], cpu.data<float>().ToArray())];
+    }
+
     public MambaLm(int dModel, int state, int order, bool useConv, bool useGate, bool layerNorm, bool useMlp) : base("mamba")
     {
         d = dModel;

@@ -104,7 +104,11 @@ public static class MarkovTrainer
                 metrics["l1_laplace"] = l1;
                 metrics["gap_laplace"] = testCe - references.LaplaceCe;
             }
-            if (metrics.Count > 0) report(new LiveReport(step, (double)step / steps, metrics));
+            if (metrics.Count > 0)
+                report(new LiveReport(step, (double)step / steps, metrics)
+                {
+                    Tensors = model is MambaLm mamba && (step % settings.EvalEvery == 0 || step == steps) ? mamba.Tensors(step) : [],
+                });
         }
         // Once, at the end: the distance to add-½ on the same held-out positions (β = ½ instead of 1).
         var addHalf = MarkovReference.Compute(test, beta: 0.5);

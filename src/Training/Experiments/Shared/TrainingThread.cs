@@ -21,6 +21,7 @@ public static class TrainingThread
             async (live, token) =>
             {
                 await context.ReportAsync(live.Step, live.Metrics, token);
+                foreach (var tensor in live.Tensors) await context.ReportTensorAsync(tensor.Key, tensor.Step, tensor.Shape, tensor.Data, token);
                 await context.ReportProgressAsync(live.Progress, token);
             },
             train, cancellationToken, context.Checkpoints.ReportPublished, context.Checkpoints.ReportHandedOver);

@@ -74,6 +74,7 @@ public sealed class XorPreluExperiment : ISeedBatchedExperiment, IHasStudies
                 for (var i = 0; i < runs.Count; i++)
                 {
                     await runs[i].ReportAsync(reports[i].Step, reports[i].Metrics, token);
+                    foreach (var t in reports[i].Tensors) await runs[i].ReportTensorAsync(t.Key, t.Step, t.Shape, t.Data, token);
                     await runs[i].ReportProgressAsync(reports[i].Progress, token);
                 }
             },

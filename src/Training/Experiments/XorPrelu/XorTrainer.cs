@@ -84,7 +84,8 @@ public static class XorTrainer
             {
                 // The outputs here are those of the parameters after `epoch` updates: report them as step = epoch.
                 var outputs = XorModels.ForwardPointsMajor(thetaT, inputs, settings.MlpActivation);   // [4 models, 4 points, rows]
-                if (epoch % every == 0) live = Live(epoch, epochs, seedCount, outputs, targetColumn, targetBits);
+                if (epoch % every == 0)
+                    live = XorTensors.Attach(Live(epoch, epochs, seedCount, outputs, targetColumn, targetBits), thetaT, settings, epoch);
                 // One backward for everything: the total is a sum of independent per-row, per-model MSEs, so its
                 // gradient is each model's own gradient.
                 var gradient = autograd.grad([XorModels.TotalLoss(outputs, targetColumn)], [thetaT])[0];
@@ -97,7 +98,7 @@ public static class XorTrainer
         using (no_grad())
         {
             var outputs = XorModels.ForwardPointsMajor(thetaT, inputs, settings.MlpActivation);
-            report(Live(epochs, epochs, seedCount, outputs, targetColumn, targetBits));
+            report(XorTensors.Attach(Live(epochs, epochs, seedCount, outputs, targetColumn, targetBits), thetaT, settings, epochs));
             var correct = Correct(outputs, targetBits).contiguous().cpu().data<bool>().ToArray();
             var finalLoss = XorModels.LossPerModel(outputs, targetColumn).contiguous().cpu().data<float>().ToArray();
             var prelu = thetaT.narrow(0, 0, XorOutcome.PreluColumns).t().contiguous().cpu().data<float>().ToArray();
