@@ -63,24 +63,32 @@ internal static class TinyLmBench
         Console.WriteLine(result.Verdict);
     }
 
-    public static void Study(string key)
+    /// <param name="spec">A study key, optionally "@name=value" to run only the configurations with that value (one part
+    /// of a study in another process; its verdict line then judges the part alone).</param>
+    public static void Study(string spec)
     {
         var experiment = new TinyLmExperiment(FallbackDatasetCatalog.FromEnvironment());
+        var (key, only) = spec.Contains('@', StringComparison.Ordinal) ? (spec[..spec.IndexOf('@')], spec[(spec.IndexOf('@') + 1)..]) : (spec, "");
         var study = TinyLmStudies.All.Single(s => s.Key == key);
         var runs = new List<StudyRun>();
         var total = Stopwatch.StartNew();
-        foreach (var config in StudyPlan.Configurations(study))
+        foreach (var config in StudyPlan.Configurations(study).Where(c => only.Length == 0 || c.Any(p => p.Key + "=" + p.Value == only)))
             for (var seed = 1; seed <= study.Seeds; seed++)
             {
                 var watch = Stopwatch.StartNew();
                 var result = Train(experiment, config, seed);
                 runs.Add(new StudyRun(config, seed, StudyRunState.Succeeded, result.Summary));
-                Console.WriteLine(Json($"{{\"case\":\"tinylm_study_run\",\"study\":\"{key}\",\"config\":\"{string.Join(' ', config.Select(p => p.Key + "=" + p.Value))}\",\"seed\":{seed},\"seconds\":{watch.Elapsed.TotalSeconds:R},\"test_bpt\":{result.Summary["test_bpt"]:R},\"params\":{result.Summary["param_count"]:R},\"ref_kn\":{result.Summary["ref/kneser_ney"]:R},\"ref_unigram\":{result.Summary["ref/unigram"]:R}}}"));
+                Console.WriteLine(Json($"{{\"case\":\"tinylm_study_run\",\"study\":\"{key}\",\"config\":\"{string.Join(' ', config.Select(p => p.Key + "=" + p.Value))}\",\"seed\":{seed},\"seconds\":{watch.Elapsed.TotalSeconds:R},\"test_bpt\":{result.Summary["test_bpt"]:R},\"params\":{result.Summary["param_count"]:R},\"ref_kn\":{result.Summary["ref/kneser_ney"]:R},\"ref_unigram\":{result.Summary["ref/unigram"]:R},\"curve\":\"{Curve(result)}\"}}"));
             }
         var verdict = study.Verdict(StudyAggregation.Aggregate(study, runs));
         Console.WriteLine(Json($"{{\"case\":\"tinylm_study\",\"study\":\"{key}\",\"runs\":{runs.Count},\"seconds\":{total.Elapsed.TotalSeconds:R},\"outcome\":\"{verdict.Outcome}\"}}"));
         Console.WriteLine(verdict.Text);
     }
+
+    /// <summary>The run's bits-vs-tokens points ("tokens:bits ..."), what the study plots.</summary>
+    private static string Curve(RunResult result) => string.Join(' ', result.Summary
+        .Where(p => p.Key.StartsWith(TinyLmExperiment.BitsAtPrefix, StringComparison.Ordinal))
+        .Select(p => FormattableString.Invariant($"{p.Key[TinyLmExperiment.BitsAtPrefix.Length..]}:{p.Value:0.0000}")));
 
     private static RunResult Train(TinyLmExperiment experiment, IReadOnlyDictionary<string, string> config, long seed)
     {
