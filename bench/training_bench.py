@@ -351,6 +351,59 @@ def lm(layers, iterations):
          flops_per_step=flops, params=sum(p.numel() for p in ps))
 
 
+# ---- tiny-lm: the experiment's TinyTransformer (src/Training/Experiments/TinyLm) at the run defaults ---------------
+class TinyBlock(torch.nn.Module):
+    def __init__(self, width, heads):
+        super().__init__()
+        self.heads = heads
+        self.norm1, self.norm2 = torch.nn.LayerNorm(width), torch.nn.LayerNorm(width)
+        self.qkv, self.proj = torch.nn.Linear(width, 3 * width), torch.nn.Linear(width, width)
+        self.up, self.down = torch.nn.Linear(width, 4 * width), torch.nn.Linear(4 * width, width)
+
+    def forward(self, x):
+        b, l, d = x.shape
+        hd = d // self.heads
+        q, k, v = self.qkv(self.norm1(x)).reshape(b, l, 3, self.heads, hd).permute(2, 0, 3, 1, 4)
+        scores = q.matmul(k.transpose(-1, -2)).mul_(1 / math.sqrt(hd))
+        future = torch.ones(l, l, dtype=torch.bool).triu(1)
+        attn = scores.masked_fill_(future, float("-inf")).softmax(-1)
+        x = x + self.proj(attn.matmul(v).transpose(1, 2).reshape(b, l, d))
+        return x + self.down(F.gelu(self.up(self.norm2(x))))
+
+
+class TinyTransformer(torch.nn.Module):
+    def __init__(self, vocab, layers, width, heads, context):
+        super().__init__()
+        self.embed = torch.nn.Embedding(vocab, width)
+        self.positions = torch.nn.Parameter(torch.randn(context, width) * 0.02)
+        self.blocks = torch.nn.ModuleList([TinyBlock(width, heads) for _ in range(layers)])
+        self.norm, self.head = torch.nn.LayerNorm(width), torch.nn.Linear(width, vocab)
+
+    def forward(self, x):
+        h = self.embed(x) + self.positions[: x.shape[1]]
+        for block in self.blocks:
+            h = block(h)
+        return self.head(self.norm(h))
+
+
+def tinylm(iterations, vocab):
+    # tiny-lm defaults (TinyLmSettings.Default): 1 layer, 2 heads, width 64, context 64, batch 32, AdamW 3e-3 (0.9, 0.99), wd 0.01.
+    layers, heads, width, context, batch = 1, 2, 64, 64, 32
+    model = TinyTransformer(vocab, layers, width, heads, context)
+    adamw = torch.optim.AdamW(model.parameters(), lr=3e-3, betas=(0.9, 0.99), weight_decay=0.01)
+    data = torch.randint(0, vocab, (batch, context + 1), generator=torch.Generator().manual_seed(11))
+
+    def step():
+        logits = model(data[:, :context])
+        loss = F.cross_entropy(logits.reshape(-1, vocab), data[:, 1:].reshape(-1))
+        adamw.zero_grad()
+        loss.backward()
+        adamw.step()
+    s = timed(step, 5, iterations)
+    emit("tinylm", "tokens_per_s", batch * context / s, "tokens/s", ms_per_step=s * 1e3,
+         params=sum(p.numel() for p in model.parameters()), vocab=vocab)
+
+
 def main():
     global ARGS
     ap = argparse.ArgumentParser()
@@ -359,6 +412,7 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--round", type=int, default=0)
     ap.add_argument("--label", default="pytorch")
+    ap.add_argument("--vocab", type=int, default=48)
     ARGS = ap.parse_args()
     torch.set_num_threads(ARGS.threads)
     torch.manual_seed(0)
@@ -392,6 +446,8 @@ def main():
             lm(1, 4 if ARGS.quick else 8)
         elif c == "lm4":
             lm(4, 2 if ARGS.quick else 3)
+        elif c == "tinylm":
+            tinylm(20 if ARGS.quick else 60, ARGS.vocab)
         elif c:
             raise SystemExit(f"unknown case {c}")
 

@@ -59,6 +59,9 @@ internal static class Program
                 case "lm4": Lm(4, _quick ? 2 : 3); break;
                 case "xor-default": XorDefault(); break;
                 case "xor-seeds": XorSeeds(); break;
+                case "tinylm": TinyLmBench.Steps(_quick ? 20 : 60, "torchsharp", _round); break;
+                case "tinylm-run": TinyLmBench.DefaultRun(); break;
+                case var study when study.StartsWith("tinylm-study:", StringComparison.Ordinal): TinyLmBench.Study(study["tinylm-study:".Length..]); break;
                 default: Console.Error.WriteLine($"unknown case {c}"); return 2;
             }
         }

@@ -1,7 +1,9 @@
 using LayerLab.Training.Checkpoints;
 using LayerLab.Training.Contracts;
+using LayerLab.Training.Datasets;
 using LayerLab.Training.Jobs;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 
 namespace LayerLab.Training;
@@ -25,6 +27,9 @@ public static class TrainingServiceCollectionExtensions
             .Where(t => t is { IsAbstract: false, IsInterface: false } && typeof(IExperiment).IsAssignableFrom(t));
         foreach (var type in experiments) services.AddSingleton(typeof(IExperiment), type);
         services.AddSingleton<ExperimentCatalog>();
+        // Training code (tiny-lm) resolves datasets through this; the portal registers its database-backed catalog,
+        // which wins whether it is added before (TryAdd skips) or after (last registration wins) this call.
+        services.TryAddSingleton<IDatasetCatalog>(_ => FallbackDatasetCatalog.FromEnvironment());
         services.AddSingleton<RunCancellation>();
         services.AddSingleton(lease);
         services.AddSingleton(checkpoints);

@@ -18,6 +18,10 @@ public sealed record ParameterSpec(
     IReadOnlyList<string>? Choices = null,
     bool LogScale = false)
 {
+    /// <summary>A rule across fields (e.g. heads must divide width), checked once every field parsed: gets all the
+    /// run's values and returns this field's error, or null. The error is reported on this field, so a 400 names it.</summary>
+    public Func<IReadOnlyDictionary<string, object>, string?>? Check { get; init; }
+
     public static ParameterSpec Integer(string name, long @default, long min, long max, string help) =>
         new(name, ParameterKind.Integer, @default, help, min, max);
 

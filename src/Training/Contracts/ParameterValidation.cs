@@ -22,6 +22,9 @@ public static class ParameterValidation
             if (error is not null) errors[spec.Name] = error;
             else values[spec.Name] = value!;
         }
+        if (errors.Count == 0)
+            foreach (var spec in specs)
+                if (spec.Check?.Invoke(values) is { } crossError) errors[spec.Name] = crossError;
         return errors.Count > 0 ? new Result(null, errors) : new Result(new RunParameters(values), errors);
     }
 }
