@@ -16,7 +16,7 @@ public sealed record IclRetrievalSettings(
     int TestGraphs)
 {
     public static IclRetrievalSettings Default { get; } =
-        new(RetrievalModelKind.Lstm, 8, true, 20_000, 3e-3, 400, 64, 256);
+        new(RetrievalModelKind.Lstm, 8, true, 20_000, 3e-3, 1000, 64, 256);
 
     public static readonly string[] ModelKeys = ["lstm", "gru", "transformer1", "transformer2", "lstm_attention"];
 
