@@ -447,6 +447,44 @@ function onMetricsAppended(payload) {
   for (const chart of charts.values()) {
     if (String(chart.runId) === String(runId)) chart.appendPoints(points);
   }
+  for (const w of pointWatchers) if (String(w.runId) === String(runId)) w.callback(points);
+}
+
+/** Watchers of a run's live points (the panel grid, which adds a panel when a new metric group appears). */
+const pointWatchers = new Set();
+
+/**
+ * Calls callback(points) for each live batch of runId's points; returns a function that stops watching.
+ * Joins the run's hub group itself, so a run with no metrics yet (no panel yet) still hears its first points.
+ */
+export function watchRunPoints(runId, callback, options) {
+  const w = { runId, callback };
+  pointWatchers.add(w);
+  joinGroup(runId, options ?? {});
+  return () => { if (pointWatchers.delete(w)) leaveGroup(runId); };
+}
+
+/** The group a metric belongs to: its prefix before the first '/', or the whole key when it has none. */
+export function metricGroup(key) {
+  const i = key.indexOf('/');
+  return i > 0 ? key.slice(0, i) : key;
+}
+
+/**
+ * GET of a run's history, shared by concurrent callers: the panels of one grid all refetch at once (after the hub
+ * group is joined, after a reconnect), and one request answers them all.
+ */
+const historyInFlight = new Map();
+export function fetchRunHistory(url) {
+  let p = historyInFlight.get(url);
+  if (p) return p;
+  p = (async () => {
+    const res = await fetch(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    return res.json();
+  })().finally(() => historyInFlight.delete(url));
+  historyInFlight.set(url, p);
+  return p;
 }
 
 function onRunUpdated(payload) {
@@ -570,6 +608,8 @@ class RunChart {
     this.logX = !!options.logX;
     this.logY = !!options.logY;
     this.filter = typeof options.metricFilter === 'string' && options.metricFilter !== '' ? options.metricFilter : null;
+    // A panel of the run page's grid shows one metric group (the key's prefix before the first '/').
+    this.group = typeof options.metricGroup === 'string' ? options.metricGroup : null;
     this.references = this.acceptReferences(options.references);
     this.series = new Map();       // key -> SeriesStore (insertion order = legend order)
     this.hidden = new Set();       // legend labels the user switched off
@@ -625,7 +665,9 @@ class RunChart {
     let error = null;
     try {
       this.uPlot = await ensureUPlot(this.libBase());
-      const body = await this.fetchHistory();
+      // The panel grid has already fetched the history to find the groups: take it rather than fetch again.
+      const body = this.options.history ?? await this.fetchHistory();
+      this.options.history = null;
       fetchMs = performance.now() - t0;
       if (this.disposed) return;
       this.ingestHistory(body);
@@ -652,10 +694,8 @@ class RunChart {
     }));
   }
 
-  async fetchHistory() {
-    const res = await fetch(this.metricsUrl(), { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    return res.json();
+  fetchHistory() {
+    return fetchRunHistory(this.metricsUrl());
   }
 
   /** The run's group is joined: from now on no point is missed, so fetch once more to cover the time before. */
@@ -677,10 +717,11 @@ class RunChart {
     this.statusEl.textContent = text;
     this.statusEl.hidden = !text;
     this.statusEl.classList.toggle('run-chart__status--error', state === 'error');
+    this.options.onCounts?.();
   }
 
   accepts(key) {
-    return this.filter === null || key.startsWith(this.filter);
+    return (this.filter === null || key.startsWith(this.filter)) && (this.group === null || metricGroup(key) === this.group);
   }
 
   getSeries(key) {
@@ -737,6 +778,7 @@ class RunChart {
   updateCounts() {
     this.el.setAttribute('data-point-count', String(this.points));
     this.el.setAttribute('data-series-count', String(this.series.size));
+    this.options.onCounts?.();
   }
 
   /**
@@ -1001,7 +1043,9 @@ class RunChart {
   acceptReferences(list) {
     return (Array.isArray(list) ? list : [])
       .filter((r) => r && r.value !== null && r.value !== '' && Number.isFinite(+r.value)
-        && (r.metricKey == null || this.filter === null || String(r.metricKey).startsWith(this.filter)));
+        && (r.metricKey == null || this.filter === null || String(r.metricKey).startsWith(this.filter))
+        // In a group panel, a reference belongs to the panel of its metric (one without a metric goes nowhere).
+        && (this.group === null || (r.metricKey != null && metricGroup(String(r.metricKey)) === this.group)));
   }
 
   /** Replaces the reference lines (a run's exact references are known only once it finishes). */
@@ -1081,6 +1125,11 @@ export function mountRunChart(element, runId, options) {
   const chart = new RunChart(handle, element, runId, options ?? {});
   charts.set(handle, chart);
   return handle;
+}
+
+/** Feeds live points to one chart (a panel created by the very batch that named its group). */
+export function appendRunPoints(handle, points) {
+  charts.get(handle)?.appendPoints(points);
 }
 
 export function setLogScale(handle, axis, on) {

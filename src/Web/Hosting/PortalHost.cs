@@ -59,6 +59,7 @@ public static class PortalHost
         app.MapHub<Notifications.NotificationHub>(Notifications.NotificationHub.Path).RequireAuthorization(LabPolicies.Read);
         app.MapAccountEndpoints();
         app.MapRunApi();
+        app.MapRunFigureApi();
         app.MapSweepApi();
         app.MapStudyApi();
         app.MapCompareApi();

@@ -19,7 +19,14 @@ public static class StudySvg
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
     private const int Left = 70, Top = 20, Bottom = 50, LegendWidth = 250;
 
-    public static string Render(StudyFigureDataDto figure, int width = 900, int height = 420)
+    public const string StudyNote = "bands: 95% CI over seeds (t)";
+
+    /// <summary>
+    /// The figure as SVG. A run's figure (RunFigureSvg) reuses this with its own test id, no band note, and its
+    /// reference series dashed.
+    /// </summary>
+    public static string Render(StudyFigureDataDto figure, int width = 900, int height = 420, string testId = "study-figure",
+        string? note = StudyNote, IReadOnlySet<string>? dashed = null)
     {
         ArgumentNullException.ThrowIfNull(figure);
         var plotW = width - Left - LegendWidth - 20;
@@ -29,7 +36,8 @@ public static class StudySvg
         var ys = points.SelectMany(p => new[] { p.Low, p.High, p.Mean }).Concat(figure.Paper.Select(p => p.Y)).Where(y => Usable(y, figure.LogY)).ToList();
         var svg = new StringBuilder();
         svg.Append(C, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" ")
-            .Append("font-family=\"Roboto, Helvetica, Arial, sans-serif\" font-size=\"12\" data-testid=\"study-figure\">")
+            .Append("font-family=\"Roboto, Helvetica, Arial, sans-serif\" font-size=\"12\" ")
+            .Append(C, $"data-testid=\"{E(testId)}\">")
             .Append(C, $"<rect width=\"{width}\" height=\"{height}\" fill=\"#fff\"/>");
         if (xs.Count == 0 || ys.Count == 0)
             return svg.Append(C, $"<text x=\"{width / 2}\" y=\"{height / 2}\" text-anchor=\"middle\" fill=\"#666\">No finished runs yet.</text></svg>").ToString();
@@ -54,11 +62,12 @@ public static class StudySvg
             }
             foreach (var p in band.Where(_ => band.Count == 1)) // a lone point: an error bar instead of a band
                 svg.Append(C, $"<line x1=\"{F(Sx(p.X))}\" x2=\"{F(Sx(p.X))}\" y1=\"{F(Sy(p.Low))}\" y2=\"{F(Sy(p.High))}\" stroke=\"{color}\"/>");
-            svg.Append(C, $"<polyline points=\"{string.Join(" ", ps.Select(p => P(Sx(p.X), Sy(p.Mean))))}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"/>");
+            var dash = dashed?.Contains(series.Name) == true ? " stroke-dasharray=\"6 4\"" : "";
+            svg.Append(C, $"<polyline points=\"{string.Join(" ", ps.Select(p => P(Sx(p.X), Sy(p.Mean))))}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"{dash} data-series=\"{E(series.Name)}\"/>");
             foreach (var p in ps)
                 svg.Append(C, $"<circle cx=\"{F(Sx(p.X))}\" cy=\"{F(Sy(p.Mean))}\" r=\"3\" fill=\"{color}\"><title>{E(series.Name)}: x={p.X:G4}, mean={p.Mean:G4} [{p.Low:G4}, {p.High:G4}], n={p.N}</title></circle>");
             var ly = Top + 10 + (i * 18);
-            svg.Append(C, $"<line x1=\"{width - LegendWidth}\" x2=\"{width - LegendWidth + 20}\" y1=\"{ly}\" y2=\"{ly}\" stroke=\"{color}\" stroke-width=\"3\"/>")
+            svg.Append(C, $"<line x1=\"{width - LegendWidth}\" x2=\"{width - LegendWidth + 20}\" y1=\"{ly}\" y2=\"{ly}\" stroke=\"{color}\" stroke-width=\"3\"{dash}/>")
                 .Append(C, $"<text x=\"{width - LegendWidth + 26}\" y=\"{ly + 4}\">{E(series.Name)}</text>");
         }
         foreach (var paper in figure.Paper.Where(p => Usable(p.X, figure.LogX) && Usable(p.Y, figure.LogY)))
@@ -74,8 +83,9 @@ public static class StudySvg
             svg.Append(C, $"<path d=\"M{width - LegendWidth + 10} {ly - 6} l6 6 l-6 6 l-6 -6 Z\" fill=\"#fff\" stroke=\"#000\" stroke-width=\"2\"/>")
                 .Append(C, $"<text x=\"{width - LegendWidth + 26}\" y=\"{ly + 4}\">paper's reported numbers</text>");
         }
-        var note = Top + 16 + ((figure.Series.Count + (figure.Paper.Count > 0 ? 1 : 0)) * 18);
-        svg.Append(C, $"<text x=\"{width - LegendWidth}\" y=\"{note}\" fill=\"#666\" font-size=\"11\">bands: 95% CI over seeds (t)</text>");
+        var noteY = Top + 16 + ((figure.Series.Count + (figure.Paper.Count > 0 ? 1 : 0)) * 18);
+        if (note is not null)
+            svg.Append(C, $"<text x=\"{width - LegendWidth}\" y=\"{noteY}\" fill=\"#666\" font-size=\"11\">{E(note)}</text>");
         return svg.Append("</svg>").ToString();
     }
 

@@ -175,7 +175,7 @@ public sealed partial class KeyboardAndThemeTests : BrowserTestBase
     }
 
     private static Task<string> FirstMarkerColourAsync(IPage page) =>
-        page.Locator("[data-testid=run-chart] .u-legend .u-series:nth-child(2) .u-marker").EvaluateAsync<string>("e => getComputedStyle(e).borderColor");
+        page.Locator("[data-testid=run-chart] .u-legend .u-series:nth-child(2) .u-marker").First.EvaluateAsync<string>("e => getComputedStyle(e).borderColor");
 
     private static Task<string> BackgroundAsync(IPage page) =>
         page.EvaluateAsync<string>("() => getComputedStyle(document.body).backgroundColor");

@@ -103,6 +103,7 @@ public sealed partial class RouteMatrixTests : IAsyncLifetime
         ["POST /api/runs/external"] = Access.Submit,
         ["GET /api/runs/{id:long}"] = Access.Read,
         ["GET /api/runs/{id:long}/artifacts"] = Access.Read,
+        ["GET /api/runs/{id:long}/figures/{key}.svg"] = Access.Read,
         ["POST /api/runs/{id:long}/artifacts"] = Access.Submit,
         ["GET /api/runs/{id:long}/artifacts/{artifactId:long}"] = Access.Read,
         ["GET /api/runs/{id:long}/tensors"] = Access.Read,

@@ -12,7 +12,7 @@ namespace LayerLab.Training.Experiments.XorPrelu;
 /// trials and learning rates train as one batched tensor program (see <see cref="XorTrainer"/>); several seeds of one
 /// configuration can join that program too (<see cref="ISeedBatchedExperiment"/>).
 /// </summary>
-public sealed class XorPreluExperiment : ISeedBatchedExperiment, IHasStudies
+public sealed class XorPreluExperiment : ISeedBatchedExperiment, IHasStudies, IHasRunFigures
 {
     public string Key => "xor-prelu";
     public string Title => "PReLU solves XOR with one neuron";
@@ -26,6 +26,9 @@ public sealed class XorPreluExperiment : ISeedBatchedExperiment, IHasStudies
         "100% success is strictly wider than both the MLP's and the GCU's.";
 
     public IReadOnlyList<ParameterSpec> Parameters => XorPreluSettings.Specs;
+
+    public IReadOnlyList<RunFigure> RunFigures(IReadOnlyDictionary<string, double> summary, IReadOnlyDictionary<string, string> parameters) =>
+        XorRunFigures.For(summary);
 
     public IReadOnlyList<MetricDefinition> Metrics { get; } = BuildMetrics();
 
