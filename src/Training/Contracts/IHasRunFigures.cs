@@ -28,14 +28,24 @@ public sealed record RunFigurePoint(double X, double Y);
 /// <summary>Helpers for figures read out of summary keys of the form "metric@param=value".</summary>
 public static class RunFigureSummary
 {
+    /// <summary>A horizontal reference line across the x range of <paramref name="over"/> (empty when it has no point).</summary>
+    public static RunFigureSeries Level(string name, double value, IReadOnlyList<RunFigurePoint> over) =>
+        new(name, over.Count == 0 || !double.IsFinite(value) ? [] : [new(over[0].X, value), new(over[^1].X, value)], Reference: true);
+
     /// <summary>
     /// The points of "{metric}@{parameter}=x" keys, sorted by x (the value must parse as a number). For
     /// "success/prelu" and "lr" it reads success/prelu@lr=0.001, success/prelu@lr=0.01, ...
     /// </summary>
-    public static IReadOnlyList<RunFigurePoint> Sweep(IReadOnlyDictionary<string, double> summary, string metric, string parameter)
+    public static IReadOnlyList<RunFigurePoint> Sweep(IReadOnlyDictionary<string, double> summary, string metric, string parameter) =>
+        Points(summary, $"{metric}@{parameter}=");
+
+    /// <summary>
+    /// The points of keys "{prefix}x" whose rest parses as a number, sorted by x: "test_mse/M=" reads test_mse/M=1,
+    /// test_mse/M=4, ... and skips test_mse/M=inf.
+    /// </summary>
+    public static IReadOnlyList<RunFigurePoint> Points(IReadOnlyDictionary<string, double> summary, string prefix)
     {
         ArgumentNullException.ThrowIfNull(summary);
-        var prefix = $"{metric}@{parameter}=";
         var points = new List<RunFigurePoint>();
         foreach (var (key, value) in summary)
         {

@@ -11,7 +11,7 @@ namespace LayerLab.Training.Experiments.IclTaskCount;
 /// learn in-context linear regression (Wu et al., arXiv 2310.08391). Every pool size M (and fresh tasks) trains as
 /// one batched program (<see cref="IclTrainer"/>); test MSE is the exact fresh-task risk of the trained Γ.
 /// </summary>
-public sealed class IclTaskCountExperiment : IExperiment, IHasStudies
+public sealed class IclTaskCountExperiment : IExperiment, IHasStudies, IHasRunFigures
 {
     public string Key => "icl-task-count";
     public string Title => "How many pretraining tasks for in-context linear regression";
@@ -26,6 +26,9 @@ public sealed class IclTaskCountExperiment : IExperiment, IHasStudies
         "The d-dependence needs runs at several d.";
 
     public IReadOnlyList<ParameterSpec> Parameters => IclTaskCountSettings.Specs;
+
+    public IReadOnlyList<RunFigure> RunFigures(IReadOnlyDictionary<string, double> summary, IReadOnlyDictionary<string, string> parameters) =>
+        IclTaskCountRunFigures.For(summary);
 
     public IReadOnlyList<MetricDefinition> Metrics { get; } = BuildMetrics();
 
