@@ -47,7 +47,11 @@ public static class IclRetrievalStudies
         Figure = new StudyFigure("graph size n (nodes)", "held-out accuracy", "model · chain of thought", YMin: 0, YMax: 1),
         Paper = [],
         TableMetrics = ["test_accuracy", "trace_exact", "param_count", "width", "ref/majority", "ref/exact"],
-        SecondsPerJob = p => p.GetValueOrDefault("cot") == "false" ? 6 : 12,
+        // Not measured on a quiet machine: the default run (n = 8, CoT, 1,000 steps) took 63 s at load ~50, and
+        // loaded wall times here run 5–10× quiet ones, so ~0.01 s per CoT step at n = 8; a CoT step at n = 16 cost
+        // 5–8× one at n = 8 (longer sequences, n + 2 decoding passes), hence the square (docs/benchmarks.md).
+        SecondsPerJob = p => (p.GetValueOrDefault("cot") == "false" ? 3.0 : 6.0) *
+                             Math.Pow((double.TryParse(p.GetValueOrDefault("nodes"), NumberStyles.Integer, C, out var n) ? n : 8) / 8, 2),
         Observe = Observe,
         Verdict = Verdict,
     };
