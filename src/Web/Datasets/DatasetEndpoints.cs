@@ -32,6 +32,7 @@ public static class DatasetEndpoints
         api.MapGet("/{id:long}", GetAsync);
         api.MapDelete("/{id:long}", DeleteAsync).RequireAuthorization(LabPolicies.Submit);
         // Remote workers fetch a run's dataset by id (their token is good for nothing else).
+        app.MapGet("/api/workers/datasets/{id:long}", WorkerInfoAsync).RequireAuthorization(LabPolicies.Worker);
         app.MapGet("/api/workers/datasets/{id:long}/content", ContentAsync).RequireAuthorization(LabPolicies.Worker);
         return app;
     }
@@ -166,6 +167,14 @@ public static class DatasetEndpoints
             _ => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict,
                 title: "A queued or running run uses this dataset version; cancel it or wait for it to finish."),
         };
+
+    /// <summary>What a remote worker needs to fetch and check a version; id 0 is the default text.</summary>
+    private static async Task<IResult> WorkerInfoAsync(long id, Training.Contracts.IDatasetCatalog catalog, CancellationToken ct)
+    {
+        var file = id == 0 ? await catalog.DefaultTextAsync(ct) : await catalog.FindAsync(id, ct);
+        return file is null ? TypedResults.NotFound() : TypedResults.Ok(new Training.Worker.WorkerDatasetInfo(
+            file.Id, file.Name, file.Version, file.Sha256, file.Bytes, file.Licence, file.Source, file.Generated));
+    }
 
     private static async Task<IResult> ContentAsync(long id, DatasetStore store, CancellationToken ct)
     {

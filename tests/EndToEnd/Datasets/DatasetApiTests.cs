@@ -138,6 +138,28 @@ public sealed class DatasetApiTests(DatasetsPortal fixture) : IClassFixture<Data
     }
 
     [Fact]
+    public async Task A_remote_worker_resolves_a_dataset_by_id_into_its_hash_addressed_cache()
+    {
+        var content = "the worker reads this\n"u8.ToArray();
+        var (_, created) = await DatasetsPortal.UploadAsync(fixture.Alice, content, name: "for-workers");
+        var id = created.GetProperty("id").GetInt64();
+        var cache = Path.Combine(Path.GetDirectoryName(fixture.Portal.Database.FilePath)!, "worker-cache");
+        var catalog = new LayerLab.Training.Worker.HttpDatasetCatalog(fixture.Worker, cache);
+
+        var file = await catalog.FindAsync(id, CancellationToken.None);
+        Assert.NotNull(file);
+        Assert.Equal(created.GetProperty("sha256").GetString(), file.Sha256);
+        Assert.Equal(Path.Combine(cache, file.Sha256), file.Path);
+        Assert.Equal(content, await File.ReadAllBytesAsync(file.Path));
+        Assert.Single(Directory.GetFiles(cache)); // no .part left behind
+        Assert.Null(await catalog.FindAsync(id + 1000, CancellationToken.None));
+        Assert.True((await catalog.DefaultTextAsync(CancellationToken.None)).Generated); // setup's file is absent here
+        // The content route is for workers only; a researcher's token gets nothing there.
+        Assert.Equal(HttpStatusCode.Forbidden,
+            (await fixture.Alice.GetAsync(new Uri($"/api/workers/datasets/{id}/content", UriKind.Relative))).StatusCode);
+    }
+
+    [Fact]
     public async Task Anonymous_callers_are_401()
     {
         Assert.Equal(HttpStatusCode.Unauthorized, (await DatasetsPortal.UploadAsync(fixture.Anonymous, "x\n"u8.ToArray())).Status);

@@ -23,6 +23,8 @@ public sealed class DatasetsPortal : IAsyncLifetime
     public HttpClient Bob { get; private set; } = null!;
     public HttpClient Carol { get; private set; } = null!;
     public HttpClient Anonymous { get; private set; } = null!;
+    /// <summary>An admin's worker-scope token, as a remote worker calls the portal.</summary>
+    public HttpClient Worker { get; private set; } = null!;
 
     public string DataFolder => Path.Combine(Path.GetDirectoryName(Portal.Database.FilePath)!, "datasets");
     public string Incoming => Path.Combine(DataFolder, "incoming");
@@ -40,6 +42,8 @@ public sealed class DatasetsPortal : IAsyncLifetime
         Bob = await ResearcherAsync(adminSession, "bob@lab.test");
         Carol = await ResearcherAsync(adminSession, "carol@lab.test");
         Anonymous = new HttpClient { BaseAddress = Portal.BaseAddress };
+        Worker = new HttpClient { BaseAddress = Portal.BaseAddress };
+        Worker.DefaultRequestHeaders.Authorization = new("Bearer", await adminSession.CreateTokenAsync("worker", "worker"));
     }
 
     private async Task<HttpClient> ResearcherAsync(HttpClient adminSession, string email)
@@ -91,7 +95,7 @@ public sealed class DatasetsPortal : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        foreach (var client in new[] { Admin, Alice, Bob, Carol, Anonymous }) client?.Dispose();
+        foreach (var client in new[] { Admin, Alice, Bob, Carol, Anonymous, Worker }) client?.Dispose();
         await Portal.DisposeAsync();
     }
 }

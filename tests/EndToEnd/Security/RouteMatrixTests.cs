@@ -202,6 +202,7 @@ public sealed partial class RouteMatrixTests : IAsyncLifetime
         ["DELETE /api/tokens/{id:long}"] = Access.Write,
         ["GET /api/workers"] = Access.Read,
         ["POST /api/workers/heartbeat"] = Access.Worker,
+        ["GET /api/workers/datasets/{id:long}"] = Access.Worker,
         ["GET /api/workers/datasets/{id:long}/content"] = Access.Worker,
         ["GET /api/workers/runs/{id:long}/cancel-requested"] = Access.Worker,
         ["POST /api/workers/runs/{id:long}/cancelled"] = Access.Worker,
