@@ -75,4 +75,24 @@ if [[ $want_test -eq 1 ]]; then
     say "PostgreSQL installed: $(ls /usr/lib/postgresql)"
   fi
 fi
+# --- The default text dataset (tiny-lm) ------------------------------------------------------
+# The King James Bible (1611; public domain) from Debian's bible-kjv-text, printed to plain UTF-8 text by the bible
+# program of bible-kjv (its data file is compressed). Installed here, never downloaded at run time; the portal
+# registers it as the built-in dataset "kjv-bible" on its next start (LayerLab:Datasets:DefaultTextPath).
+kjv_text=/usr/local/share/layerlab/datasets/kjv-bible.txt
+if [[ -s "$kjv_text" ]]; then
+  say "default dataset already at $kjv_text"
+else
+  if ! command -v bible >/dev/null 2>&1 || [[ ! -f /usr/lib/bible.data ]]; then
+    say "installing Debian's bible-kjv + bible-kjv-text (the default text dataset: King James Bible, public domain)"
+    apt_update_once
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq bible-kjv bible-kjv-text >/dev/null
+  fi
+  $SUDO mkdir -p "$(dirname "$kjv_text")"
+  # Fixed line width so every machine prints the same bytes (the same SHA-256); written beside and renamed, so a
+  # failed print never leaves a half file that a later run would take as installed.
+  bible -l80 Gen1:1-Rev22:21 </dev/null | $SUDO tee "$kjv_text.part" >/dev/null
+  $SUDO mv "$kjv_text.part" "$kjv_text"
+  say "default dataset written: $kjv_text ($(wc -c <"$kjv_text") bytes, sha256 $(sha256sum "$kjv_text" | cut -c1-16)...)"
+fi
 say "machine ready"

@@ -1,5 +1,6 @@
 using LayerLab.Data.Accounts;
 using LayerLab.Data.Artifacts;
+using LayerLab.Data.Datasets;
 using LayerLab.Data.Tensors;
 using LayerLab.Data.Leaderboard;
 using LayerLab.Data.Metrics;
@@ -31,6 +32,7 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
     public DbSet<RunReviewEvent> RunReviewEvents => Set<RunReviewEvent>();
     public DbSet<RunTag> RunTags => Set<RunTag>();
     public DbSet<Sweep> Sweeps => Set<Sweep>();
+    public DbSet<Dataset> Datasets => Set<Dataset>();
     public DbSet<Study> Studies => Set<Study>();
     public DbSet<Notification> Notifications => Set<Notification>();
     public DbSet<LeaderboardAggregate> LeaderboardAggregates => Set<LeaderboardAggregate>();
@@ -80,6 +82,9 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
             // A date filter reads the runs of its partial edge days only (LeaderboardQueries.LeaderboardFromBucketsAsync).
             run.HasIndex(r => new { r.ExperimentKey, r.Status, r.FinishedAt });
             run.HasIndex(r => r.SweepId);
+            run.Property(r => r.DatasetSha256).HasMaxLength(64);
+            // Deleting a dataset version is refused while a run waits or trains on it (409); finished runs keep the id and hash.
+            run.HasIndex(r => r.DatasetId).HasFilter("\"DatasetId\" IS NOT NULL");
             // Deleting a sweep keeps its runs (they are results in their own right).
             run.HasOne<Sweep>().WithMany().HasForeignKey(r => r.SweepId).OnDelete(DeleteBehavior.SetNull);
         });
@@ -144,6 +149,21 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
             tensor.Property(t => t.Shape).HasMaxLength(40);
             tensor.HasIndex(t => new { t.RunId, t.Key, t.Step }).IsUnique();
             tensor.HasOne<Run>().WithMany().HasForeignKey(t => t.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<Dataset>(dataset =>
+        {
+            dataset.Property(d => d.Name).HasMaxLength(Dataset.MaxNameLength);
+            dataset.Property(d => d.Kind).HasMaxLength(8);
+            dataset.Property(d => d.Sha256).HasMaxLength(64);
+            dataset.Property(d => d.Licence).HasMaxLength(Dataset.MaxLicenceLength);
+            dataset.Property(d => d.Source).HasMaxLength(Dataset.MaxSourceLength);
+            dataset.Property(d => d.UploadedBy).HasMaxLength(200);
+            dataset.Property(d => d.UploadedById).HasMaxLength(100);
+            dataset.Property(d => d.CreatedAt).HasConversion(UtcTicks);
+            // Versions are numbered per name; the unique index makes two concurrent uploads of one name retry, not collide.
+            dataset.HasIndex(d => new { d.Name, d.Version }).IsUnique();
+            dataset.HasIndex(d => d.Sha256);
+            dataset.HasIndex(d => d.UploadedById);
         });
         ConfigureReview(modelBuilder);
         MlflowModel.Configure(modelBuilder);

@@ -41,6 +41,9 @@ services.AddSingleton(_ =>
 services.AddSingleton<HttpRunReporter>();
 services.AddSingleton<IRunReporter>(sp => sp.GetRequiredService<HttpRunReporter>());
 services.AddSingleton<IRunLedger, HttpRunLedger>();
+// Datasets come from the portal by id and are cached here by SHA-256 (before AddTraining, whose fallback only TryAdds).
+services.AddSingleton<IDatasetCatalog>(sp => new HttpDatasetCatalog(sp.GetRequiredService<HttpClient>(),
+    Path.GetFullPath(builder.Configuration["LayerLab:Datasets:CacheDirectory"] is { Length: > 0 } cache ? cache : "dataset-cache")));
 // Leases and checkpoints as in the portal (same keys). The checkpoint directory must be shared by all workers
 // (a network mount) for a run to resume on another worker; without it a re-queued run starts over.
 var checkpoints = builder.Configuration.GetSection("LayerLab:Checkpoints").Get<CheckpointOptions>() ?? new();

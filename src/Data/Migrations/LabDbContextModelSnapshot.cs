@@ -181,6 +181,84 @@ namespace LayerLab.Data.Migrations
                     b.ToTable("Artifacts");
                 });
 
+            modelBuilder.Entity("LayerLab.Data.Datasets.Dataset", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("BuiltIn")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Bytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Characters")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("DistinctBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("DistinctCharacters")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Generated")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Licence")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Lines")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UploadedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UploadedById")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Sha256");
+
+                    b.HasIndex("UploadedById");
+
+                    b.HasIndex("Name", "Version")
+                        .IsUnique();
+
+                    b.ToTable("Datasets");
+                });
+
             modelBuilder.Entity("LayerLab.Data.Leaderboard.LeaderboardAggregate", b =>
                 {
                     b.Property<string>("ExperimentKey")
@@ -691,6 +769,13 @@ namespace LayerLab.Data.Migrations
                     b.Property<bool>("CancelRequested")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("DatasetId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DatasetSha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Device")
                         .HasMaxLength(50)
                         .HasColumnType("TEXT");
@@ -810,6 +895,9 @@ namespace LayerLab.Data.Migrations
 
                     b.HasIndex("BatchKey")
                         .HasFilter("\"BatchKey\" IS NOT NULL");
+
+                    b.HasIndex("DatasetId")
+                        .HasFilter("\"DatasetId\" IS NOT NULL");
 
                     b.HasIndex("ReviewState");
 

@@ -65,6 +65,10 @@ public sealed class Run
     /// <summary>Runs sharing a batch key (the seeds of one sweep configuration, for experiments that train seeds
     /// together) are handed to the workers as one job that trains them as one program; null trains alone.</summary>
     public string? BatchKey { get; set; }
+    /// <summary>The stored dataset version the run trained on (experiments with a <c>dataset</c> parameter); with
+    /// <see cref="DatasetSha256"/> it names exactly the bytes, even after the version is deleted.</summary>
+    public long? DatasetId { get; set; }
+    public string? DatasetSha256 { get; set; }
 }
 
 public enum RunSource

@@ -35,9 +35,18 @@ public static class WorkerApi
     public static string Progress(long runId) => Run(runId, "progress");
     public static string Tensors(long runId) => Run(runId, "tensors");
 
+    /// <summary>A dataset version's description (<see cref="WorkerDatasetInfo"/>); id 0 asks for the default text.</summary>
+    public static string Dataset(long id) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Prefix}/datasets/{id}");
+    /// <summary>A dataset version's bytes.</summary>
+    public static string DatasetContent(long id) => Dataset(id) + "/content";
+
     private static string Run(long runId, string action) =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Prefix}/runs/{runId}/{action}");
 }
+
+/// <summary>What a worker needs to fetch and check a dataset version (the bytes come from <see cref="WorkerApi.DatasetContent"/>).</summary>
+public sealed record WorkerDatasetInfo(
+    long Id, string Name, int Version, string Sha256, long Bytes, string Licence, string Source, bool Generated);
 
 public sealed record ClaimRequest(string Worker, string Device);
 

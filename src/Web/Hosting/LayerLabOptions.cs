@@ -27,6 +27,7 @@ public sealed class LayerLabOptions
     public AuthOptions Auth { get; set; } = new();
     public ProxyOptions Proxies { get; set; } = new();
     public CompareOptions Compare { get; set; } = new();
+    public Datasets.DatasetOptions Datasets { get; set; } = new();
 }
 
 /// <summary>"LayerLab:Compare".</summary>

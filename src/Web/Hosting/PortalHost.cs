@@ -69,6 +69,7 @@ public static class PortalHost
         app.MapReviewApi();
         app.MapWorkerApi();
         app.MapQueueApi();
+        Datasets.DatasetEndpoints.MapDatasetApi(app);
         app.MapNotificationApi();
         app.MapHealthChecks("/health").AllowAnonymous();
         app.MapOpenApi().RequireAuthorization(LabPolicies.Read);

@@ -31,6 +31,13 @@ public static class ServiceRegistration
         // Recovery first: hosted services start in registration order, and it migrates the database.
         services.AddHostedService<RunRecovery>();
         services.AddLabAccounts(DataFolderOf(database, builder.Environment.ContentRootPath));
+        // Before AddTraining: the training project only TryAdds its built-in catalog, so the portal's wins. The default
+        // text is registered after RunRecovery (which migrates the database).
+        services.AddSingleton(new Datasets.DatasetFolder(Path.Combine(DataFolderOf(database, builder.Environment.ContentRootPath), "datasets")));
+        services.AddSingleton<Datasets.DatasetStore>();
+        services.AddSingleton<Datasets.DefaultDatasetRegistration>();
+        services.AddHostedService(sp => sp.GetRequiredService<Datasets.DefaultDatasetRegistration>());
+        services.AddSingleton<IDatasetCatalog, Datasets.PortalDatasetCatalog>();
 
         var checkpointDirectory = string.IsNullOrWhiteSpace(options.Checkpoints.Directory)
             ? Path.Combine(DataFolderOf(database, builder.Environment.ContentRootPath), "checkpoints")

@@ -21,7 +21,7 @@ public sealed record RunDto(
     IReadOnlyDictionary<string, double>? Summary, string? Verdict,
     RunSource Source, string? Name, string? SubmittedBy,
     long? ReproducesRunId = null, string? Reproduction = null, string? ReproductionNote = null,
-    long? ResumedFromStep = null)
+    long? ResumedFromStep = null, long? DatasetId = null, string? DatasetSha256 = null)
 {
     public static RunDto From(Run run)
     {
@@ -31,7 +31,7 @@ public sealed record RunDto(
             run.QueuedAt, run.StartedAt, run.FinishedAt, run.Worker, run.Device, run.Attempt, run.Error,
             run.SummaryJson is null ? null : JsonSerializer.Deserialize<Dictionary<string, double>>(run.SummaryJson),
             run.Verdict, run.Source, run.Name, run.SubmittedBy, run.ReproducesRunId, run.Reproduction, run.ReproductionNote,
-            run.ResumedFromStep);
+            run.ResumedFromStep, run.DatasetId, run.DatasetSha256);
     }
 }
 

@@ -19,8 +19,12 @@ public sealed record SubmitRunResult(long? RunId, IReadOnlyDictionary<string, st
 /// <summary>Validates a submission against the experiment's specs, stores the run as Queued, then makes it eligible
 /// (the dispatcher hands it to Hangfire in its fair turn).</summary>
 public sealed class RunSubmission(
-    ExperimentCatalog catalog, IDbContextFactory<LabDbContext> dbFactory, RunQueue queue, RunEvents events, TimeProvider clock)
+    ExperimentCatalog catalog, IDbContextFactory<LabDbContext> dbFactory, RunQueue queue, RunEvents events, TimeProvider clock,
+    IDatasetCatalog datasets)
 {
+    /// <summary>The run parameter that names a stored dataset version by id (0: the default text).</summary>
+    public const string DatasetParameter = "dataset";
+
     public const long MaxSeed = int.MaxValue;
 
     public async Task<SubmitRunResult> SubmitAsync(SubmitRunRequest request, RunActor submitter, CancellationToken cancellationToken)
@@ -34,17 +38,31 @@ public sealed class RunSubmission(
             return Invalid("seed", $"seed must be between 0 and {MaxSeed}.");
         var validation = ParameterValidation.Validate(experiment.Parameters, request.Parameters);
         if (!validation.IsValid) return new SubmitRunResult(null, validation.Errors);
+        var parameters = validation.Parameters!;
+        DatasetFile? dataset = null;
+        if (experiment.Parameters.Any(p => p.Name == DatasetParameter))
+        {
+            var id = parameters.GetInt(DatasetParameter);
+            dataset = id == 0 ? await datasets.DefaultTextAsync(cancellationToken) : await datasets.FindAsync(id, cancellationToken);
+            if (dataset is null) return Invalid(DatasetParameter, $"There is no dataset with id {id}.");
+            // 0 means "whatever the default is today": store the concrete version, so the run (and the leaderboard,
+            // which groups by parameters) names the bytes it trained on, and a later default does not mix with it.
+            if (id == 0)
+                parameters = new RunParameters(new Dictionary<string, object>(parameters.Values) { [DatasetParameter] = dataset.Id });
+        }
 
         var run = new Run
         {
             ExperimentKey = experiment.Key,
-            ParametersJson = validation.Parameters!.ToJson(),
+            ParametersJson = parameters.ToJson(),
             Seed = request.Seed ?? Random.Shared.NextInt64(0, MaxSeed),
             Status = RunStatus.Queued,
             QueuedAt = clock.GetUtcNow(),
             SubmittedBy = submitter.UserName,
             SubmittedById = submitter.UserId,
             ReproducesRunId = request.ReproducesRunId,
+            DatasetId = dataset?.Id,
+            DatasetSha256 = dataset?.Sha256,
         };
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         db.Runs.Add(run);
