@@ -165,4 +165,24 @@ public sealed class DatasetApiTests(DatasetsPortal fixture) : IClassFixture<Data
         Assert.Equal(HttpStatusCode.Unauthorized, (await DatasetsPortal.UploadAsync(fixture.Anonymous, "x\n"u8.ToArray())).Status);
         Assert.Equal(HttpStatusCode.Unauthorized, (await fixture.Anonymous.GetAsync(new Uri("/api/datasets", UriKind.Relative))).StatusCode);
     }
+
+    [Fact]
+    public async Task A_tiny_lm_run_on_an_unknown_dataset_is_a_400_on_dataset_and_on_an_upload_records_its_id_and_hash()
+    {
+        var runsBefore = await fixture.Portal.Database.ScalarAsync("SELECT COUNT(*) FROM Runs");
+        var (status, body) = await fixture.Alice.PostJsonAsync("/api/runs", new { experiment = "tiny-lm", parameters = new { dataset = 999_999 } });
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("999999", body.GetProperty("errors").GetProperty("parameters.dataset")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(runsBefore, await fixture.Portal.Database.ScalarAsync("SELECT COUNT(*) FROM Runs"));
+
+        var text = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("the cat sat on the mat. ", 120)));
+        var (uploaded, dataset) = await DatasetsPortal.UploadAsync(fixture.Alice, text.AsSpan(0, 2_500).ToArray(), name: "tiny-lm-text");
+        Assert.Equal(HttpStatusCode.Created, uploaded);
+        var id = dataset.GetProperty("id").GetInt64();
+        var (created, run) = await fixture.Alice.PostJsonAsync("/api/runs", new { experiment = "tiny-lm", parameters = new { dataset = id, steps = 10 } });
+        Assert.True(created == HttpStatusCode.Created, run.ToString());
+        Assert.Equal(id, run.GetProperty("datasetId").GetInt64());
+        Assert.Equal(dataset.GetProperty("sha256").GetString(), run.GetProperty("datasetSha256").GetString());
+        await fixture.Alice.PostJsonAsync($"/api/runs/{run.GetProperty("id").GetInt64()}/cancel", new { });
+    }
 }
