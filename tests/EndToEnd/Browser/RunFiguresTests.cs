@@ -23,6 +23,8 @@ public sealed partial class RunFiguresTests : BrowserTestBase
 
         var page = await NewPageAsync();
         await SignInAsync(page, $"/runs/{run}");
+        // The PNG export runs in the interactive circuit: wait for it before clicking.
+        await page.Locator("[data-testid=circuit][data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
         var figure = page.Locator("[data-testid=run-figure][data-figure=success-vs-lr]");
         await Assertions.Expect(figure).ToBeVisibleAsync();
         // One line per model family, each with one point per learning rate, on a log x axis.
@@ -33,6 +35,7 @@ public sealed partial class RunFiguresTests : BrowserTestBase
         Assert.Contains("learning rate (log)", await figure.GetByTestId("run-figure-svg").InnerHTMLAsync(), StringComparison.Ordinal);
         // Drawn above the tables.
         var figureTop = (await figure.BoundingBoxAsync())!.Y;
+        await Assertions.Expect(page.GetByTestId("run-summary")).ToBeVisibleAsync();
         var summaryTop = (await page.GetByTestId("run-summary").BoundingBoxAsync())!.Y;
         Assert.True(figureTop < summaryTop, $"figure at {figureTop}, summary at {summaryTop}");
 

@@ -24,6 +24,11 @@ public sealed class TempDatabase : IDisposable
         return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>The run's training metrics: every stored point but the worker's system/ samples (CPU, memory), whose
+    /// count and values depend on the machine and whose clock restarts with each attempt.</summary>
+    public async Task<List<(string Key, long Step, double Value)>> TrainingPointsAsync(long runId) =>
+        [.. (await PointsAsync(runId)).Where(p => !p.Key.StartsWith("system/", StringComparison.Ordinal))];
+
     public async Task<List<(string Key, long Step, double Value)>> PointsAsync(long runId)
     {
         await using var connection = new SqliteConnection($"Data Source={FilePath};Mode=ReadOnly;Pooling=False");

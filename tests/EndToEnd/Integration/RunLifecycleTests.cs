@@ -49,7 +49,11 @@ public sealed class RunLifecycleTests : IAsyncLifetime
         Assert.Equal("cpu", run.GetProperty("device").GetString());
         Assert.True(run.GetProperty("summary").EnumerateObject().Any(), "summary is empty");
 
-        var stored = await _db.PointsAsync(id);
+        var all = await _db.PointsAsync(id);
+        // The worker's system metrics (seconds since training started, their own clock) are checked apart.
+        Assert.Contains(all, p => p.Key == "system/cpu_percent");
+        Assert.Contains(all, p => p.Key == "system/rss_mb");
+        var stored = all.Where(p => !p.Key.StartsWith("system/", StringComparison.Ordinal)).ToList();
         // What xor-prelu is known to report (not what was broadcast: a point lost before storage is in neither):
         // loss/ and success/ of each of its 4 models every 5 epochs (report_every = max(5, ⌈epochs/200⌉)) and at
         // the last epoch, steps 0, 5, …, 120. Every one of them is stored exactly once.
@@ -60,14 +64,14 @@ public sealed class RunLifecycleTests : IAsyncLifetime
         Assert.Equal(expected, stored.Select(p => (p.Key, p.Step)).Order());
         // Every stored point was broadcast once, and nothing else was.
         await WaitUntilAsync(() => pushed.Count >= expected.Count, TimeSpan.FromSeconds(5));
-        Assert.Equal(expected, pushed.Select(p => (p.Key, p.Step)).Order());
+        Assert.Equal(expected, pushed.Where(p => !p.Key.StartsWith("system/", StringComparison.Ordinal)).Select(p => (p.Key, p.Step)).Order());
 
         // The latest-value table holds the last step of every metric.
         var keys = stored.Select(p => p.Key).Distinct().Count();
         Assert.Equal(0, await _db.ScalarAsync($"SELECT COUNT(*) FROM MetricPoints WHERE RunId NOT IN ({id}, {blocker})"));
-        Assert.Equal(keys, await _db.ScalarAsync($"SELECT COUNT(*) FROM LatestMetrics WHERE RunId = {id}"));
+        Assert.Equal(keys, await _db.ScalarAsync($"SELECT COUNT(*) FROM LatestMetrics WHERE RunId = {id} AND Key NOT LIKE 'system/%'"));
         var lastStep = stored.Max(p => p.Step);
-        Assert.Equal(keys, await _db.ScalarAsync($"SELECT COUNT(*) FROM LatestMetrics WHERE RunId = {id} AND Step = {lastStep}"));
+        Assert.Equal(keys, await _db.ScalarAsync($"SELECT COUNT(*) FROM LatestMetrics WHERE RunId = {id} AND Step = {lastStep} AND Key NOT LIKE 'system/%'"));
 
         // ... and each metric's extremes over the whole history (what leaderboards rank by).
         Assert.Equal(0, await _db.ScalarAsync($"""
@@ -78,7 +82,7 @@ public sealed class RunLifecycleTests : IAsyncLifetime
 
         // The HTTP metrics endpoint returns the same history the chart reads.
         var metrics = await _portal.Http.GetJsonAsync($"/api/runs/{id}/metrics");
-        Assert.Equal(stored.Count, metrics.GetProperty("series").EnumerateObject().Sum(s => s.Value.GetProperty("steps").GetArrayLength()));
+        Assert.Equal(all.Count, metrics.GetProperty("series").EnumerateObject().Sum(s => s.Value.GetProperty("steps").GetArrayLength()));
     }
 
     [Fact]

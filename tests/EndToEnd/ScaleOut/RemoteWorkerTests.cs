@@ -38,11 +38,11 @@ public sealed partial class RemoteWorkerTests(ScaleOutFixture fixture, ITestOutp
         Assert.Equal(ids.Order(), finished.Order());
 
         // Same parameters, so every run reported the same (metric, step) grid: stored once each, none missing.
-        var reference = await lab.Sqlite.PointsAsync(ids[0]);
+        var reference = await lab.Sqlite.TrainingPointsAsync(ids[0]);
         Assert.NotEmpty(reference);
         foreach (var id in ids)
         {
-            var points = await lab.Sqlite.PointsAsync(id);
+            var points = await lab.Sqlite.TrainingPointsAsync(id);
             Assert.Equal(reference.Select(p => (p.Key, p.Step)), points.Select(p => (p.Key, p.Step)));
         }
 
@@ -149,9 +149,9 @@ public sealed partial class RemoteWorkerTests(ScaleOutFixture fixture, ITestOutp
         var twinRun = await lab.Portal.Http.WaitForStatusAsync(twin, TimeSpan.FromSeconds(120), LabApi.FinishedStatuses);
         Assert.Equal("Succeeded", twinRun.GetProperty("status").GetString());
         Assert.Equal(1, twinRun.GetProperty("attempt").GetInt32());
-        var points = await lab.Sqlite.PointsAsync(id);
+        var points = await lab.Sqlite.TrainingPointsAsync(id);
         Assert.NotEmpty(points);
-        Assert.Equal(await lab.Sqlite.PointsAsync(twin), points);
+        Assert.Equal(await lab.Sqlite.TrainingPointsAsync(twin), points);
     }
 
     /// <summary>The runs whose "succeeded" line the workers logged. A worker logs it just after the portal stored the
