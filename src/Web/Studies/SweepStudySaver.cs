@@ -11,7 +11,9 @@ using Microsoft.EntityFrameworkCore;
 namespace LayerLab.Web.Studies;
 
 /// <summary>What a sweep offers for a figure: swept parameters (numeric ones can be x) and summary metrics (y).</summary>
-public sealed record SweepStudyOptions(string ExperimentKey, IReadOnlyList<string> Swept, IReadOnlyList<string> NumericSwept, IReadOnlyList<string> Metrics);
+/// <param name="PositiveSwept">Numeric swept parameters whose every value is above 0 (a log x axis needs that).</param>
+public sealed record SweepStudyOptions(string ExperimentKey, IReadOnlyList<string> Swept, IReadOnlyList<string> NumericSwept, IReadOnlyList<string> Metrics,
+    IReadOnlyList<string>? PositiveSwept = null);
 
 public sealed record SaveSweepStudyResult(long? StudyId, IReadOnlyDictionary<string, string> Errors, bool SweepMissing = false)
 {
@@ -39,11 +41,12 @@ public sealed class SweepStudySaver(IDbContextFactory<LabDbContext> dbFactory, E
         var parameters = runs.Select(r => StudyReader.ParametersOf(r.ParametersJson)).ToList();
         var swept = Swept(parameters);
         var numeric = swept.Where(p => parameters.All(r => r.TryGetValue(p, out var v) && IsNumber(v))).ToList();
+        var positive = numeric.Where(p => parameters.All(r => double.Parse(r[p], NumberStyles.Float, CultureInfo.InvariantCulture) > 0)).ToList();
         // Metrics the finished runs report, then the experiment's declared ones (a sweep still queued has no summaries yet).
         var metrics = runs.Where(r => r.Status == RunStatus.Succeeded).SelectMany(r => NumericKeys(r.SummaryJson))
             .Concat(catalog.Find(experimentKey)?.Metrics.Select(m => m.Key) ?? [])
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        return new SweepStudyOptions(experimentKey, swept, numeric, metrics);
+        return new SweepStudyOptions(experimentKey, swept, numeric, metrics, positive);
     }
 
     public async Task<SaveSweepStudyResult> SaveAsync(long sweepId, SaveSweepStudyBody body, RunActor saver, CancellationToken cancellationToken)
@@ -54,7 +57,7 @@ public sealed class SweepStudySaver(IDbContextFactory<LabDbContext> dbFactory, E
         if (options is null) return new SaveSweepStudyResult(null, new Dictionary<string, string>(), SweepMissing: true);
         var errors = Validate(body, options);
         if (errors.Count > 0) return new SaveSweepStudyResult(null, errors);
-        if (body.LogX && !await AllPositiveAsync(sweepId, body.X!, cancellationToken))
+        if (body.LogX && !(options.PositiveSwept ?? []).Contains(body.X!, StringComparer.Ordinal))
             return new SaveSweepStudyResult(null, new Dictionary<string, string> { ["logX"] = $"A log x axis needs every value of {body.X} above 0." });
 
         var figure = new SavedFigure(body.X!, body.Y!, string.IsNullOrEmpty(body.Series) ? null : body.Series, body.LogX, body.LogY,
@@ -111,14 +114,6 @@ public sealed class SweepStudySaver(IDbContextFactory<LabDbContext> dbFactory, E
         return runs.SelectMany(r => r.Keys).Distinct(StringComparer.Ordinal)
             .Where(p => runs.Select(r => r.TryGetValue(p, out var v) ? v : null).Distinct(StringComparer.Ordinal).Skip(1).Any())
             .Order(StringComparer.Ordinal).ToList();
-    }
-
-    private async Task<bool> AllPositiveAsync(long sweepId, string parameter, CancellationToken cancellationToken)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var json = await db.Runs.AsNoTracking().Where(r => r.SweepId == sweepId).Select(r => r.ParametersJson).ToListAsync(cancellationToken);
-        return json.All(j => StudyReader.ParametersOf(j).TryGetValue(parameter, out var v)
-            && double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) && x > 0);
     }
 
     private static bool IsNumber(string value) =>

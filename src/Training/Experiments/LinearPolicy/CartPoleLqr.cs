@@ -13,6 +13,11 @@ public static class CartPoleLqr
 {
     public const double ControlCost = 0.1;
 
+    private static readonly Lazy<double[]> SolvedGain = new(() => Solve().K);
+
+    /// <summary>K of <see cref="Solve"/>: a constant of the task, solved once per process rather than per run.</summary>
+    public static IReadOnlyList<double> Gain => SolvedGain.Value;
+
     /// <summary>A and B of the linearised, Euler-discretised cart-pole (state x, ẋ, θ, θ̇; input the force).</summary>
     public static (double[,] A, double[] B) Linearised()
     {
@@ -108,7 +113,7 @@ public static class CartPoleLqr
     }
 
     /// <summary>Mean return of the bang-bang LQR policy (push towards −K·x) on episodes firstSeed … + count − 1.</summary>
-    public static double MeanReturn(double[] k, int firstSeed, int count)
+    public static double MeanReturn(IReadOnlyList<double> k, int firstSeed, int count)
     {
         ArgumentNullException.ThrowIfNull(k);
         var env = new CartPole();

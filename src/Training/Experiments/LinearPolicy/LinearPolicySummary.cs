@@ -65,9 +65,9 @@ public static class LinearPolicySummary
         }
         if (env is CartPole)
         {
-            var lqr = CartPoleLqr.MeanReturn(CartPoleLqr.Solve().K, Rollouts.TestSeedBase, settings.TestEpisodes);
+            var lqr = CartPoleLqr.MeanReturn(CartPoleLqr.Gain, Rollouts.TestSeedBase, settings.TestEpisodes);
             references.Add(new("return/test", "LQR on the linearised cart-pole (push towards −K·x)", lqr));
-            references.Add(new("return/validation", "LQR on the linearised cart-pole", CartPoleLqr.MeanReturn(CartPoleLqr.Solve().K, Rollouts.ValidationSeedBase, LinearPolicySettings.ValidationEpisodes)));
+            references.Add(new("return/validation", "LQR on the linearised cart-pole", CartPoleLqr.MeanReturn(CartPoleLqr.Gain, Rollouts.ValidationSeedBase, LinearPolicySettings.ValidationEpisodes)));
         }
         return references;
     }
