@@ -10,7 +10,7 @@ internal enum ClaimedRunState { Training, Done, Cancelled, LeaseLost }
 /// (a run trained alone) and its in-process cancel signal. Its state leaves Training exactly once (compare-and-set),
 /// so a cancel, a lost lease and the end of training never both write to the run.
 /// </summary>
-internal sealed class ClaimedRun(RunSpec spec, int attempt, AttemptReporter reporter, CancellationToken userCancel) : IDisposable
+internal sealed class ClaimedRun(RunSpec spec, int attempt, AttemptReporter reporter, CancellationToken userCancel, long systemClockStart = 0) : IDisposable
 {
     private int _state = (int)ClaimedRunState.Training;
     private CancellationTokenRegistration _onUserCancel;
@@ -20,6 +20,9 @@ internal sealed class ClaimedRun(RunSpec spec, int attempt, AttemptReporter repo
     public int Attempt { get; } = attempt;
     public AttemptReporter Reporter { get; } = reporter;
     public CancellationToken UserCancel { get; } = userCancel;
+
+    /// <summary>See <see cref="RunClaim.SystemClockStart"/>.</summary>
+    public long SystemClockStart { get; } = systemClockStart;
 
     /// <summary>Only for a run trained alone: batches do not checkpoint (interrupted, they start over).</summary>
     public RunCheckpoints? Checkpoints { get; set; }

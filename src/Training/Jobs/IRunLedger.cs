@@ -32,4 +32,7 @@ public interface IRunLedger
     Task ReleaseAsync(long runId, int attempt, CancellationToken cancellationToken);
 }
 
-public sealed record RunClaim(int Attempt);
+/// <param name="SystemClockStart">The step this attempt's first <c>system/</c> sample counts from: one past the run's
+/// last recorded system sample, so a resumed run's samples continue its timeline instead of colliding with (and being
+/// dropped as repeats of) the earlier attempt's steps. 0 for a first attempt.</param>
+public sealed record RunClaim(int Attempt, long SystemClockStart = 0);

@@ -10,6 +10,7 @@ namespace LayerLab.Training.Jobs;
 /// </summary>
 public sealed class SystemSampler
 {
+    public const string Prefix = "system/";
     public const string CpuPercent = "system/cpu_percent";
     public const string RssMb = "system/rss_mb";
     public const string GpuPercent = "system/gpu_percent";

@@ -35,7 +35,8 @@ public sealed partial class TrainRunJob
     }, CancellationToken.None);
 
     /// <summary>Every <see cref="SystemMetricsInterval"/>, reports the worker's CPU, memory (and GPU) as system/ metrics
-    /// of every run training; the step is whole seconds since training started. <see cref="ReportSystemAsync"/> adds
+    /// of every run training; the step is whole seconds since this attempt started, counted on from the run's
+    /// earlier attempts (<see cref="RunClaim.SystemClockStart"/>). <see cref="ReportSystemAsync"/> adds
     /// a last sample when training ends, so even a run shorter than the interval has one.</summary>
     private Task SampleSystemAsync(List<ClaimedRun> runs, SystemSampler sampler, Stopwatch started, CancellationToken stop) => Task.Run(async () =>
     {
@@ -56,10 +57,11 @@ public sealed partial class TrainRunJob
     private async Task ReportSystemAsync(List<ClaimedRun> runs, SystemSampler sampler, Stopwatch started, CancellationToken stop)
     {
         var metrics = await sampler.SampleAsync(stop);
-        var step = (long)Math.Ceiling(started.Elapsed.TotalSeconds);
-        var samples = metrics.Select(m => new Contracts.MetricSample(m.Key, step, m.Value)).ToList();
+        var seconds = (long)Math.Ceiling(started.Elapsed.TotalSeconds);
         foreach (var run in runs.Where(r => r.IsTraining))
         {
+            var step = run.SystemClockStart + seconds;
+            var samples = metrics.Select(m => new Contracts.MetricSample(m.Key, step, m.Value)).ToList();
             try { await run.Reporter.ReportMetricsAsync(run.RunId, samples, stop); }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -72,7 +72,7 @@ public sealed partial class TrainRunJob(
                 if (claim is null)
                     logger.LogInformation("Run {RunId} was already claimed or finished; this delivery leaves it out", spec.RunId);
                 else
-                    runs.Add(new ClaimedRun(spec, claim.Attempt, new AttemptReporter(reporter), cancellation.Register(spec.RunId)));
+                    runs.Add(new ClaimedRun(spec, claim.Attempt, new AttemptReporter(reporter), cancellation.Register(spec.RunId), claim.SystemClockStart));
             }
             if (runs.Count > 0) await TrainClaimedAsync(runs, together: specs.Length > 1, device, shutdown);
         }

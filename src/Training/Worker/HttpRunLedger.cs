@@ -17,7 +17,7 @@ public sealed class HttpRunLedger(HttpClient portal, HttpRunReporter reporter) :
         var answer = await PostAsync<ClaimResponse>(WorkerApi.Claim(runId), new ClaimRequest(worker, device), cancellationToken);
         if (answer is not { Claimed: true }) return null;
         reporter.Attach(runId, answer.Attempt);
-        return new RunClaim(answer.Attempt);
+        return new RunClaim(answer.Attempt, answer.SystemClockStart);
     }
 
     public async Task<bool> RenewLeaseAsync(long runId, int attempt, CancellationToken cancellationToken)

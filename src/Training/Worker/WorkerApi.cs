@@ -51,7 +51,7 @@ public sealed record WorkerDatasetInfo(
 public sealed record ClaimRequest(string Worker, string Device);
 
 /// <param name="Attempt">Set when <paramref name="Claimed"/>: the attempt every later call for this run must carry.</param>
-public sealed record ClaimResponse(bool Claimed, int Attempt);
+public sealed record ClaimResponse(bool Claimed, int Attempt, long SystemClockStart = 0);
 
 public sealed record CancelRequestedResponse(bool CancelRequested);
 

@@ -49,7 +49,11 @@ public sealed class PortalRunLedger(
         }
         var run = await db.Runs.AsNoTracking().FirstAsync(r => r.Id == runId, cancellationToken);
         await events.PublishRunUpdatedAsync(run.ToUpdateMessage());
-        return new RunClaim(run.Attempt);
+        // Latest steps are kept per key on write, so this reads a handful of rows, not the history.
+        var lastSystemStep = await db.LatestMetrics
+            .Where(m => m.RunId == runId && m.Key.StartsWith(SystemSampler.Prefix))
+            .MaxAsync(m => (long?)m.Step, cancellationToken);
+        return new RunClaim(run.Attempt, lastSystemStep + 1 ?? 0);
     }
 
     public async Task<bool> IsCancelRequestedAsync(long runId, CancellationToken cancellationToken)

@@ -83,7 +83,7 @@ public static class WorkerEndpoints
         if (!WorkerClaims.TryOwner(request, out var owner, out var refusal)) return refusal;
         registry.Touch(body.Worker, body.Device);
         var claim = await ledger.TryClaimAsync(id, body.Worker, owner, body.Device, ct);
-        return TypedResults.Ok(new ClaimResponse(claim is not null, claim?.Attempt ?? 0));
+        return TypedResults.Ok(new ClaimResponse(claim is not null, claim?.Attempt ?? 0, claim?.SystemClockStart ?? 0));
     }
 
     private static async Task<IResult> CompleteAsync(long id, HttpRequest request, PortalRunLedger ledger, CancellationToken ct)

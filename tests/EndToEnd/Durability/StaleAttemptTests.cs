@@ -12,7 +12,7 @@ namespace LayerLab.Tests.EndToEnd.Durability;
 /// <summary>
 /// The portal's ledger on a real SQLite file (portal built in-process, worker off): once a run's lease expired and a
 /// newer attempt claimed it, every write of the old attempt — renewal, complete, fail, cancel, release — changes
-/// nothing, and the current attempt's writes still work.
+/// nothing, and the current attempt's writes still work. The new attempt's system/ samples continue the run's timeline.
 /// </summary>
 [Collection(PortalCollection.Name)]
 public sealed class StaleAttemptTests : IAsyncLifetime
@@ -34,7 +34,12 @@ public sealed class StaleAttemptTests : IAsyncLifetime
         var dbFactory = _portal.Services.GetRequiredService<IDbContextFactory<LabDbContext>>();
 
         var first = await ledger.TryClaimAsync(id, "worker-a", "cpu", CancellationToken.None);
-        Assert.Equal(1, first?.Attempt);
+        Assert.Equal((1, 0L), (first?.Attempt, first?.SystemClockStart));
+        // worker-a samples its system metrics at its seconds 5 and 10 (and a training metric far beyond them).
+        var reporter = _portal.Services.GetRequiredService<IRunReporter>();
+        await reporter.ReportMetricsAsync(id, [new MetricSample(SystemSampler.CpuPercent, 5, 90), new MetricSample(SystemSampler.RssMb, 10, 300),
+            new MetricSample("loss", 4000, 0.5)], CancellationToken.None);
+        await reporter.FlushAsync(CancellationToken.None);
         var claimed = await LoadAsync(dbFactory, id);
         Assert.Equal("worker-a", claimed.LeaseOwner);
         Assert.True(claimed.LeaseExpiresAt > DateTimeOffset.UtcNow);
@@ -49,7 +54,9 @@ public sealed class StaleAttemptTests : IAsyncLifetime
         Assert.False(await ledger.RenewLeaseAsync(id, 1, CancellationToken.None));
 
         var second = await ledger.TryClaimAsync(id, "worker-b", "cpu", CancellationToken.None);
-        Assert.Equal(2, second?.Attempt);
+        // Its system samples go on from one past worker-a's last (step 10), so none repeats (and is dropped as) a step of
+        // attempt 1; training steps do not move that clock.
+        Assert.Equal((2, 11L), (second?.Attempt, second?.SystemClockStart));
 
         // Everything worker-a might still try.
         Assert.False(await ledger.RenewLeaseAsync(id, 1, CancellationToken.None));

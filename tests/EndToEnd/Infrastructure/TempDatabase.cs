@@ -25,7 +25,7 @@ public sealed class TempDatabase : IDisposable
     }
 
     /// <summary>The run's training metrics: every stored point but the worker's system/ samples (CPU, memory), whose
-    /// count and values depend on the machine and whose clock restarts with each attempt.</summary>
+    /// count, steps (seconds) and values depend on the machine.</summary>
     public async Task<List<(string Key, long Step, double Value)>> TrainingPointsAsync(long runId) =>
         [.. (await PointsAsync(runId)).Where(p => !p.Key.StartsWith("system/", StringComparison.Ordinal))];
 

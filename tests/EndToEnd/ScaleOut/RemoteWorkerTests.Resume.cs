@@ -106,8 +106,8 @@ public sealed partial class RemoteWorkerTests
     /// only stay on the grid and reach the final step.</summary>
     private async Task AssertEveryStepStoredOnceAsync(TempDatabase sqlite, long id)
     {
-        // Training metrics only: system/ metrics count seconds from each attempt's own start (see docs/api.md), so a
-        // resumed attempt samples those seconds again.
+        // Training metrics only: system/ samples are counted in seconds, not on the training grid (their clock going on
+        // across attempts is StaleAttemptTests' and TrainRunBatchJobTests' to check).
         var points = await sqlite.TrainingPointsAsync(id);
         Assert.Equal(points.Count, points.Select(p => (p.Key, p.Step)).Distinct().Count());
         long[] grid = [.. Enumerable.Range(0, ResumeSteps / ResumeReportEvery).Select(i => (long)i * ResumeReportEvery), ResumeSteps];

@@ -69,6 +69,33 @@ public sealed class TrainRunBatchJobTests
         }, ledger.Outcomes);
     }
 
+    [Fact]
+    public async Task System_samples_count_on_from_each_claims_clock_so_a_resumed_run_continues_its_timeline()
+    {
+        var ledger = new BatchLedger { SystemClockStart = { [2] = 500 } };
+        var reporter = new PerRunReporter();
+        await Job(new GatedExperiment { Open = true }, ledger, new RunCancellation(), reporter).RunAsync(Specs(1, 2), CancellationToken.None);
+
+        long[] StepsOf(long run) => [.. reporter.Samples.Where(s => s.RunId == run && s.Sample.Key == SystemSampler.CpuPercent).Select(s => s.Sample.Step)];
+        // A run trained in well under a second: its closing sample is at second 0 or 1 of its own clock.
+        Assert.All(StepsOf(1), step => Assert.InRange(step, 0, 1));
+        Assert.All(StepsOf(2), step => Assert.InRange(step, 500, 501));
+        Assert.NotEmpty(StepsOf(2));
+    }
+
+    private sealed class PerRunReporter : IRunReporter
+    {
+        public ConcurrentQueue<(long RunId, MetricSample Sample)> Samples { get; } = new();
+
+        public ValueTask ReportMetricsAsync(long runId, IReadOnlyList<MetricSample> samples, CancellationToken cancellationToken)
+        {
+            foreach (var sample in samples) Samples.Enqueue((runId, sample));
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask ReportProgressAsync(long runId, double fraction, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
+
     /// <summary>Through the compatibility entry point that batch jobs queued by an older portal still call.</summary>
     private static TrainRunBatchJob Job(GatedExperiment experiment, BatchLedger ledger, RunCancellation cancellation, IRunReporter? reporter = null) =>
         new(new TrainRunJob(new ExperimentCatalog([experiment]), ledger, reporter ?? new RecordingReporter(), cancellation, NullLogger<TrainRunJob>.Instance));
@@ -120,11 +147,12 @@ public sealed class TrainRunBatchJobTests
         private readonly ConcurrentDictionary<long, string> _outcomes = new();
         public HashSet<long> Unclaimable { get; } = [];
         public HashSet<long> CancelRequested { get; } = [];
+        public Dictionary<long, long> SystemClockStart { get; } = [];
         public TaskCompletionSource Cancelled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public Dictionary<long, string> Outcomes => _outcomes.OrderBy(p => p.Key).ToDictionary();
 
         public Task<RunClaim?> TryClaimAsync(long runId, string worker, string device, CancellationToken cancellationToken) =>
-            Task.FromResult(Unclaimable.Contains(runId) ? null : new RunClaim(1));
+            Task.FromResult(Unclaimable.Contains(runId) ? null : new RunClaim(1, SystemClockStart.GetValueOrDefault(runId)));
         public Task<bool> RenewLeaseAsync(long runId, int attempt, CancellationToken cancellationToken) => Task.FromResult(true);
         public Task RecordResumeAsync(long runId, int attempt, long step, CancellationToken cancellationToken) => Task.CompletedTask;
         public Task<bool> IsCancelRequestedAsync(long runId, CancellationToken cancellationToken) => Task.FromResult(CancelRequested.Contains(runId));
