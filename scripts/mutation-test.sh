@@ -47,6 +47,11 @@ project[verdicts]=LayerLab.Training.csproj
 filter[verdicts]='FullyQualifiedName~LayerLab.Tests.Unit.Experiments'
 mutate[verdicts]='**/Experiments/**/*Reference.cs **/Experiments/**/*Summary.cs'
 
+# The study contract (aggregation over seeds, intervals, slopes) and every experiment's claim-level verdict.
+project[studies]=LayerLab.Training.csproj
+filter[studies]='FullyQualifiedName~LayerLab.Tests.Unit.Studies'
+mutate[studies]='**/Studies/**/*.cs **/Experiments/**/*Studies.cs'
+
 # The pure parts of the web project: queue order and start estimates, the compare request parser and history
 # reader, safe comment Markdown, the leaderboard's configuration shape.
 project[web]=LayerLab.Web.csproj
@@ -54,7 +59,7 @@ filter[web]='FullyQualifiedName~LayerLab.Tests.Unit.Queue|FullyQualifiedName~Lay
 mutate[web]='**/Queue/StartEstimates.cs **/Queue/FairOrder.cs **/Compare/CompareHistoryRequest.cs **/Compare/RunHistory.cs **/Review/CommentMarkdown.cs **/Leaderboard/ConfigurationShape.cs'
 
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(data sweeps contracts verdicts web data-sql)
+[[ ${#targets[@]} -gt 0 ]] || targets=(data sweeps contracts verdicts studies web data-sql)
 for target in "${targets[@]}"; do
   [[ -n "${project[$target]:-}" ]] || { echo "unknown target '$target' (known: ${!project[*]})" >&2; exit 2; }
   out="$root/test-results/mutation/$target"

@@ -46,8 +46,25 @@ public sealed partial class RemoteWorkerTests(ScaleOutFixture fixture, ITestOutp
             Assert.Equal(reference.Select(p => (p.Key, p.Step)), points.Select(p => (p.Key, p.Step)));
         }
 
+        await TensorsCameThroughTheWorkerRouteAsync(lab, ids);
         await WorkerTokenIsForWorkerCallsOnlyAsync(lab);
         await RemoteRunShowsOnPagesAndCancelsAsync(lab, ids[0]);
+    }
+
+    /// <summary>xor-prelu logs θ and its decision surface at its report steps; a remote worker posts them through
+    /// POST /api/workers/runs/{id}/tensors. Same parameters: every run has the same (key, step) grid, and each tensor
+    /// reads back whole.</summary>
+    private static async Task TensorsCameThroughTheWorkerRouteAsync(ScaleOutLab lab, List<long> ids)
+    {
+        static string Grid(System.Text.Json.JsonElement list) => string.Join(" ", list.GetProperty("tensors").EnumerateArray()
+            .Select(t => $"{t.GetProperty("key").GetString()}@{string.Join(",", t.GetProperty("steps").EnumerateArray().Select(s => s.GetInt64()))}"));
+        var reference = Grid(await lab.Portal.Http.GetJsonAsync($"/api/runs/{ids[0]}/tensors"));
+        Assert.Contains("prelu.theta@", reference, StringComparison.Ordinal);
+        Assert.Contains("prelu.surface@", reference, StringComparison.Ordinal);
+        foreach (var id in ids) Assert.Equal(reference, Grid(await lab.Portal.Http.GetJsonAsync($"/api/runs/{id}/tensors")));
+        var surface = await lab.Portal.Http.GetJsonAsync($"/api/runs/{ids[^1]}/tensors/prelu.surface");
+        var shape = surface.GetProperty("shape").EnumerateArray().Select(d => d.GetInt32()).ToArray();
+        Assert.Equal(shape[0] * shape[1], surface.GetProperty("data").GetArrayLength());
     }
 
     /// <summary>A worker token reaches /api/workers and nothing else; nobody else reaches /api/workers' run calls.</summary>

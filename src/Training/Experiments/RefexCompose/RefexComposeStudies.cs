@@ -21,7 +21,9 @@ public static class RefexComposeStudies
         Figure = new StudyFigure("heads", "held-out pair accuracy", "layers", LogX: true, YMin: 0, YMax: 1),
         Paper = [],
         TableMetrics = ["accuracy/heldout", "accuracy/in_distribution", "train_loss", "param_count"],
-        SecondsPerJob = p => 9 * double.Parse(p.GetValueOrDefault("layers", "1"), C),
+        // Calibrated on the whole study through the portal (369 s for its 18 runs on 2 quiet cores, docs/benchmarks.md):
+        // single runs timed alone had given 9 s per layer, 1.5× low once the queue, evaluation and storage count.
+        SecondsPerJob = p => 14 * double.Parse(p.GetValueOrDefault("layers", "1"), C),
         Observe = Observe,
         Verdict = Verdict,
     };
