@@ -52,7 +52,7 @@ internal static class WideAttentionBench
     private static string Line(string name, IReadOnlyDictionary<string, string> config, long seed, double seconds, RunResult result)
     {
         var s = result.Summary;
-        return Json($"{{\"case\":\"{name}\",\"shape\":\"{config.GetValueOrDefault("shape", "default")}\",\"seed\":{seed},\"seconds\":{seconds:0.00},\"accuracy\":{s["accuracy"]:0.0000},\"majority\":{s["majority"]:0.0000},\"step_ms\":{s["step_ms"]:0.00},\"forward_ms\":{s["forward_ms"]:0.00},\"train_loss\":{s["train_loss"]:0.000},\"params\":{s["param_count"]}}}");
+        return Json($"{{\"case\":\"{name}\",\"shape\":\"{config.GetValueOrDefault("shape", "default")}\",\"seed\":{seed},\"seconds\":{seconds:0.00},\"accuracy\":{s["accuracy"]:0.0000},\"majority\":{s["majority"]:0.0000},\"step_ms\":{s["step_ms"]:0.00},\"step_cpu_ms\":{s.GetValueOrDefault("step_cpu_ms", double.NaN):0.00},\"forward_ms\":{s["forward_ms"]:0.00},\"train_loss\":{s["train_loss"]:0.000},\"params\":{s["param_count"]}}}");
     }
 
     private static RunResult Train(IReadOnlyDictionary<string, string> config, long seed)

@@ -119,6 +119,8 @@ public sealed class WideAttentionTests
         var outcome = WideAttentionTrainer.Run(settings, 1, CPU, _ => { }, CancellationToken.None);
         Assert.True(outcome.Accuracy > outcome.Majority + 0.2, $"accuracy {outcome.Accuracy}, majority {outcome.Majority}");
         Assert.True(outcome.StepMs > 0 && outcome.ForwardMs > 0 && outcome.ForwardMs < outcome.StepMs * 10);
+        // Thread CPU time: positive, and never more than the wall time of the same steps (one intra-op thread).
+        if (OperatingSystem.IsLinux()) Assert.InRange(outcome.StepCpuMs, 0.01, outcome.StepMs * 1.05);
         Assert.StartsWith("Learned", WideAttentionExperiment.Verdict(settings.Shape, outcome), StringComparison.Ordinal);
         Assert.StartsWith("Not learned", WideAttentionExperiment.Verdict(settings.Shape, outcome with { Accuracy = outcome.Majority + 0.01 }), StringComparison.Ordinal);
     }

@@ -36,6 +36,7 @@ public sealed class WideAttentionExperiment : IExperiment, IHasStudies
         new("accuracy", "Test accuracy", MetricDirection.Maximize, "Share of the fixed test expressions answered with the evaluator's digit."),
         new("step_ms", "Training step time (ms)", MetricDirection.Minimize, "Median wall time of one AdamW step (forward, backward, update) on one batch."),
         new("forward_ms", "Forward pass time (ms per batch)", MetricDirection.Minimize, "Median wall time of one inference forward pass of a training-size batch."),
+        new("step_cpu_ms", "Training step CPU time (ms)", MetricDirection.Minimize, "Median CPU time of the training thread per step (CPU runs, Linux): the step's own cost, unaffected by other processes' load."),
         new("train_loss", "Training cross-entropy (10 classes)", MetricDirection.Minimize),
         new("majority", "Majority-class accuracy (test set)", MetricDirection.Maximize, "Always answering the test set's most frequent digit."),
     ];
@@ -61,6 +62,8 @@ public sealed class WideAttentionExperiment : IExperiment, IHasStudies
             ["heads_per_layer"] = settings.Shape.Heads,
             [RunResult.ParameterCountKey] = outcome.ParameterCount,
         };
+        // Only where measured (CPU on Linux): summaries are JSON, which has no NaN.
+        if (double.IsFinite(outcome.StepCpuMs)) summary["step_cpu_ms"] = outcome.StepCpuMs;
         var verdict = Verdict(settings.Shape, outcome);
         context.Logger.LogInformation("wide-attention run {RunId}: {Steps} steps in {Elapsed} ms. {Verdict}", context.RunId, settings.Steps, watch.ElapsedMilliseconds, verdict);
         List<ReferenceValue> references =
@@ -79,7 +82,7 @@ public sealed class WideAttentionExperiment : IExperiment, IHasStudies
         ArgumentNullException.ThrowIfNull(outcome);
         var c = CultureInfo.InvariantCulture;
         var numbers = string.Create(c,
-            $"{shape} (layers × heads): test accuracy {outcome.Accuracy:P1} (majority class {outcome.Majority:P1}, chance 10 %, exact evaluator 100 %); step {outcome.StepMs:0.0} ms, forward {outcome.ForwardMs:0.0} ms per batch; {outcome.ParameterCount:N0} parameters.");
+            $"{shape} (layers × heads): test accuracy {outcome.Accuracy:P1} (majority class {outcome.Majority:P1}, chance 10 %, exact evaluator 100 %); step {outcome.StepMs:0.0} ms{(double.IsFinite(outcome.StepCpuMs) ? string.Create(c, $" ({outcome.StepCpuMs:0.0} ms CPU)") : "")}, forward {outcome.ForwardMs:0.0} ms per batch; {outcome.ParameterCount:N0} parameters.");
         var tail = " The claim (1 × 24 within about 1 point of the deeper shapes, and faster) is judged by the study accuracy-and-speed-vs-shape.";
         return outcome.Accuracy >= outcome.Majority + LearnedMargin
             ? $"Learned: {numbers}{tail}"

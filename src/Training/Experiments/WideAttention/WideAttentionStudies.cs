@@ -32,13 +32,16 @@ public static class WideAttentionStudies
                      "Accuracy: let gap = best deeper shape's mean − 1 × 24's mean; within if gap ≤ 1 percentage point; " +
                      "Not reproduced if gap > 1 point and the two intervals do not overlap; Inconclusive if gap > 1 point " +
                      "but they overlap (seed noise too large to tell). Reproduced if speed and accuracy both hold.",
+        // Longer than a default run (600 steps) so the shapes are compared nearer convergence; still ~5 min of CPU.
+        Parameters = new Dictionary<string, string> { ["steps"] = "1000" },
         Axes = [new StudyAxis("shape", [.. AttentionShape.All.Select(s => s.Key)])],
         Seeds = 3,
         Figure = new StudyFigure("layers (heads per layer = 24 / layers)", "test accuracy", "metric", LogX: true, YMin: 0, YMax: 1),
         Paper = [],
-        TableMetrics = ["accuracy", "step_ms", "forward_ms", "param_count", "train_loss", "majority"],
-        // Measured (docs/benchmarks.md): one default run per shape on the 2-core machine under load.
-        SecondsPerJob = p => AttentionShape.Parse(p.GetValueOrDefault("shape", "1x24")).Layers switch { 6 => 60, 3 => 35, _ => 15 },
+        TableMetrics = ["accuracy", "step_ms", "step_cpu_ms", "forward_ms", "param_count", "train_loss", "majority"],
+        // From measured CPU time per run (docs/benchmarks.md: 600-step runs took 13 / 18 / 26 s of CPU for 1x24 / 3x8 /
+        // 6x4 under load, i.e. about a quiet machine's wall time), scaled to 1,000 steps, rounded up.
+        SecondsPerJob = p => AttentionShape.Parse(p.GetValueOrDefault("shape", "1x24")).Layers switch { 6 => 50, 3 => 35, _ => 25 },
         Observe = Observe,
         Verdict = Verdict,
     };
