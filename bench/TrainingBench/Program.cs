@@ -62,6 +62,9 @@ internal static class Program
                 case "tinylm": TinyLmBench.Steps(_quick ? 20 : 60, "torchsharp", _round); break;
                 case "tinylm-run": TinyLmBench.DefaultRun(); break;
                 case var study when study.StartsWith("tinylm-study:", StringComparison.Ordinal): TinyLmBench.Study(study["tinylm-study:".Length..]); break;
+                case "wide-run": WideAttentionBench.DefaultRun(""); break;
+                case var wide when wide.StartsWith("wide-run:", StringComparison.Ordinal): WideAttentionBench.DefaultRun(wide["wide-run:".Length..]); break;
+                case "wide-study": WideAttentionBench.Study(); break;
                 default: Console.Error.WriteLine($"unknown case {c}"); return 2;
             }
         }

@@ -27,7 +27,7 @@ public sealed class StudyApiTests(PortalFixture fixture) : IClassFixture<PortalF
     [Fact]
     public async Task Each_experiment_lists_its_declared_studies_with_runs_and_estimated_time()
     {
-        foreach (var key in new[] { "xor-prelu", "icl-linreg", "icl-task-count", "markov-icl", "linear-policy", "width-vs-depth", "refex-compose", "tiny-lm", "icl-retrieval" })
+        foreach (var key in new[] { "xor-prelu", "icl-linreg", "icl-task-count", "markov-icl", "linear-policy", "width-vs-depth", "refex-compose", "tiny-lm", "icl-retrieval", "wide-attention" })
         {
             var studies = (await Http.GetJsonAsync($"/api/experiments/{key}/studies")).EnumerateArray().ToList();
             Assert.NotEmpty(studies);

@@ -1,0 +1,94 @@
+using LayerLab.Training.Contracts;
+using LayerLab.Training.Experiments.WideAttention;
+using LayerLab.Training.Studies;
+
+namespace LayerLab.Tests.Unit.Studies;
+
+public sealed class WideAttentionStudyTests
+{
+    private static readonly StudyDefinition Study = WideAttentionStudies.AccuracyAndSpeedVsShape;
+
+    private static StudyRun Run(string shape, long seed, double accuracy, double stepMs, StudyRunState state = StudyRunState.Succeeded) =>
+        new(new Dictionary<string, string> { ["shape"] = shape }, seed, state,
+            state == StudyRunState.Succeeded
+                ? new Dictionary<string, double> { ["accuracy"] = accuracy, ["step_ms"] = stepMs, ["forward_ms"] = stepMs / 3, ["majority"] = 0.12 }
+                : null);
+
+    /// <summary>Three seeds per shape: accuracies around the given means (± 0.2 points), step times as given.</summary>
+    private static StudyRun[] Runs(double deep, double mid, double wide, double deepMs = 100, double midMs = 70, double wideMs = 40) =>
+    [
+        .. new[] { ("6x4", deep, deepMs), ("3x8", mid, midMs), ("1x24", wide, wideMs) }
+            .SelectMany(c => new[] { Run(c.Item1, 1, c.Item2 - 0.002, c.Item3), Run(c.Item1, 2, c.Item2, c.Item3), Run(c.Item1, 3, c.Item2 + 0.002, c.Item3) }),
+    ];
+
+    private static StudyVerdict Judge(IEnumerable<StudyRun> runs) => Study.Verdict(StudyAggregation.Aggregate(Study, runs));
+
+    [Fact]
+    public void Reproduced_when_the_wide_layer_is_within_a_point_and_faster()
+    {
+        var verdict = Judge(Runs(0.60, 0.605, 0.598));
+        Assert.Equal(StudyOutcome.Reproduced, verdict.Outcome);
+        Assert.Contains("1 × 24: accuracy 59.8 %", verdict.Text, StringComparison.Ordinal);
+        Assert.Contains("1.8 × faster", verdict.Text, StringComparison.Ordinal);   // 70 ms / 40 ms
+        // Being more accurate than the deep shapes is within the claim too.
+        Assert.Equal(StudyOutcome.Reproduced, Judge(Runs(0.55, 0.55, 0.65)).Outcome);
+    }
+
+    [Fact]
+    public void Not_reproduced_when_the_wide_layer_is_five_points_less_accurate()
+    {
+        var verdict = Judge(Runs(0.60, 0.58, 0.55));
+        Assert.Equal(StudyOutcome.NotReproduced, verdict.Outcome);
+        Assert.Contains("5.0 points less accurate than 6 × 4", verdict.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Not_reproduced_when_the_wide_layer_is_slower_even_at_equal_accuracy()
+    {
+        var verdict = Judge(Runs(0.60, 0.60, 0.60, deepMs: 100, midMs: 50, wideMs: 55));
+        Assert.Equal(StudyOutcome.NotReproduced, verdict.Outcome);
+        Assert.Contains("not faster", verdict.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Inconclusive_with_too_few_seeds_failed_or_pending_runs()
+    {
+        var oneSeedWide = Runs(0.6, 0.6, 0.6).Where(r => r.Parameter("shape") != "1x24" || r.Seed == 1);
+        Assert.Contains("Too few seeds", Judge(oneSeedWide).Text, StringComparison.Ordinal);
+        Assert.Equal(StudyOutcome.Inconclusive, Judge(oneSeedWide).Outcome);
+        Assert.Equal(StudyOutcome.Inconclusive, Judge([.. Runs(0.6, 0.6, 0.6), Run("1x24", 4, 0, 0, StudyRunState.Failed)]).Outcome);
+        Assert.Equal(StudyOutcome.Inconclusive, Judge([.. Runs(0.6, 0.6, 0.6), Run("6x4", 4, 0, 0, StudyRunState.Pending)]).Outcome);
+        Assert.Equal(StudyOutcome.Inconclusive, Judge(Runs(0.6, 0.6, 0.6).Where(r => r.Parameter("shape") != "3x8")).Outcome);
+    }
+
+    [Fact]
+    public void Inconclusive_when_nothing_was_learned_or_the_gap_is_within_seed_noise()
+    {
+        // Every shape at the majority class: "equal accuracy" would be vacuous.
+        Assert.Contains("no shape learned", Judge(Runs(0.13, 0.13, 0.13)).Text, StringComparison.Ordinal);
+        // A 3-point gap on the means, but seeds spread ± 10 points: the intervals overlap.
+        StudyRun[] noisy =
+        [
+            Run("6x4", 1, 0.50, 100), Run("6x4", 2, 0.70, 100), Run("3x8", 1, 0.5, 70), Run("3x8", 2, 0.6, 70),
+            Run("1x24", 1, 0.47, 40), Run("1x24", 2, 0.67, 40),
+        ];
+        var verdict = Judge(noisy);
+        Assert.Equal(StudyOutcome.Inconclusive, verdict.Outcome);
+        Assert.Contains("intervals overlap", verdict.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_figure_is_accuracy_against_layers_and_timings_are_table_only()
+    {
+        var results = StudyAggregation.Aggregate(Study, Runs(0.6, 0.6, 0.6));
+        Assert.Equal([1.0, 3.0, 6.0], results.PointsOf(WideAttentionStudies.AccuracySeries).Select(p => p.X));
+        Assert.True(results.Series.Single(s => s.Name == WideAttentionStudies.AccuracySeries).Plot);
+        Assert.False(results.Series.Single(s => s.Name == WideAttentionStudies.StepSeries).Plot);
+        Assert.Equal(3, Study.Configurations);
+        Assert.InRange(StudyPlan.EstimatedSeconds(new WideAttentionExperiment(), Study), 60, 900);
+        Assert.Contains("step_ms", Study.TableMetrics);
+        // Every study configuration is a valid run.
+        Assert.All(StudyPlan.Configurations(Study), c =>
+            Assert.True(ParameterValidation.Validate(new WideAttentionExperiment().Parameters, c.ToDictionary(p => p.Key, p => (string?)p.Value)).IsValid));
+    }
+}
