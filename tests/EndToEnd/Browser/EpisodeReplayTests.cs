@@ -70,7 +70,9 @@ public sealed class EpisodeReplayTests : BrowserTestBase
         await page.Keyboard.PressAsync("Space");
         await page.GetByTestId("replay-step").EvaluateAsync($"(e) => {{ e.value = '{k}'; e.dispatchEvent(new Event('input', {{ bubbles: true }})); }}");
         await Assertions.Expect(play).ToHaveAttributeAsync("aria-pressed", "false");
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(RepoPaths.TestResults, "episode-replay.png"), FullPage = true });
+        await page.GetByTestId("episode-replay").ScreenshotAsync(new() { Path = Path.Combine(RepoPaths.TestResults, "episode-replay.png") });
+        // The episode is replayed here, not drawn again as a heatmap (the run logged no other tensor).
+        await Assertions.Expect(page.GetByTestId("tensor-panel")).ToHaveCountAsync(0);
 
         // The other recording: the untrained policy on the same episode.
         await page.GetByTestId("replay-episode").SelectOptionAsync($"{Key}@0");
