@@ -49,6 +49,9 @@ public sealed class LinearPolicyExperiment : IExperiment, IHasStudies
         var watch = Stopwatch.StartNew();
         var outcome = await TrainingThread.RunAsync(context, (report, token) => PolicyTrainer.Run(settings, context.Seed, report, token), cancellationToken);
         var (summary, verdict) = LinearPolicySummary.Build(settings, outcome);
+        // The run page replays these (EpisodeReplay.razor): a few kB each, far under the run's tensor cap.
+        foreach (var replay in outcome.Replays)
+            await context.ReportTensorAsync(EpisodeReplays.Key(settings), replay.TrainingSteps, [replay.Rows, replay.Columns], replay.Data, cancellationToken);
         context.Logger.LogInformation("linear-policy run {RunId}: {Env} {Policy}+{Optimizer}, {Steps} env steps in {Elapsed} ms. {Verdict}",
             context.RunId, settings.Environment, settings.PolicyKey, settings.OptimizerKey, outcome.StepsUsed, watch.ElapsedMilliseconds, verdict);
         return new RunResult(summary, LinearPolicySummary.References(settings), verdict);

@@ -7,7 +7,11 @@ namespace LayerLab.Training.Experiments.LinearPolicy;
 /// validation return over the run (environment steps, return) for the curve.</summary>
 public sealed record PolicyOutcome(
     double TestReturn, long? StepsToThreshold, long StepsUsed, int Iterations, int ParameterCount,
-    IReadOnlyList<(long Steps, double Return)> Curve);
+    IReadOnlyList<(long Steps, double Return)> Curve)
+{
+    /// <summary>The first test episode before training and after it, for the run page's replay.</summary>
+    public IReadOnlyList<EpisodeReplay> Replays { get; init; } = [];
+}
 
 /// <summary>
 /// Trains one policy on one task with ES or REINFORCE until the step budget is spent or the validation return (10
@@ -29,6 +33,7 @@ public static class PolicyTrainer
         var es = settings.Optimizer == PolicyOptimizer.EvolutionStrategy ? new CsaEvolutionStrategy(theta, settings.Sigma0, settings.Population) : null;
         var pg = es is null ? new Reinforce(policy, theta, env.ActionSize, env.Discrete, env.ActionBound, settings.PgLearningRate) : null;
         double[] Current() => es?.Mean ?? pg!.Theta;
+        var before = EpisodeReplays.Record(settings.Environment, policy, Current(), normalizer, 0);
 
         var curve = new List<(long, double)> { (0, Validate(settings, policy, Current(), normalizer)) };
         long steps = 0;
@@ -51,7 +56,8 @@ public static class PolicyTrainer
             report(new LiveReport(steps, Math.Min(1, (double)steps / settings.BudgetSteps), metrics));
         }
         var test = Rollouts.MeanReturn(settings.Environment, policy, Current(), normalizer, Rollouts.TestSeedBase, settings.TestEpisodes);
-        return new PolicyOutcome(test, reached, steps, iteration, policy.ParameterCount, curve);
+        var after = EpisodeReplays.Record(settings.Environment, policy, Current(), normalizer, steps);
+        return new PolicyOutcome(test, reached, steps, iteration, policy.ParameterCount, curve) { Replays = [before, after] };
     }
 
     private static (double MeanReturn, long Steps) GradientStep(LinearPolicySettings settings, IControlEnvironment env, Reinforce pg,

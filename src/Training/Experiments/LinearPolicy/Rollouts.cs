@@ -10,9 +10,10 @@ public static class Rollouts
     /// "steps to threshold".</summary>
     public const int TestSeedBase = 1_000_000, ValidationSeedBase = 2_000_000;
 
-    /// <summary>One episode; <paramref name="seen"/> collects the raw observations (for the normaliser).</summary>
+    /// <summary>One episode; <paramref name="seen"/> collects the raw observations (for the normaliser) and
+    /// <paramref name="trace"/> records every step (for the run page's replay).</summary>
     public static (double Return, int Steps) Run(IControlEnvironment env, DensePolicy policy, ReadOnlySpan<double> theta,
-        ObservationNormalizer normalizer, int episodeSeed, ObservationNormalizer.Accumulator? seen = null)
+        ObservationNormalizer normalizer, int episodeSeed, ObservationNormalizer.Accumulator? seen = null, EpisodeTrace? trace = null)
     {
         ArgumentNullException.ThrowIfNull(env);
         ArgumentNullException.ThrowIfNull(policy);
@@ -21,6 +22,7 @@ public static class Rollouts
         Span<double> input = stackalloc double[env.ObservationSize];
         Span<double> action = stackalloc double[Math.Max(1, env.ActionSize)];
         env.Reset(new Random(episodeSeed), observation);
+        trace?.Start(observation);
         var total = 0.0;
         for (var t = 0; t < env.MaxSteps; t++)
         {
@@ -29,6 +31,7 @@ public static class Rollouts
             Act(env, policy.Forward(theta, input), action);
             var step = env.Step(action, observation);
             total += step.Reward;
+            trace?.Add(observation, action[0], step.Reward);
             if (step.Terminated) return (total, t + 1);
         }
         return (total, env.MaxSteps);
