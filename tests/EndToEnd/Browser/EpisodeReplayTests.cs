@@ -71,6 +71,14 @@ public sealed class EpisodeReplayTests : BrowserTestBase
         await page.GetByTestId("replay-step").EvaluateAsync($"(e) => {{ e.value = '{k}'; e.dispatchEvent(new Event('input', {{ bubbles: true }})); }}");
         await Assertions.Expect(play).ToHaveAttributeAsync("aria-pressed", "false");
         await page.GetByTestId("episode-replay").ScreenshotAsync(new() { Path = Path.Combine(RepoPaths.TestResults, "episode-replay.png") });
+        // axe-core on the panel: no serious or critical violation (labels, names, contrast).
+        await page.AddScriptTagAsync(new PageAddScriptTagOptions { Path = Path.Combine(RepoPaths.Root, "test-assets", "axe.min.js") });
+        var serious = await page.EvaluateAsync<string[]>("""
+            async () => (await axe.run(document.querySelector('[data-testid=episode-replay]'), { resultTypes: ['violations'] }))
+              .violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => `${v.id}: ${v.help}`)
+            """);
+        Assert.Empty(serious);
+
         // The episode is replayed here, not drawn again as a heatmap (the run logged no other tensor).
         await Assertions.Expect(page.GetByTestId("tensor-panel")).ToHaveCountAsync(0);
 
