@@ -10,13 +10,13 @@ namespace LayerLab.Training.Experiments.WidthVsDepth;
 /// width-vs-depth, the minimum-width half (arXiv 2305.18460): ReLU networks of width 1–4 and depth 2–32 fit one fixed
 /// function [0,1]² → ℝ. A width-1 ReLU network computes a monotone function of one projection w·x + b, so no depth
 /// lets it fit a function with four lobes: its loss must plateau. (The wide-attention half — ListOps with 24 heads
-/// as 6 × 4, 3 × 8, 1 × 24 — is not built yet; see docs/experiments.md.)
+/// as 6 × 4, 3 × 8, 1 × 24 — is its own catalog entry, <c>wide-attention</c>: its knobs, metric and verdict differ.)
 /// </summary>
 public sealed class WidthVsDepthExperiment : IExperiment, IHasStudies
 {
     public string Key => "width-vs-depth";
     public string Title => "Width vs depth: a width-1 network plateaus at any depth";
-    public string Paper => "arXiv 2305.18460 (minimum width); arXiv 2210.00640 (wide attention, not built yet)";
+    public string Paper => "arXiv 2305.18460 (minimum width); arXiv 2210.00640 (wide attention: the wide-attention entry)";
     public string PaperUrl => "https://arxiv.org/abs/2305.18460";
 
     public string Claim =>
