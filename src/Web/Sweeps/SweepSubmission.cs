@@ -60,7 +60,11 @@ public sealed class SweepSubmission(
         {
             var resolution = await RunDatasets.ResolveAsync(datasets, experiment!, planned.Parameters, seen, cancellationToken);
             if (resolution.Error is not null)
-                return new SubmitSweepResult(null, 0, new Dictionary<string, string> { [RunDatasets.Parameter] = resolution.Error });
+            {
+                // Named like the expansion's own errors: the swept axis, or the fixed parameter.
+                var field = (definition.Sweep.ContainsKey(RunDatasets.Parameter) ? "sweep." : "parameters.") + RunDatasets.Parameter;
+                return new SubmitSweepResult(null, 0, new Dictionary<string, string> { [field] = resolution.Error });
+            }
             resolved.Add(resolution);
         }
 
