@@ -31,6 +31,18 @@ public sealed class DatasetBrowserTests : BrowserTestBase
     [Fact]
     public async Task Upload_with_the_picker_shows_errors_progress_the_new_row_the_preview_and_the_run_link()
     {
+        try
+        {
+            await UploadPreviewAndLinkAsync();
+        }
+        catch (Exception e) when (e is PlaywrightException or TimeoutException)
+        {
+            throw new InvalidOperationException($"{e.Message}\nconsole:\n{string.Join("\n", Console)}\nportal:\n{Portal.Log}", e);
+        }
+    }
+
+    private async Task UploadPreviewAndLinkAsync()
+    {
         var page = await NewPageAsync();
         await SignInAsync(page, "/datasets");
         await WaitInteractiveAsync(page);

@@ -75,7 +75,7 @@ public sealed class DatasetSweepAndLeaderboardTests(DatasetsPortal fixture) : IC
             seeds = 1,
         });
         Assert.True(status == HttpStatusCode.Created, body.ToString());
-        var sweepId = body.GetProperty("id").GetInt64();
+        var sweepId = body.GetProperty("sweep").GetProperty("id").GetInt64();
         try
         {
             var factory = fixture.Portal.Services.GetRequiredService<IDbContextFactory<LabDbContext>>();
