@@ -1,7 +1,11 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using LayerLab.Data;
+using LayerLab.Data.Metrics;
+using LayerLab.Data.Runs;
 using LayerLab.Tests.EndToEnd.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 
 namespace LayerLab.Tests.EndToEnd.Browser;
@@ -48,6 +52,7 @@ public sealed class DatasetBrowserTests : BrowserTestBase
         await WaitInteractiveAsync(page);
         var rowsBefore = await page.GetByTestId("dataset-row").CountAsync();
         var drop = page.GetByTestId("dataset-drop");
+        await Expect(drop).ToHaveAttributeAsync("data-attached", "true"); // its script is wired
 
         // The zone is a button: Enter opens the file picker.
         var chooser = await page.RunAndWaitForFileChooserAsync(async () => { await drop.FocusAsync(); await page.Keyboard.PressAsync("Enter"); });
@@ -108,7 +113,7 @@ public sealed class DatasetBrowserTests : BrowserTestBase
         Assert.Equal(bytes.Distinct().Count().ToString(System.Globalization.CultureInfo.InvariantCulture), preview["distinct bytes"]);
         Assert.Equal(bytes.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), preview["tokens (byte tokenizer)"]);
         Assert.Equal(Text.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), preview["tokens (character tokenizer)"]);
-        Assert.Equal("héllo wörld\nthe second line\n\nfourth, after an empty one", (await page.GetByTestId("dataset-first-lines").InnerTextAsync()).TrimEnd('\n'));
+        Assert.Equal("héllo wörld\nthe second line\n\nfourth, after an empty one", await page.GetByTestId("dataset-first-lines").InnerTextAsync());
 
         // A queued run on it: the page lists it, and a delete is refused with the reason.
         var (status, run) = await Portal.Http.PostJsonAsync("/api/runs", new { experiment = "tiny-lm", parameters = new { dataset = id, steps = 1 } });
@@ -132,9 +137,45 @@ public sealed class DatasetBrowserTests : BrowserTestBase
         await page.GetByTestId("run-dataset").ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(RepoPaths.TestResults, "run-dataset-link.png") });
         await link.ClickAsync();
         await page.WaitForURLAsync($"**/datasets/{id}");
+        // The leaderboard: runs on the upload (2) and on the built-in text (1, better-looking) are never ranked together;
+        // the most used hash is shown by default, the other on request.
+        var builtInSha = await AddFinishedRunsAsync(id, sha);
+        await page.GotoAsync(new Uri(Portal.BaseAddress, "/leaderboard?experiment=tiny-lm&review=any").ToString());
+        await WaitInteractiveAsync(page);
+        await Expect(page.GetByTestId("lb-dataset-shown")).ToContainTextAsync(sha[..12]);
+        await Expect(page.GetByTestId("lb-dataset-shown")).ToContainTextAsync("greeting v1");
+        await Expect(page.GetByTestId("lb-row")).ToHaveCountAsync(2);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(RepoPaths.TestResults, "leaderboard-dataset.png"), FullPage = true });
+        await page.GotoAsync(new Uri(Portal.BaseAddress, $"/leaderboard?experiment=tiny-lm&review=any&dataset={builtInSha}").ToString());
+        await Expect(page.GetByTestId("lb-dataset-shown")).ToContainTextAsync(builtInSha[..12]);
+        await Expect(page.GetByTestId("lb-row")).ToHaveCountAsync(1);
+        await Expect(page.GetByTestId("lb-csv")).ToHaveAttributeAsync("href", new System.Text.RegularExpressions.Regex($"dataset={builtInSha}"));
+
         // The refused uploads (400, 413) are logged by the browser; nothing else may be.
         Assert.True(Console.All(line => !line.StartsWith("error", StringComparison.Ordinal) || line.Contains("Failed to load resource", StringComparison.Ordinal)),
             string.Join("\n", Console));
+    }
+
+    /// <summary>Finished tiny-lm runs as a worker leaves them: two on the upload, one on the built-in text. Returns the
+    /// built-in text's hash.</summary>
+    private async Task<string> AddFinishedRunsAsync(long uploadId, string uploadSha)
+    {
+        await using var db = new LabDbContext(new DbContextOptionsBuilder<LabDbContext>().UseSqlite($"Data Source={Db.FilePath}").Options);
+        var builtIn = await db.Datasets.SingleAsync(d => d.BuiltIn);
+        var now = DateTimeOffset.UtcNow;
+        foreach (var (datasetId, datasetSha, layers, bpt) in new[] { (uploadId, uploadSha, 1, 2.0), (uploadId, uploadSha, 2, 2.4), (builtIn.Id, builtIn.Sha256, 1, 1.0) })
+        {
+            var run = new Run
+            {
+                ExperimentKey = "tiny-lm", ParametersJson = $"{{\"dataset\":{datasetId},\"layers\":{layers}}}", Status = RunStatus.Succeeded,
+                QueuedAt = now, StartedAt = now, FinishedAt = now, DatasetId = datasetId, DatasetSha256 = datasetSha,
+            };
+            db.Runs.Add(run);
+            await db.SaveChangesAsync();
+            db.LatestMetrics.Add(new LatestMetric { RunId = run.Id, Key = "test_bpt", Step = 1, Value = bpt, Min = bpt, Max = bpt });
+            await db.SaveChangesAsync();
+        }
+        return builtIn.Sha256;
     }
 
     /// <summary>The helper / error text under a MudTextField, found from its input's id.</summary>
