@@ -47,7 +47,11 @@ public sealed class DatasetBrowserTests : BrowserTestBase
 
     private async Task UploadPreviewAndLinkAsync()
     {
-        var page = await NewPageAsync();
+        // The axe script is injected as a <script> element: the Content-Security-Policy must not block the check.
+        var context = await Chromium.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 }, BypassCSP = true });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(30_000);
+        page.Console += (_, message) => { lock (Console) Console.Add($"{message.Type}: {message.Text}"); };
         await SignInAsync(page, "/datasets");
         await WaitInteractiveAsync(page);
         var rowsBefore = await page.GetByTestId("dataset-row").CountAsync();
@@ -75,6 +79,7 @@ public sealed class DatasetBrowserTests : BrowserTestBase
         await Expect(page.Locator("#dataset-licence")).ToHaveAttributeAsync("aria-invalid", "true");
         await Expect(page.GetByTestId("dataset-row")).ToHaveCountAsync(rowsBefore);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(RepoPaths.TestResults, "datasets-field-error.png"), FullPage = true });
+        await AssertNoSeriousAxeViolationsAsync(page, "/datasets with a field error");
 
         await page.Locator("#dataset-licence").FillAsync("CC0-1.0");
         await page.GetByTestId("dataset-upload").ClickAsync();
@@ -127,6 +132,7 @@ public sealed class DatasetBrowserTests : BrowserTestBase
         await Expect(page.GetByTestId("dataset-delete-problem")).ToContainTextAsync("409");
         await Expect(page.GetByTestId("dataset-delete-problem")).ToContainTextAsync("queued or running run uses this version");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(RepoPaths.TestResults, "dataset-detail.png"), FullPage = true });
+        await AssertNoSeriousAxeViolationsAsync(page, $"/datasets/{id} with the 409");
 
         // The run page names the dataset and links it.
         await page.GotoAsync(new Uri(Portal.BaseAddress, $"/runs/{runId}").ToString());
@@ -176,6 +182,19 @@ public sealed class DatasetBrowserTests : BrowserTestBase
             await db.SaveChangesAsync();
         }
         return builtIn.Sha256;
+    }
+
+    /// <summary>axe-core's serious and critical violations (the bar of <see cref="AccessibilityTests"/>, which also
+    /// checks these routes in both themes and two widths).</summary>
+    private static async Task AssertNoSeriousAxeViolationsAsync(IPage page, string what)
+    {
+        await page.AddScriptTagAsync(new PageAddScriptTagOptions { Path = Path.Combine(RepoPaths.Root, "test-assets", "axe.min.js") });
+        var found = await page.EvaluateAsync<string[]>("""
+            async () => (await axe.run(document, { resultTypes: ['violations'] })).violations
+              .filter(v => v.impact === 'serious' || v.impact === 'critical')
+              .map(v => `${v.id}: ${v.help} (${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join('; ')})`)
+            """);
+        Assert.True(found.Length == 0, $"{what}:\n{string.Join("\n", found)}");
     }
 
     /// <summary>The helper / error text under a MudTextField, found from its input's id.</summary>
