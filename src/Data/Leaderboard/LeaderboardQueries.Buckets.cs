@@ -32,6 +32,7 @@ public static partial class LeaderboardQueries
             WHERE ExperimentKey = $experiment AND MetricKey = $metric AND Tag = $tagKey AND Day BETWEEN $dayFrom AND $dayLast
               AND ($states IS NULL OR ReviewState IN (SELECT value FROM json_each($states)))
               AND ($layers IS NULL OR json_extract(ParametersJson, '$.layers') = $layers)
+              {DatasetOfSumsSql}
             UNION ALL
             {EdgeRunsSql("$edge1From", "$edge1To", extreme)}
             UNION ALL
@@ -99,6 +100,7 @@ public static partial class LeaderboardQueries
               AND r.ReproducesRunId IS NULL
               AND ($layers IS NULL OR json_extract(r.ParametersJson, '$.layers') = $layers)
               AND ($tag IS NULL OR EXISTS (SELECT 1 FROM RunTags t WHERE t.RunId = r.Id AND t.Tag = $tag))
+              AND ($dataset IS NULL OR r.DatasetSha256 = $dataset)
               AND ($states IS NULL OR r.ReviewState IN (SELECT value FROM json_each($states))))
         WHERE Value IS NOT NULL
         """;

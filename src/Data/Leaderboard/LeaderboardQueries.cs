@@ -43,9 +43,20 @@ public static partial class LeaderboardQueries
             WHERE ExperimentKey = $experiment AND MetricKey = $metric
               AND ($states IS NULL OR ReviewState IN (SELECT value FROM json_each($states)))
               AND ($layers IS NULL OR json_extract(ParametersJson, '$.layers') = $layers)
+              {DatasetOfSumsSql}
             """, maximize);
         return await ReadRowsAsync(db, sql, experiment, metric, filter, skip, take, cancellationToken);
     }
+
+    /// <summary>
+    /// Sums rows of configurations trained on the filter's dataset hash. The sums are kept per configuration, whose
+    /// parameters name the dataset version by id (a run on the default stores the concrete id), so the hash is matched
+    /// through the runs that recorded it: a deleted version's runs still count under their hash.
+    /// </summary>
+    private const string DatasetOfSumsSql = """
+        AND ($dataset IS NULL OR json_extract(ParametersJson, '$.dataset') IN (
+            SELECT DatasetId FROM Runs WHERE ExperimentKey = $experiment AND DatasetSha256 = $dataset))
+        """;
 
     /// <summary>
     /// A <see cref="LeaderboardSums"/> table's columns in the viewer's direction, as the rows <see cref="RankSumsSql"/>
@@ -106,6 +117,7 @@ public static partial class LeaderboardQueries
                   AND ($since IS NULL OR r.FinishedAt >= $since)
                   AND ($before IS NULL OR r.FinishedAt < $before)
                   AND ($tag IS NULL OR EXISTS (SELECT 1 FROM RunTags t WHERE t.RunId = r.Id AND t.Tag = $tag))
+                  AND ($dataset IS NULL OR r.DatasetSha256 = $dataset)
                   AND ($states IS NULL OR r.ReviewState IN (SELECT value FROM json_each($states))))
             SELECT ParametersJson, COUNT(*) AS N, AVG(Value) AS Mean,
                    CASE WHEN COUNT(*) > 1 THEN (SUM(Value * Value) - COUNT(*) * AVG(Value) * AVG(Value)) / (COUNT(*) - 1) ELSE 0 END AS Variance,
@@ -149,6 +161,7 @@ public static partial class LeaderboardQueries
             command.Parameters.AddWithValue("$before", filter.FinishedBefore is { } before ? before.UtcTicks : DBNull.Value);
             command.Parameters.AddWithValue("$tag", (object?)filter.Tag ?? DBNull.Value);
             command.Parameters.AddWithValue("$tagKey", filter.Tag ?? ""); // the buckets' key: "" for all runs
+            command.Parameters.AddWithValue("$dataset", (object?)filter.DatasetSha256 ?? DBNull.Value);
             command.Parameters.AddWithValue("$budget", (object?)filter.MaxParameters ?? DBNull.Value);
             command.Parameters.AddWithValue("$states", filter.EffectiveStates is { } states
                 ? System.Text.Json.JsonSerializer.Serialize(states.Select(s => s.ToString()))
@@ -181,17 +194,35 @@ public static partial class LeaderboardQueries
         ? ""
         : string.Join(",", reader.GetString(ordinal).Split(',', StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
 
-    /// <summary>The experiment's exact references for the metric, averaged over its finished runs.</summary>
+    /// <summary>The experiment's exact references for the metric, averaged over its finished runs (on one dataset
+    /// hash when given: a reference such as an n-gram's bits per token is a property of the text).</summary>
     public static async Task<List<LeaderboardReference>> LeaderboardReferencesAsync(
-        this LabDbContext db, string experiment, string metric, CancellationToken cancellationToken)
+        this LabDbContext db, string experiment, string metric, CancellationToken cancellationToken, string? datasetSha256 = null)
     {
         ArgumentNullException.ThrowIfNull(db);
         return await db.Database.SqlQuery<LeaderboardReference>($"""
             SELECT json_extract(j.value, '$.Label') AS Label, AVG(json_extract(j.value, '$.Value')) AS Value, COUNT(*) AS Runs
             FROM Runs r, json_each(r.ReferencesJson) j
             WHERE r.ExperimentKey = {experiment} AND r.Status = 'Succeeded' AND r.ReferencesJson IS NOT NULL
+              AND ({datasetSha256} IS NULL OR r.DatasetSha256 = {datasetSha256})
               AND json_extract(j.value, '$.MetricKey') = {metric}
             GROUP BY Label ORDER BY Label
+            """).ToListAsync(cancellationToken);
+    }
+
+    /// <summary>The dataset hashes an experiment's succeeded runs trained on, most used first, each with a name of a
+    /// version that has it (null once every such version is deleted). Empty for experiments without datasets.</summary>
+    public static async Task<List<LeaderboardDataset>> LeaderboardDatasetsAsync(
+        this LabDbContext db, string experiment, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        return await db.Database.SqlQuery<LeaderboardDataset>($"""
+            SELECT r.DatasetSha256 AS Sha256, COUNT(*) AS Runs,
+                   (SELECT d.Name || ' v' || d.Version FROM Datasets d WHERE d.Sha256 = r.DatasetSha256 ORDER BY d.Id LIMIT 1) AS Label
+            FROM Runs r
+            WHERE r.ExperimentKey = {experiment} AND r.Status = 'Succeeded' AND r.DatasetSha256 IS NOT NULL
+            GROUP BY r.DatasetSha256
+            ORDER BY Runs DESC, Sha256
             """).ToListAsync(cancellationToken);
     }
 
@@ -204,9 +235,12 @@ public static partial class LeaderboardQueries
 /// <param name="ReviewStates">Runs in one of these review states (null: any); <paramref name="ApprovedOnly"/> means just Approved.</param>
 /// <param name="Tag">Runs carrying this tag (tags are a-z 0-9 - _ . as the review service stores them).</param>
 /// <param name="FinishedBefore">Runs finished before this instant (with <paramref name="FinishedSince"/>: a date range).</param>
+/// <param name="DatasetSha256">Runs that trained on the dataset with this SHA-256 (runs on different data are never
+/// ranked together; see <see cref="LeaderboardQueries.LeaderboardDatasetsAsync"/>).</param>
 public sealed record LeaderboardFilter(
     long? Layers = null, double? MaxParameters = null, DateTimeOffset? FinishedSince = null, bool ApprovedOnly = false,
-    IReadOnlyList<Review.ReviewState>? ReviewStates = null, string? Tag = null, DateTimeOffset? FinishedBefore = null)
+    IReadOnlyList<Review.ReviewState>? ReviewStates = null, string? Tag = null, DateTimeOffset? FinishedBefore = null,
+    string? DatasetSha256 = null)
 {
     public static LeaderboardFilter None { get; } = new();
 

@@ -28,6 +28,9 @@ public sealed record LeaderboardRow(
     public double? Ci95 => N < 2 ? null : StudentT.Quantile975(N - 1) * StdDev / Math.Sqrt(N);
 }
 
+/// <summary>A dataset hash an experiment's runs trained on, how many succeeded runs did, and a version's name.</summary>
+public sealed record LeaderboardDataset(string Sha256, int Runs, string? Label);
+
 /// <summary>An exact reference of the experiment for the metric, averaged over the runs that computed it.</summary>
 public sealed record LeaderboardReference(string Label, double Value, int Runs);
 

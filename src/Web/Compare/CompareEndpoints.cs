@@ -48,23 +48,24 @@ public static class CompareEndpoints
 
     private static async Task<IResult> LeaderboardCsvAsync(
         string? experiment, string? metric, string? review, string? tag, string? from, string? to, int? days, long? layers, double? budget,
-        ExperimentCatalog catalog, IDbContextFactory<LabDbContext> dbFactory, TimeProvider clock, CancellationToken ct)
+        string? dataset, ExperimentCatalog catalog, IDbContextFactory<LabDbContext> dbFactory, TimeProvider clock, CancellationToken ct)
     {
         var e = catalog.Find(experiment ?? "");
         var m = e?.Metrics.FirstOrDefault(x => x.Key == metric);
         if (e is null || m is null)
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["metric"] = ["Give a catalog experiment and one of its metrics."] });
-        var (filter, errors) = LeaderboardFilterQuery.Parse(review, tag, from, to, days, layers, budget, clock.GetUtcNow());
-        if (filter is null) return Results.ValidationProblem(errors);
+        var (parsed, errors) = LeaderboardFilterQuery.Parse(review, tag, from, to, days, layers, budget, clock.GetUtcNow(), dataset);
+        if (parsed is null) return Results.ValidationProblem(errors);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var (filter, _) = await LeaderboardFilterQuery.WithDatasetAsync(db, e.Key, parsed, ct);
         var rows = await db.LeaderboardAsync(e.Key, m.Key, m.Direction == MetricDirection.Maximize, filter, 0, 500, ct);
         var csv = CsvWriter.Write(
             ["rank", "parameters", "mean", "ci95", "n", "stddev", "best", "worst", "mean_seconds", "devices", "submitters", "latest_run",
-             "param_count", "review_states"],
+             "param_count", "review_states", "dataset_sha256"],
             rows.Select((r, i) => new object?[]
             {
                 i + 1, r.ParametersJson, r.Mean, r.Ci95, r.N, r.StdDev, r.Best, r.Worst, r.MeanSeconds, r.Devices, r.Submitters, r.LatestRunId,
-                r.ParameterCount, r.ReviewStates,
+                r.ParameterCount, r.ReviewStates, filter.DatasetSha256,
             }));
         return Results.File(System.Text.Encoding.UTF8.GetBytes(csv), "text/csv", $"leaderboard-{e.Key}.csv");
     }

@@ -23,7 +23,7 @@ public sealed class RunSubmission(
     IDatasetCatalog datasets)
 {
     /// <summary>The run parameter that names a stored dataset version by id (0: the default text).</summary>
-    public const string DatasetParameter = "dataset";
+    public const string DatasetParameter = RunDatasets.Parameter;
 
     public const long MaxSeed = int.MaxValue;
 
@@ -39,17 +39,9 @@ public sealed class RunSubmission(
         var validation = ParameterValidation.Validate(experiment.Parameters, request.Parameters);
         if (!validation.IsValid) return new SubmitRunResult(null, validation.Errors);
         var parameters = validation.Parameters!;
-        DatasetFile? dataset = null;
-        if (experiment.Parameters.Any(p => p.Name == DatasetParameter))
-        {
-            var id = parameters.GetInt(DatasetParameter);
-            dataset = id == 0 ? await datasets.DefaultTextAsync(cancellationToken) : await datasets.FindAsync(id, cancellationToken);
-            if (dataset is null) return Invalid(DatasetParameter, $"There is no dataset with id {id}.");
-            // 0 means "whatever the default is today": store the concrete version, so the run (and the leaderboard,
-            // which groups by parameters) names the bytes it trained on, and a later default does not mix with it.
-            if (id == 0)
-                parameters = new RunParameters(new Dictionary<string, object>(parameters.Values) { [DatasetParameter] = dataset.Id });
-        }
+        var resolved = await RunDatasets.ResolveAsync(datasets, experiment, parameters, seen: null, cancellationToken);
+        if (resolved.Error is not null) return Invalid(DatasetParameter, resolved.Error);
+        (parameters, var dataset) = (resolved.Parameters, resolved.Dataset);
 
         var run = new Run
         {

@@ -30,7 +30,7 @@ public sealed record SubmitSweepResult(long? SweepId, int Runs, IReadOnlyDiction
 /// </summary>
 public sealed class SweepSubmission(
     ExperimentCatalog catalog, IDbContextFactory<LabDbContext> dbFactory, RunQueue queue, RunEvents events,
-    TimeProvider clock, IOptions<LayerLabOptions> options, ILogger<SweepSubmission> logger)
+    TimeProvider clock, IOptions<LayerLabOptions> options, ILogger<SweepSubmission> logger, IDatasetCatalog datasets)
 {
     public const int MaxNameLength = 200;
     private static readonly JsonSerializerOptions DefinitionJson = new() { WriteIndented = false };
@@ -53,6 +53,20 @@ public sealed class SweepSubmission(
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var (experiment, expansion, errors) = Expand(definition, seed, cancellationToken);
         if (errors.Count > 0) return new SubmitSweepResult(null, 0, errors);
+        // Every run's dataset is checked (as for a run submitted alone) before anything is stored.
+        var resolved = new List<RunDatasetResolution>(expansion!.Runs.Count);
+        var seen = new Dictionary<long, DatasetFile?>();
+        foreach (var planned in expansion.Runs)
+        {
+            var resolution = await RunDatasets.ResolveAsync(datasets, experiment!, planned.Parameters, seen, cancellationToken);
+            if (resolution.Error is not null)
+            {
+                // Named like the expansion's own errors: the swept axis, or the fixed parameter.
+                var field = (definition.Sweep.ContainsKey(RunDatasets.Parameter) ? "sweep." : "parameters.") + RunDatasets.Parameter;
+                return new SubmitSweepResult(null, 0, new Dictionary<string, string> { [field] = resolution.Error });
+            }
+            resolved.Add(resolution);
+        }
 
         var batchSeeds = BatchesSeeds(experiment!, definition);
         var definitionStored = definition with { Seed = seed, Name = NameOf(definition, experiment!), BatchSeeds = batchSeeds };
@@ -75,18 +89,20 @@ public sealed class SweepSubmission(
         {
             db.Sweeps.Add(sweep);
             await db.SaveChangesAsync(cancellationToken);
-            foreach (var planned in expansion.Runs)
+            foreach (var (planned, dataset) in expansion.Runs.Zip(resolved))
             {
                 runs.Add(new Run
                 {
                     ExperimentKey = experiment.Key,
-                    ParametersJson = planned.Parameters.ToJson(),
+                    ParametersJson = dataset.Parameters.ToJson(),
                     Seed = planned.Seed,
                     Status = RunStatus.Queued,
                     QueuedAt = now,
                     SubmittedBy = submitter.UserName,
                     SubmittedById = submitter.UserId,
                     SweepId = sweep.Id,
+                    DatasetId = dataset.Dataset?.Id,
+                    DatasetSha256 = dataset.Dataset?.Sha256,
                 });
             }
             if (batchSeeds) AssignBatchKeys(sweep.Id, runs);

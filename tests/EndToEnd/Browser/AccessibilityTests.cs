@@ -28,6 +28,8 @@ public sealed partial class AccessibilityTests(ITestOutputHelper output) : Brows
         ["/submit/{Key}"] = ["/submit/xor-prelu"],
         ["/compare"] = ["/compare?runs=1,2,3,4"],
         ["/studies/{Id:long}"] = ["/studies/1"],
+        // The built-in default text (registered on first start).
+        ["/datasets/{Id:long}"] = ["/datasets/1"],
         // The default experiment has no runs here: show the seeded ones, as a table and as the budget charts.
         ["/leaderboard"] = ["/leaderboard?experiment=xor-prelu&review=any", "/leaderboard?experiment=xor-prelu&review=any&view=budget"],
     };

@@ -11,9 +11,12 @@ public abstract class BrowserTestBase : IAsyncLifetime
     protected ChromiumSession Chromium { get; private set; } = null!;
     protected List<string> Console { get; } = [];
 
+    /// <summary>Settings (environment variables) a test class gives its portal; none by default.</summary>
+    protected virtual IDictionary<string, string>? PortalSettings => null;
+
     public async Task InitializeAsync()
     {
-        Portal = await PortalProcess.StartAsync(Db.FilePath);
+        Portal = await PortalProcess.StartAsync(Db.FilePath, PortalSettings);
         Chromium = await ChromiumSession.LaunchAsync();
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using LayerLab.Data;
 using LayerLab.Data.Leaderboard;
 using LayerLab.Data.Review;
 
@@ -8,7 +9,7 @@ namespace LayerLab.Web.Components.Leaderboard;
 /// <summary>
 /// The leaderboard's filters as they appear in its address and in the CSV link, parsed in one place:
 /// review (empty: approved only; "any"; or state names, comma-separated), tag, from/to (yyyy-MM-dd, UTC, "to" inclusive),
-/// days (last N days), layers, budget (max parameters).
+/// days (last N days), layers, budget (max parameters), dataset (a SHA-256; see <see cref="WithDatasetAsync"/>).
 /// </summary>
 public static partial class LeaderboardFilterQuery
 {
@@ -16,7 +17,8 @@ public static partial class LeaderboardFilterQuery
 
     /// <returns>The filter, or the errors by field name (nothing is queried then).</returns>
     public static (LeaderboardFilter? Filter, Dictionary<string, string[]> Errors) Parse(
-        string? review, string? tag, string? from, string? to, int? days, long? layers, double? budget, DateTimeOffset now)
+        string? review, string? tag, string? from, string? to, int? days, long? layers, double? budget, DateTimeOffset now,
+        string? dataset = null)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         IReadOnlyList<ReviewState>? states = [ReviewState.Approved];
@@ -42,8 +44,11 @@ public static partial class LeaderboardFilterQuery
         }
         if (budget is { } b && !(double.IsFinite(b) && b > 0)) errors["budget"] = ["budget must be a positive number of parameters."];
         if (layers is < 1) errors["layers"] = ["layers must be at least 1."];
+        if (dataset is not null && !Sha256Pattern().IsMatch(dataset))
+            errors["dataset"] = ["dataset must be a SHA-256 as 64 lowercase hex digits."];
         if (errors.Count > 0) return (null, errors);
-        return (new LeaderboardFilter(layers, budget, since, ReviewStates: states, Tag: tag, FinishedBefore: until), errors);
+        return (new LeaderboardFilter(layers, budget, since, ReviewStates: states, Tag: tag, FinishedBefore: until,
+            DatasetSha256: dataset), errors);
     }
 
     /// <summary>Dates far from any run are refused: the day after 9999-12-31 (the inclusive "to") is past DateTime's range.</summary>
@@ -59,7 +64,24 @@ public static partial class LeaderboardFilterQuery
         return null;
     }
 
+    /// <summary>
+    /// Runs on different data are never ranked together: when the experiment's runs trained on datasets and the address
+    /// names none, the leaderboard shows the most used hash. Returns the filter to query and the hashes to choose from.
+    /// </summary>
+    public static async Task<(LeaderboardFilter Filter, List<LeaderboardDataset> Datasets)> WithDatasetAsync(
+        LabDbContext db, string experiment, LeaderboardFilter filter, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(filter);
+        var datasets = await db.LeaderboardDatasetsAsync(experiment, ct);
+        if (filter.DatasetSha256 is null && datasets.Count > 0) filter = filter with { DatasetSha256 = datasets[0].Sha256 };
+        return (filter, datasets);
+    }
+
     private static string Shorten(string text) => text.Length > 40 ? text[..40] + "…" : text;
+
+    [GeneratedRegex(@"^[0-9a-f]{64}\z")]
+    private static partial Regex Sha256Pattern();
 
     [GeneratedRegex(@"^[a-z0-9._-]+\z")] // \z, not $: $ also matches before a final newline
     private static partial Regex TagPattern();
