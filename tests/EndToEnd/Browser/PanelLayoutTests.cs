@@ -98,7 +98,7 @@ public sealed class PanelLayoutTests : BrowserTestBase
         for (var i = 0; i < 3; i++) await Assertions.Expect(charts.Nth(i)).ToHaveAttributeAsync("data-x-max", "99");
 
         // Unlinked: a zoom stays on its own panel.
-        await page.GetByTestId("link-x").Locator("input").ClickAsync();
+        await page.GetByLabel("link x axes").ClickAsync();
         await Assertions.Expect(grid).ToHaveAttributeAsync("data-link-x", "false");
         await DragAsync(page, 0, 0.3, 0.6);
         var (_, zoomedMax) = await XRangeAsync(charts.Nth(0));
