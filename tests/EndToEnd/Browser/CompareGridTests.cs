@@ -39,9 +39,11 @@ public sealed class CompareGridTests : BrowserTestBase
         // A whole metric group at once.
         await page.Locator("[data-testid=cmp-group-button][data-group=loss]").ClickAsync();
         await Assertions.Expect(charts).ToHaveCountAsync(2);
-        await Assertions.Expect(charts.Nth(0)).ToHaveAttributeAsync("data-metric", "loss/train");
-        await Assertions.Expect(charts.Nth(1)).ToHaveAttributeAsync("data-metric", "loss/test");
-        await Assertions.Expect(charts.Nth(1)).ToHaveAttributeAsync("data-point-count", "40");
+        // In the portal's key order (sorted), each with its own points.
+        await Assertions.Expect(charts.Nth(0)).ToHaveAttributeAsync("data-metric", "loss/test");
+        await Assertions.Expect(charts.Nth(0)).ToHaveAttributeAsync("data-point-count", "40");
+        await Assertions.Expect(charts.Nth(1)).ToHaveAttributeAsync("data-metric", "loss/train");
+        await Assertions.Expect(charts.Nth(1)).ToHaveAttributeAsync("data-point-count", "80");
     }
 
     private async Task<long> ExternalRunAsync(string name, Dictionary<string, int> steps)
