@@ -35,6 +35,7 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
     public DbSet<Dataset> Datasets => Set<Dataset>();
     public DbSet<Study> Studies => Set<Study>();
     public DbSet<Notification> Notifications => Set<Notification>();
+    public DbSet<LayerLab.Data.Panels.PanelLayout> PanelLayouts => Set<LayerLab.Data.Panels.PanelLayout>();
     public DbSet<LeaderboardAggregate> LeaderboardAggregates => Set<LeaderboardAggregate>();
     public DbSet<LeaderboardBucket> LeaderboardBuckets => Set<LeaderboardBucket>();
     public DbSet<MlflowExperiment> MlflowExperiments => Set<MlflowExperiment>();
@@ -176,6 +177,16 @@ public sealed class LabDbContext(DbContextOptions<LabDbContext> options) : Ident
             notification.Property(n => n.ReadAt).HasConversion(UtcTicks);
             notification.HasIndex(n => new { n.UserId, n.Id });
             notification.HasOne<LabUser>().WithMany().HasForeignKey(n => n.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<LayerLab.Data.Panels.PanelLayout>(layout =>
+        {
+            layout.Property(l => l.UserId).HasMaxLength(100);
+            layout.Property(l => l.ExperimentKey).HasMaxLength(LayerLab.Data.Panels.PanelLayout.MaxExperimentKeyLength);
+            layout.Property(l => l.LayoutJson).HasMaxLength(LayerLab.Data.Panels.PanelLayout.MaxLayoutJsonLength);
+            layout.Property(l => l.UpdatedAt).HasConversion(UtcTicks);
+            // One layout per person and experiment: a save replaces it (and two tabs saving at once cannot add a second).
+            layout.HasIndex(l => new { l.UserId, l.ExperimentKey }).IsUnique();
+            layout.HasOne<LabUser>().WithMany().HasForeignKey(l => l.UserId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<LeaderboardAggregate>(aggregate =>
         {

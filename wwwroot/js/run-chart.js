@@ -7,6 +7,7 @@
 //   mountRunChart(element, runId, options) -> handle (number, returned synchronously)
 //   setLogScale(handle, 'x' | 'y', on)
 //   resetZoom(handle)
+//   setView(handle, { min, max } | null)                (options.onViewChange(view) reports the user's zooms)
 //   disposeRunChart(handle)
 //   subscribeRunUpdates(runId, dotNetRef) -> handle;  unsubscribeRunUpdates(handle)
 //   getRunChartStats(handle)                           (numbers for tests / diagnostics)
@@ -943,7 +944,7 @@ class RunChart {
         points: { size: 7 },
         bind: {
           // uPlot's own double-click would fit x to the (windowed) data; reset to everything held.
-          dblclick: () => () => { this.resetZoom(); return null; },
+          dblclick: () => () => { this.resetZoom(); this.options.onViewChange?.(null); return null; },
         },
       },
       hooks: {
@@ -984,6 +985,8 @@ class RunChart {
     if (min == null || max == null) return;
     const full = this.fullRange();
     this.view = full && min <= full.min && max >= full.max ? null : { min, max };
+    // A zoom by the user (not one applied here): the panel grid may carry it to the other panels (linked x axes).
+    this.options.onViewChange?.(this.view ? { ...this.view } : null);
     // Redraw the zoomed window at full resolution before the next paint.
     queueMicrotask(() => { if (!this.disposed) { this.cancelFrame(); this.render(); } });
   }
@@ -1037,6 +1040,11 @@ class RunChart {
     } finally {
       this.applying = false;
     }
+    // The x range drawn, for tests and for whoever links panels' zoom.
+    if (this.u) {
+      this.el.setAttribute('data-x-min', String(this.u.scales.x.min));
+      this.el.setAttribute('data-x-max', String(this.u.scales.x.max));
+    }
   }
 
   /** Finite values only, and only for metrics this chart shows (metricFilter). */
@@ -1072,7 +1080,13 @@ class RunChart {
   }
 
   resetZoom() {
-    this.view = null;
+    this.setView(null);
+  }
+
+  /** Shows the x window { min, max } (null: everything held), e.g. another panel's zoom when x axes are linked. */
+  setView(view) {
+    this.view = view && Number.isFinite(+view.min) && Number.isFinite(+view.max) && +view.max > +view.min
+      ? { min: +view.min, max: +view.max } : null;
     this.cancelFrame();
     this.render();
   }
@@ -1090,7 +1104,7 @@ class RunChart {
     this.summaryEl.remove();
     this.el.classList.remove('run-chart');
     if (this.el.getAttribute('class') === '') this.el.removeAttribute('class');
-    for (const a of ['data-state', 'data-point-count', 'data-series-count', 'data-run-status']) this.el.removeAttribute(a);
+    for (const a of ['data-state', 'data-point-count', 'data-series-count', 'data-run-status', 'data-x-min', 'data-x-max']) this.el.removeAttribute(a);
   }
 }
 
@@ -1142,6 +1156,11 @@ export function setReferences(handle, references) {
 
 export function resetZoom(handle) {
   charts.get(handle)?.resetZoom();
+}
+
+/** Shows x window { min, max } on one chart (null resets); does not call the chart's onViewChange. */
+export function setView(handle, view) {
+  charts.get(handle)?.setView(view);
 }
 
 /** Read-only numbers about a chart, for tests and diagnostics. */

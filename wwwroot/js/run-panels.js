@@ -4,9 +4,11 @@
 // groups, lays the panels out and keeps the grid's summary attributes. Loaded by RunChart.razor.
 //
 // Exports (the contract with the Blazor side):
-//   mountRunPanels(element, runId, options) -> handle      options: { references, height, logX, logY, metricsUrl }
+//   mountRunPanels(element, runId, options) -> handle      options: { references, height, logX, logY, metricsUrl,
+//                                                                     experimentKey, layoutUrl, linkX = true }
 //   setPanelsLogScale(handle, 'x' | 'y', on)
 //   setPanelsReferences(handle, references)
+//   setPanelsLinkX(handle, on)                            (zoom one panel -> the same x window on every panel)
 //   resetPanelsZoom(handle)
 //   disposeRunPanels(handle)
 //   getRunPanelsStats(handle)                             (numbers for tests / diagnostics)
@@ -16,13 +18,23 @@
 // data-series-count, data-panel-count. Each panel is a <section data-testid="run-panel" data-group=...>
 // with a heading and a chart element (role figure) carrying that panel's own data-state and counts.
 //
+// Layout (per user and experiment, saved on the server: GET/PUT api/panel-layouts/{experimentKey}): pinned panels
+// come first, then the rest, each part in the person's order; a collapsed panel shows only its header. Each header
+// has buttons (pin, move up, move down, collapse), so all of it works from the keyboard. The grid element carries
+// data-panel-order (groups as shown, comma-separated) and data-layout-state (loading | ready | saving | saved |
+// error) so a test can wait for a save before reloading.
+//
+// Linked zoom: all panels share the x axis (step). While linkX is on (default), a zoom on one panel (drag, or
+// double-click to reset) is applied to every other panel; each chart element shows its window in data-x-min/-max.
+//
 // Live updates: every panel chart joins the run's hub group and takes only its group's points; the grid
 // watches the same points and adds a panel when a group it has not seen appears (feeding it that batch).
 
 import {
-  mountRunChart, disposeRunChart, setLogScale, setReferences, resetZoom, appendRunPoints,
+  mountRunChart, disposeRunChart, setLogScale, setReferences, resetZoom, setView, appendRunPoints,
   watchRunPoints, metricGroup, fetchRunHistory, getRunChartStats,
 } from './run-chart.js';
+import { PanelLayout, loadPanelLayout, savePanelLayout, panelHeader } from './run-panels-layout.js';
 
 const grids = new Map();
 let nextHandle = 1;
@@ -36,12 +48,16 @@ class RunPanels {
     this.references = Array.isArray(options.references) ? options.references : [];
     this.logX = !!options.logX;
     this.logY = !!options.logY;
-    this.panels = new Map(); // group -> { section, chartEl, handle }
+    this.panels = new Map(); // group -> { section, chartEl, handle, header }
+    this.linkX = options.linkX !== false;
+    this.layout = new PanelLayout();
     this.loaded = false;
     this.disposed = false;
 
     el.classList.add('run-panels');
     el.setAttribute('data-state', 'loading');
+    el.setAttribute('data-link-x', String(this.linkX));
+    el.setAttribute('data-layout-state', 'loading');
     this.gridEl = document.createElement('div');
     this.gridEl.className = 'run-panels__grid';
     this.statusEl = document.createElement('div');
@@ -58,8 +74,17 @@ class RunPanels {
     return this.options.metricsUrl ?? new URL(`api/runs/${encodeURIComponent(this.runId)}/metrics`, document.baseURI).href;
   }
 
+  layoutUrl() {
+    if (this.options.layoutUrl) return this.options.layoutUrl;
+    const key = this.options.experimentKey;
+    return key ? new URL(`api/panel-layouts/${encodeURIComponent(key)}`, document.baseURI).href : null;
+  }
+
   async start() {
     let body = null;
+    // The layout and the history load side by side; a layout that cannot load leaves the default order.
+    const layoutUrl = this.layoutUrl();
+    const layout = layoutUrl ? loadPanelLayout(layoutUrl) : Promise.resolve(null);
     try {
       body = await fetchRunHistory(this.metricsUrl());
     } catch (err) {
@@ -70,11 +95,64 @@ class RunPanels {
       return;
     }
     if (this.disposed) return;
+    const saved = await layout;
+    if (this.disposed) return;
+    if (saved) this.layout = saved;
+    this.el.setAttribute('data-layout-state', layoutUrl && saved ? 'ready' : layoutUrl ? 'error' : 'ready');
     this.loaded = true;
     const keys = Object.keys(body?.series ?? body?.Series ?? {});
     // Groups in the server's key order, so the grid reads like the old single legend did.
     for (const key of keys) this.ensurePanel(metricGroup(key), body);
+    this.arrange();
     this.updateCounts();
+  }
+
+  /** Puts the panels in the layout's order (pinned first), and each header's buttons in step with it. */
+  arrange(focusGroup, focusAction) {
+    const shown = this.layout.arrange([...this.panels.keys()]);
+    shown.forEach((group, i) => {
+      const p = this.panels.get(group);
+      if (this.gridEl.children[i] !== p.section) this.gridEl.insertBefore(p.section, this.gridEl.children[i] ?? null);
+      const pinned = this.layout.isPinned(group);
+      const collapsed = this.layout.isCollapsed(group);
+      p.section.classList.toggle('run-panel--pinned', pinned);
+      p.section.classList.toggle('run-panel--collapsed', collapsed);
+      p.section.setAttribute('data-pinned', String(pinned));
+      p.section.setAttribute('data-collapsed', String(collapsed));
+      p.chartEl.hidden = collapsed;
+      p.header.update({
+        pinned, collapsed,
+        canMoveUp: i > 0 && this.layout.isPinned(shown[i - 1]) === pinned,
+        canMoveDown: i < shown.length - 1 && this.layout.isPinned(shown[i + 1]) === pinned,
+      });
+    });
+    this.el.setAttribute('data-panel-order', shown.join(','));
+    // Moving a node in the DOM drops its focus: give it back to the button that was pressed.
+    if (focusGroup) this.panels.get(focusGroup)?.header.focus(focusAction);
+  }
+
+  /** A header button: change the layout, show it, save it for this person and experiment. */
+  onPanelAction(group, action) {
+    const shown = this.layout.arrange([...this.panels.keys()]);
+    if (!this.layout.apply(action, group, shown)) return;
+    this.arrange(group, action);
+    this.save();
+  }
+
+  async save() {
+    const url = this.layoutUrl();
+    if (!url) return;
+    this.el.setAttribute('data-layout-state', 'saving');
+    const ok = await savePanelLayout(url, this.layout);
+    if (this.disposed) return;
+    // A save that overtook another may finish first; the state is only as good as the last answer.
+    this.el.setAttribute('data-layout-state', ok ? 'saved' : 'error');
+  }
+
+  /** A user's zoom on one panel: the same x window on the others while the axes are linked. */
+  onViewChange(group, view) {
+    if (!this.linkX || this.disposed) return;
+    for (const p of this.panels.values()) if (p.group !== group) setView(p.handle, view);
   }
 
   onLivePoints(points) {
@@ -100,14 +178,12 @@ class RunPanels {
     section.setAttribute('data-testid', 'run-panel');
     section.setAttribute('data-group', group);
     section.setAttribute('aria-labelledby', headingId);
-    const heading = document.createElement('h3');
-    heading.className = 'run-panel__title';
-    heading.id = headingId;
-    heading.textContent = group;
     const chartEl = document.createElement('div');
+    chartEl.id = `run-${this.runId}-panel-${index}-chart`;
     chartEl.setAttribute('role', 'figure');
     chartEl.setAttribute('aria-label', `${group} metrics of run #${this.runId} by step`);
-    section.append(heading, chartEl);
+    const header = panelHeader(group, headingId, chartEl.id, (action) => this.onPanelAction(group, action));
+    section.append(header.el, chartEl);
     this.gridEl.append(section);
     const handle = mountRunChart(chartEl, this.runId, {
       ...this.options,
@@ -118,9 +194,12 @@ class RunPanels {
       height: Number(this.options.height) > 0 ? Number(this.options.height) : 260,
       history,
       onCounts: () => this.updateCounts(),
+      onViewChange: (view) => this.onViewChange(group, view),
     });
-    panel = { group, section, chartEl, handle };
+    panel = { group, section, chartEl, handle, header };
     this.panels.set(group, panel);
+    // A panel that appears live takes its place in the layout (pinned / collapsed as saved) at once.
+    if (this.loaded) this.arrange();
     this.updateCounts();
     return panel;
   }
@@ -158,7 +237,7 @@ class RunPanels {
     this.gridEl.remove();
     this.statusEl.remove();
     this.el.classList.remove('run-panels');
-    for (const a of ['data-state', 'data-point-count', 'data-series-count', 'data-panel-count']) this.el.removeAttribute(a);
+    for (const a of ['data-state', 'data-point-count', 'data-series-count', 'data-panel-count', 'data-link-x', 'data-layout-state', 'data-panel-order']) this.el.removeAttribute(a);
   }
 }
 
@@ -182,6 +261,13 @@ export function setPanelsReferences(handle, references) {
   if (!g) return;
   g.references = Array.isArray(references) ? references : [];
   g.forEachChart((h) => setReferences(h, g.references));
+}
+
+export function setPanelsLinkX(handle, on) {
+  const g = grids.get(handle);
+  if (!g) return;
+  g.linkX = !!on;
+  g.el.setAttribute('data-link-x', String(g.linkX));
 }
 
 export function resetPanelsZoom(handle) {

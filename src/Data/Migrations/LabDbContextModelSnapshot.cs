@@ -631,6 +631,38 @@ namespace LayerLab.Data.Migrations
                     b.ToTable("Notifications");
                 });
 
+            modelBuilder.Entity("LayerLab.Data.Panels.PanelLayout", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ExperimentKey")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LayoutJson")
+                        .IsRequired()
+                        .HasMaxLength(16384)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId", "ExperimentKey")
+                        .IsUnique();
+
+                    b.ToTable("PanelLayouts");
+                });
+
             modelBuilder.Entity("LayerLab.Data.Review.RunComment", b =>
                 {
                     b.Property<long>("Id")
@@ -1269,6 +1301,15 @@ namespace LayerLab.Data.Migrations
                 });
 
             modelBuilder.Entity("LayerLab.Data.Notifications.Notification", b =>
+                {
+                    b.HasOne("LayerLab.Data.Accounts.LabUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LayerLab.Data.Panels.PanelLayout", b =>
                 {
                     b.HasOne("LayerLab.Data.Accounts.LabUser", null)
                         .WithMany()

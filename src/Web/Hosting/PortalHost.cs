@@ -71,6 +71,7 @@ public static class PortalHost
         app.MapQueueApi();
         Datasets.DatasetEndpoints.MapDatasetApi(app);
         app.MapNotificationApi();
+        Panels.PanelLayoutEndpoints.MapPanelLayoutApi(app);
         app.MapHealthChecks("/health").AllowAnonymous();
         app.MapOpenApi().RequireAuthorization(LabPolicies.Read);
         // Admin only, checked on the endpoint and again by Hangfire's own filter (a local request is not enough).

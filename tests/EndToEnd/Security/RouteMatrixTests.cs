@@ -100,6 +100,8 @@ public sealed partial class RouteMatrixTests : IAsyncLifetime
         ["GET /api/leaderboard.csv"] = Access.Read,
         ["GET /api/notifications"] = Access.Read,
         ["POST /api/notifications/read-all"] = Access.Write,
+        ["GET /api/panel-layouts/{experimentKey}"] = Access.Read,
+        ["PUT /api/panel-layouts/{experimentKey}"] = Access.Write,
         ["POST /api/notifications/{id:long}/read"] = Access.Write,
         ["GET /api/queue"] = Access.Read,
         ["GET /api/runs"] = Access.Read,

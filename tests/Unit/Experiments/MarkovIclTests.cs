@@ -133,6 +133,33 @@ public sealed class MarkovIclTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Context_means_and_the_figure_follow_hand_counts()
+    {
+        // The hand-made k = 1 sequence above: contexts of t = 1 … 7 are x[t−1] = 0 1 1 0 1 1 1.
+        byte[] bits = [0, 1, 1, 0, 1, 1, 1, 0];
+        var data = new MarkovBatch(1, bits.Length, 1, bits, [0.3, 0.8]);
+        var refs = MarkovReference.Compute(data);
+        float[] model = [0.1f, 0.9f, 0.8f, 0.2f, 0.7f, 0.9f, 0.8f]; // a model that tells the contexts apart
+        var (modelMeans, laplaceMeans) = MarkovContextFigure.ContextMeans(data, model, refs.LaplaceP);
+        Assert.Equal((0.1 + 0.2) / 2, modelMeans[0], 6);
+        Assert.Equal((0.9 + 0.8 + 0.7 + 0.9 + 0.8) / 5, modelMeans[1], 6);
+        Assert.Equal(((1.0 / 2) + (2.0 / 3)) / 2, laplaceMeans[0], 6);
+        Assert.Equal(((1.0 / 2) + (2.0 / 3) + (2.0 / 4) + (3.0 / 5) + (4.0 / 6)) / 5, laplaceMeans[1], 6);
+
+        var summary = new Dictionary<string, double>(StringComparer.Ordinal);
+        MarkovContextFigure.AddTo(summary, modelMeans, laplaceMeans);
+        var figure = Assert.Single(Experiment.RunFigures(summary, new Dictionary<string, string>()));
+        Assert.Equal("prediction-vs-laplace", figure.Key);
+        var trained = figure.Series.Single(s => !s.Reference);
+        var laplace = figure.Series.Single(s => s.Reference);
+        Assert.Equal([0.0, 1.0], trained.Points.Select(p => p.X));
+        Assert.Equal(modelMeans, trained.Points.Select(p => p.Y));
+        Assert.Equal(laplaceMeans, laplace.Points.Select(p => p.Y));
+        // A run whose summary lacks the means (older runs) has no such figure rather than an empty one.
+        Assert.Empty(Experiment.RunFigures(new Dictionary<string, double> { ["test_ce"] = 0.5 }, new Dictionary<string, string>()));
+    }
+
+    [Fact]
     public async Task Small_mamba_with_conv_learns_well_below_the_in_context_unigram()
     {
         var reporter = new RecordingReporter();
@@ -153,6 +180,13 @@ public sealed class MarkovIclTests(ITestOutputHelper output)
         Assert.Contains(result.References, r => r.MetricKey == "test_ce" && r.Label == "in-context unigram" && r.Value == s["ref/unigram"]);
         foreach (var metric in Experiment.Metrics) Assert.True(s.ContainsKey(metric.Key), metric.Key);
         Assert.All(result.References, r => Assert.Contains(Experiment.Metrics, m => m.Key == r.MetricKey));
+        // The run's figure comes from its summary: per context, the model's mean P(1) near Laplace's (L1 above < 0.08).
+        var figure = Assert.Single(Experiment.RunFigures(s, new Dictionary<string, string>()));
+        var model = figure.Series.Single(x => !x.Reference).Points;
+        var laplace = figure.Series.Single(x => x.Reference).Points;
+        Assert.Equal(2, model.Count);
+        for (var c = 0; c < 2; c++) Assert.InRange(Math.Abs(model[c].Y - laplace[c].Y), 0, 0.05);
+        output.WriteLine(string.Join("; ", model.Zip(laplace, (m, l) => $"ctx {m.X}: model {m.Y:0.000} Laplace {l.Y:0.000}")));
 
         var testCe = reporter.Samples.Where(x => x.Key == "test_ce").ToList();
         Assert.Equal(0, testCe[0].Step);

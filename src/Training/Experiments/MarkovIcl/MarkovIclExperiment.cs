@@ -11,7 +11,7 @@ namespace LayerLab.Training.Experiments.MarkovIcl;
 /// Markov chains in context (arXiv 2502.10178)? Compared on one fixed held-out set with the exact Laplace estimator,
 /// the oracle that knows the chain and the in-context unigram estimator.
 /// </summary>
-public sealed class MarkovIclExperiment : IExperiment, IHasStudies
+public sealed class MarkovIclExperiment : IExperiment, IHasStudies, IHasRunFigures
 {
     /// <summary>"Matches Laplace" when test_ce − Laplace ≤ max(this many nats, <see cref="RelativeTolerance"/> × Laplace).</summary>
     public const double AbsoluteTolerance = 0.01;
@@ -50,6 +50,10 @@ public sealed class MarkovIclExperiment : IExperiment, IHasStudies
     /// <summary>Claim-level studies (configurations × seeds, figure, verdict): see <see cref="MarkovIclStudies"/>.</summary>
 
     public IReadOnlyList<StudyDefinition> Studies => MarkovIclStudies.All;
+
+    /// <summary>Mean prediction per context beside the Laplace estimator's (<see cref="MarkovContextFigure"/>).</summary>
+    public IReadOnlyList<RunFigure> RunFigures(IReadOnlyDictionary<string, double> summary, IReadOnlyDictionary<string, string> parameters) =>
+        MarkovContextFigure.For(summary);
 
     public async Task<RunResult> TrainAsync(RunContext context, CancellationToken cancellationToken)
     {
@@ -92,6 +96,8 @@ public sealed class MarkovIclExperiment : IExperiment, IHasStudies
         };
         if (double.IsFinite(outcome.L1ToAddHalf)) summary["l1_add_half"] = outcome.L1ToAddHalf;
         if (double.IsFinite(outcome.AddHalfCe)) summary["ref/add_half"] = outcome.AddHalfCe;
+        if (outcome.ContextModelP1 is { } contextModel && outcome.ContextLaplaceP1 is { } contextLaplace)
+            MarkovContextFigure.AddTo(summary, contextModel, contextLaplace);
         var tolerance = Math.Max(AbsoluteTolerance, RelativeTolerance * r.LaplaceCe);
         var matches = gap <= tolerance && outcome.TestCe < r.UnigramCe;
         var c = CultureInfo.InvariantCulture;

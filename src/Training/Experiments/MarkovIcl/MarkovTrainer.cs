@@ -13,7 +13,7 @@ namespace LayerLab.Training.Experiments.MarkovIcl;
 /// <param name="AddHalfCe">Held-out CE of the add-½ (Krichevsky–Trofimov) estimator on the same set.</param>
 public sealed record MarkovOutcome(
     double TestCe, double L1ToLaplace, double TrainCe, MarkovReferences References, long ParameterCount, double TrainSeconds,
-    double L1ToAddHalf = double.NaN, double AddHalfCe = double.NaN);
+    double L1ToAddHalf = double.NaN, double AddHalfCe = double.NaN, double[]? ContextModelP1 = null, double[]? ContextLaplaceP1 = null);
 
 /// <summary>
 /// The training loop: a fresh batch of chains per step, next-bit cross-entropy on positions t = k … T−1, AdamW.
@@ -114,7 +114,10 @@ public static class MarkovTrainer
         var addHalf = MarkovReference.Compute(test, beta: 0.5);
         using var addHalfP = tensor(addHalf.LaplaceP, [test.Count, addHalf.PositionsPerSequence]).to(device);
         var (_, l1Half) = Evaluate(model, testTokens, addHalfP, k);
-        return new MarkovOutcome(testCe, l1, trainCe, references, parameterCount, watch.Elapsed.TotalSeconds, l1Half, addHalf.LaplaceCe);
+        // Once, at the end: mean P(1) per context beside Laplace's, for the run's figure (MarkovContextFigure).
+        var (contextModel, contextLaplace) = MarkovContextFigure.ContextMeans(test, PredictOne(model, testTokens, k), references.LaplaceP);
+        return new MarkovOutcome(testCe, l1, trainCe, references, parameterCount, watch.Elapsed.TotalSeconds, l1Half, addHalf.LaplaceCe,
+            contextModel, contextLaplace);
     }
 
     private const int StateVersion = 1;
@@ -155,6 +158,27 @@ public static class MarkovTrainer
         var total = (double)n * (len - order);
         model.train();
         return (ce / total, l1 / total);
+    }
+
+    /// <summary>The model's P(next = 1) at positions t = k … T−1 of every sequence, [count, T − k] row-major on the host.</summary>
+    public static float[] PredictOne(nn.Module<Tensor, Tensor> model, Tensor tokens, int order)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(tokens);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        model.eval();
+        var (n, len) = (tokens.shape[0], tokens.shape[1]);
+        var result = new float[n * (len - order)];
+        for (long start = 0; start < n; start += EvalChunk)
+        {
+            var rows = Math.Min(EvalChunk, n - start);
+            var logits = model.forward(tokens.narrow(0, start, rows).narrow(1, 0, len - 1)).narrow(1, order - 1, len - order);
+            var p1 = logits.softmax(-1).select(-1, 1).contiguous().cpu().data<float>().ToArray();
+            Array.Copy(p1, 0, result, start * (len - order), p1.Length);
+        }
+        model.train();
+        return result;
     }
 
     /// <summary>The batch's bits as an int64 [count, length] tensor.</summary>
