@@ -37,7 +37,7 @@ public static class PortalHost
         builder.AddLayerLab();
 
         var app = builder.Build();
-        app.UseKnownProxies(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LayerLabOptions>>().Value.Proxies);
+        app.UseKnownProxies(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Security.ProxyOptions>>().Value);
         app.UseSecurityHeaders();
         if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
         app.UseStatusCodePages();

@@ -22,8 +22,8 @@ public static class ServiceRegistration
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
         var section = builder.Configuration.GetSection(LayerLabOptions.Section);
-        services.Configure<LayerLabOptions>(section);
         var options = section.Get<LayerLabOptions>() ?? new LayerLabOptions();
+        AddFeatureOptions(services);
 
         services.AddSingleton(TimeProvider.System);
         var database = ResolveDatabase(options.Database, builder.Environment.ContentRootPath);
@@ -111,6 +111,24 @@ public static class ServiceRegistration
         services.AddOpenApi(); // served at /openapi/v1.json to signed-in users
         services.AddHealthChecks();
         return builder;
+    }
+
+    /// <summary>
+    /// Each feature's options class bound to its own subsection of "LayerLab" (the keys in appsettings.json are the
+    /// same as when one LayerLabOptions held them all), so features depend on their own options, not on Hosting.
+    /// </summary>
+    private static void AddFeatureOptions(IServiceCollection services)
+    {
+        services.AddOptions<PortalInfoOptions>().BindConfiguration(PortalInfoOptions.Section);
+        services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section);
+        services.AddOptions<WorkersOptions>().BindConfiguration(WorkersOptions.Section);
+        services.AddOptions<Accounts.AdminOptions>().BindConfiguration(Accounts.AdminOptions.Section);
+        services.AddOptions<Security.AuthOptions>().BindConfiguration(Security.AuthOptions.Section);
+        services.AddOptions<Security.ProxyOptions>().BindConfiguration(Security.ProxyOptions.Section);
+        services.AddOptions<Sweeps.SweepOptions>().BindConfiguration(Sweeps.SweepOptions.Section);
+        services.AddOptions<Queue.QueueOptions>().BindConfiguration(Queue.QueueOptions.Section);
+        services.AddOptions<Compare.CompareOptions>().BindConfiguration(Compare.CompareOptions.Section);
+        services.AddOptions<Datasets.DatasetOptions>().BindConfiguration(Datasets.DatasetOptions.Section);
     }
 
     /// <summary>

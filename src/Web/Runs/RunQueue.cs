@@ -12,7 +12,7 @@ namespace LayerLab.Web.Runs;
 /// The way into the queue. A Queued run stays in SQLite (the source of truth) until the
 /// <see cref="QueueDispatcher"/> hands it to Hangfire in fair order, a few at a time.
 /// </summary>
-public sealed class RunQueue(IBackgroundJobClient jobs, DispatchSignal signal, IOptions<Hosting.LayerLabOptions> options)
+public sealed class RunQueue(IBackgroundJobClient jobs, DispatchSignal signal, IOptions<Workers.WorkerOptions> worker)
 {
     public const string CpuQueue = "cpu";
     public const string GpuQueue = "gpu";
@@ -23,7 +23,7 @@ public sealed class RunQueue(IBackgroundJobClient jobs, DispatchSignal signal, I
     public static string[] LocalQueues(bool? gpu = null) => CudaProbe.LooksAvailable(gpu) ? [GpuQueue, CpuQueue] : [CpuQueue];
 
     /// <summary>The queue a run is handed to: the GPU queue when this portal's worker listens on it.</summary>
-    public string QueueFor() => CudaProbe.LooksAvailable(options.Value.Worker.Gpu) ? GpuQueue : CpuQueue;
+    public string QueueFor() => CudaProbe.LooksAvailable(worker.Value.Gpu) ? GpuQueue : CpuQueue;
 
     /// <summary>
     /// Makes a Queued run (already saved) eligible to train: wakes the dispatcher, which hands it to Hangfire when
