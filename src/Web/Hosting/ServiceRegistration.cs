@@ -58,8 +58,9 @@ public static class ServiceRegistration
         services.AddSingleton<IRunReporter, InProcessRunReporter>();
         services.AddSingleton<PortalRunLedger>(); // remote workers' endpoints call its owner-checked overloads
         services.AddSingleton<IRunLedger>(sp => sp.GetRequiredService<PortalRunLedger>());
-        services.AddSingleton<Queue.DispatchSignal>();
+        services.AddSingleton<DispatchSignal>();
         services.AddSingleton<RunQueue>();
+        services.AddSingleton<Queue.HangfireHandOff>();
         services.AddSingleton<LeaseExpiry>();
         services.AddHostedService(sp => sp.GetRequiredService<LeaseExpiry>());
         services.AddSingleton<Queue.QueueQueries>();
@@ -95,7 +96,7 @@ public static class ServiceRegistration
             services.AddHangfireServer(server =>
             {
                 server.WorkerCount = Math.Max(1, options.Worker.Count);
-                server.Queues = RunQueue.LocalQueues(options.Worker.Gpu);
+                server.Queues = Queue.HangfireHandOff.LocalQueues(options.Worker.Gpu);
                 server.SchedulePollingInterval = TimeSpan.FromSeconds(1);
             });
         }

@@ -15,7 +15,7 @@ namespace LayerLab.Web.Queue;
 /// </summary>
 public sealed partial class QueueDispatcher(
     IDbContextFactory<LabDbContext> dbFactory,
-    RunQueue queue,
+    HangfireHandOff queue,
     DispatchSignal signal,
     RunEvents events,
     IOptions<QueueOptions> options,
