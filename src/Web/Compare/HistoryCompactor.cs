@@ -20,8 +20,17 @@ namespace LayerLab.Web.Compare;
 /// is equal to its rows when written and deleted as soon as they change. Failures are logged and skipped: the
 /// compare read falls back to the rows.
 /// </remarks>
-public sealed class HistoryCompactor(IDbContextFactory<LabDbContext> dbFactory, ILogger<HistoryCompactor> logger) : BackgroundService
+public sealed class HistoryCompactor(IDbContextFactory<LabDbContext> dbFactory, ILogger<HistoryCompactor> logger)
+    : BackgroundService, Runs.IRunFinishedSubscriber
 {
+    /// <summary>A run the ledger finished: its histories packed for compare reads, in the background.</summary>
+    Task Runs.IRunFinishedSubscriber.RunFinishedAsync(Data.Runs.Run run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        Schedule(run.Id);
+        return Task.CompletedTask;
+    }
+
     private readonly Channel<(long RunId, string? Key)> _queue = Channel.CreateUnbounded<(long, string?)>(new() { SingleReader = true });
     private readonly ConcurrentDictionary<(long RunId, string? Key), bool> _pending = new();
     private string? _connectionString;

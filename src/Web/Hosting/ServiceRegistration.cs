@@ -66,6 +66,9 @@ public static class ServiceRegistration
         services.AddSingleton<Queue.QueueQueries>();
         services.AddSingleton<Queue.RunPriorities>();
         services.AddSingleton<Notifications.Notifier>();
+        // Told in this order when the ledger stores a run's end: pack its histories, then ring its owner's bell.
+        services.AddSingleton<IRunFinishedSubscriber>(sp => sp.GetRequiredService<Compare.HistoryCompactor>());
+        services.AddSingleton<IRunFinishedSubscriber>(sp => sp.GetRequiredService<Notifications.Notifier>());
         services.AddSingleton<RunSubmission>();
         services.AddSingleton<RunCommands>();
         services.AddSingleton<RunReproduction>();
