@@ -8,6 +8,7 @@ using LayerLab.Web.Mlflow;
 using LayerLab.Web.Notifications;
 using LayerLab.Web.Queue;
 using LayerLab.Web.Review;
+using LayerLab.Web.Figures;
 using LayerLab.Web.Runs;
 using LayerLab.Web.Security;
 using LayerLab.Web.Workers;

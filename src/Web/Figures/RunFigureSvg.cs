@@ -3,7 +3,7 @@ using LayerLab.Data.Runs;
 using LayerLab.Training.Contracts;
 using LayerLab.Web.Studies;
 
-namespace LayerLab.Web.Runs;
+namespace LayerLab.Web.Figures;
 
 /// <summary>
 /// A run's own figures (<see cref="IHasRunFigures"/>): computed from its summary and parameters, drawn by the same
