@@ -2,7 +2,7 @@ using LayerLab.Data;
 using LayerLab.Data.Leaderboard;
 using LayerLab.Training.Contracts;
 using LayerLab.Web.Accounts;
-using LayerLab.Web.Components.Leaderboard;
+using LayerLab.Web.Leaderboard;
 using LayerLab.Web.Runs;
 using Microsoft.EntityFrameworkCore;
 

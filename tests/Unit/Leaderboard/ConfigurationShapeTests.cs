@@ -1,7 +1,7 @@
 using LayerLab.Data.Leaderboard;
 using LayerLab.Training.Experiments.IclLinReg;
 using LayerLab.Training.Experiments.XorPrelu;
-using LayerLab.Web.Components.Leaderboard;
+using LayerLab.Web.Leaderboard;
 
 namespace LayerLab.Tests.Unit.Leaderboard;
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 using LayerLab.Data.Leaderboard;
 using LayerLab.Training.Contracts;
 
-namespace LayerLab.Web.Components.Leaderboard;
+namespace LayerLab.Web.Leaderboard;
 
 /// <summary>
 /// The architecture and training length of a configuration, read from its parameters where the experiment has such

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using LayerLab.Training.Contracts;
 
-namespace LayerLab.Web.Components.Leaderboard;
+namespace LayerLab.Web.Leaderboard;
 
 /// <summary>Names a configuration by what differs from the experiment's defaults ("defaults" when nothing does).</summary>
 public static class ConfigurationLabel
