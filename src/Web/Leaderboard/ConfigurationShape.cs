@@ -6,37 +6,45 @@ using LayerLab.Training.Contracts;
 namespace LayerLab.Web.Leaderboard;
 
 /// <summary>
-/// The architecture and training length of a configuration, read from its parameters where the experiment has such
-/// parameters (names differ: width is "d_model" or "d"); null where it has none. A parameter missing from stored JSON
-/// takes the experiment's default.
+/// The architecture and training length of a configuration, read from the experiment's knobs by their
+/// <see cref="ParameterRole"/> (so "depth" with role Layers counts as layers); null where it has no knob of that
+/// role. A knob missing from stored JSON takes the experiment's default.
 /// </summary>
 public sealed record ConfigurationShape(long? Layers, long? Heads, long? Width, long? Steps, long? Batch)
 {
-    private static readonly string[] WidthNames = ["d_model", "width", "d"];
+    /// <summary>External runs have no declared knobs: what they logged is read under these conventional names.</summary>
+    private static readonly Dictionary<ParameterRole, string[]> LoggedNames = new()
+    {
+        [ParameterRole.Layers] = ["layers"],
+        [ParameterRole.Heads] = ["heads"],
+        [ParameterRole.Width] = ["d_model", "width", "d"],
+        [ParameterRole.Steps] = ["steps"],
+        [ParameterRole.Batch] = ["batch"],
+    };
 
     public static ConfigurationShape Of(string parametersJson, IExperiment? experiment)
     {
         Dictionary<string, JsonElement> values;
         try { values = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(parametersJson) ?? []; }
         catch (JsonException) { values = []; }
-        long? Read(params string[] names)
+        long? Logged(string name) =>
+            values.TryGetValue(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var n) ? n : null;
+        long? Read(ParameterRole role)
         {
-            foreach (var name in names)
-            {
-                if (values.TryGetValue(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var n)) return n;
-                if (experiment?.Parameters.FirstOrDefault(p => p.Name == name) is { } spec &&
-                    long.TryParse(spec.DefaultText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var d)) return d;
-            }
-            return null;
+            if (experiment is null) return LoggedNames[role].Select(Logged).FirstOrDefault(n => n is not null);
+            if (experiment.Parameters.FirstOrDefault(p => p.Role == role) is not { } spec) return null;
+            return Logged(spec.Name) ??
+                   (long.TryParse(spec.DefaultText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var d) ? d : null);
         }
-        return new ConfigurationShape(Read("layers"), Read("heads"), Read(WidthNames), Read("steps"), Read("batch"));
+        return new ConfigurationShape(
+            Read(ParameterRole.Layers), Read(ParameterRole.Heads), Read(ParameterRole.Width), Read(ParameterRole.Steps), Read(ParameterRole.Batch));
     }
 }
 
 /// <summary>
 /// How the budget view measures training compute, per experiment: parameters × steps × batch (examples seen times
 /// model size — proportional to training FLOPs for a fixed example length) when the experiment has steps and batch
-/// parameters; otherwise the mean wall-clock seconds of training, which is all that is known.
+/// knobs (by role); otherwise the mean wall-clock seconds of training, which is all that is known.
 /// </summary>
 public sealed record ComputeMeasure(bool FromSteps)
 {
@@ -47,7 +55,8 @@ public sealed record ComputeMeasure(bool FromSteps)
         : "This experiment has no steps and batch parameters: compute is the mean wall-clock training time in seconds on the run's device (not FLOPs).";
 
     public static ComputeMeasure For(IExperiment? experiment) => new(
-        experiment is not null && experiment.Parameters.Any(p => p.Name == "steps") && experiment.Parameters.Any(p => p.Name == "batch"));
+        experiment is not null && experiment.Parameters.Any(p => p.Role == ParameterRole.Steps) &&
+        experiment.Parameters.Any(p => p.Role == ParameterRole.Batch));
 
     public double? Of(LeaderboardRow row, ConfigurationShape shape)
     {
