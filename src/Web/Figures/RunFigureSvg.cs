@@ -1,4 +1,3 @@
-using System.Text.Json;
 using LayerLab.Data.Runs;
 using LayerLab.Training.Contracts;
 using LayerLab.Web.Studies;
@@ -16,9 +15,8 @@ public static class RunFigureSvg
     {
         ArgumentNullException.ThrowIfNull(run);
         if (experiment is not IHasRunFigures figures || run.SummaryJson is null) return [];
-        var summary = JsonSerializer.Deserialize<Dictionary<string, double>>(run.SummaryJson) ?? [];
-        var parameters = (JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(run.ParametersJson) ?? [])
-            .ToDictionary(kv => kv.Key, kv => kv.Value.ValueKind == JsonValueKind.String ? kv.Value.GetString() ?? "" : kv.Value.GetRawText(), StringComparer.Ordinal);
+        var summary = run.Summary() ?? [];
+        var parameters = run.ParameterTexts();
         return figures.RunFigures(summary, parameters).Where(f => f.Series.Any(s => s.Points.Count > 0)).ToList();
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using LayerLab.Data.Runs;
 using LayerLab.Training.Contracts;
 
 namespace LayerLab.Web.Leaderboard;
@@ -8,7 +9,7 @@ public static class ConfigurationLabel
 {
     public static string Of(string parametersJson, IExperiment? experiment)
     {
-        var values = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(parametersJson) ?? [];
+        var values = RunJson.ParametersOf(parametersJson);
         var parts = new List<string>();
         foreach (var (name, value) in values)
         {

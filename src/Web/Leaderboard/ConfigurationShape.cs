@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using LayerLab.Data.Leaderboard;
+using LayerLab.Data.Runs;
 using LayerLab.Training.Contracts;
 
 namespace LayerLab.Web.Leaderboard;
@@ -25,7 +26,7 @@ public sealed record ConfigurationShape(long? Layers, long? Heads, long? Width, 
     public static ConfigurationShape Of(string parametersJson, IExperiment? experiment)
     {
         Dictionary<string, JsonElement> values;
-        try { values = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(parametersJson) ?? []; }
+        try { values = RunJson.ParametersOf(parametersJson); }
         catch (JsonException) { values = []; }
         long? Logged(string name) =>
             values.TryGetValue(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var n) ? n : null;
