@@ -52,11 +52,11 @@ project[studies]=LayerLab.Training.csproj
 filter[studies]='FullyQualifiedName~LayerLab.Tests.Unit.Studies'
 mutate[studies]='**/Studies/**/*.cs **/Experiments/**/*Studies.cs'
 
-# The pure parts of the web project: queue order and start estimates, the compare request parser and history
-# reader, safe comment Markdown, the leaderboard's configuration shape.
+# The pure parts of the web project: queue order and start estimates, the compare request parser,
+# safe comment Markdown, the leaderboard's configuration shape (the history reader RunHistory is in src/Data: data-sql).
 project[web]=LayerLab.Web.csproj
 filter[web]='FullyQualifiedName~LayerLab.Tests.Unit.Queue|FullyQualifiedName~LayerLab.Tests.Unit.Review|FullyQualifiedName~LayerLab.Tests.Unit.Compare|FullyQualifiedName~LayerLab.Tests.Unit.Leaderboard'
-mutate[web]='**/Queue/StartEstimates.cs **/Queue/FairOrder.cs **/Compare/CompareHistoryRequest.cs **/Compare/RunHistory.cs **/Review/CommentMarkdown.cs **/Leaderboard/ConfigurationShape.cs'
+mutate[web]='**/Queue/StartEstimates.cs **/Queue/FairOrder.cs **/Compare/CompareHistoryRequest.cs **/Review/CommentMarkdown.cs **/Leaderboard/ConfigurationShape.cs'
 
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=(data sweeps contracts verdicts studies web data-sql)

@@ -22,6 +22,10 @@ public sealed record ParameterSpec(
     /// run's values and returns this field's error, or null. The error is reported on this field, so a 400 names it.</summary>
     public Func<IReadOnlyDictionary<string, object>, string?>? Check { get; init; }
 
+    /// <summary>What the knob means to views across experiments (see <see cref="ParameterRole"/>); set with
+    /// <c>ParameterSpec.Integer(...) with { Role = ParameterRole.Layers }</c>.</summary>
+    public ParameterRole Role { get; init; }
+
     public static ParameterSpec Integer(string name, long @default, long min, long max, string help) =>
         new(name, ParameterKind.Integer, @default, help, min, max);
 

@@ -4,7 +4,6 @@ using LayerLab.Data.Accounts;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
-using LayerLab.Web.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -63,8 +62,8 @@ public static class AccountsSetup
             options.Events.OnRedirectToAccessDenied = context => RedirectOrStatus(context, StatusCodes.Status403Forbidden);
         });
         // A role or password change rotates the security stamp; a cookie issued before it stops working at the next check.
-        services.AddOptions<SecurityStampValidatorOptions>().Configure<IOptions<LayerLabOptions>>((o, lab) =>
-            o.ValidationInterval = TimeSpan.FromSeconds(Math.Max(0, lab.Value.Auth.RevalidateSeconds)));
+        services.AddOptions<SecurityStampValidatorOptions>().Configure<IOptions<Security.AuthOptions>>((o, lab) =>
+            o.ValidationInterval = TimeSpan.FromSeconds(Math.Max(0, lab.Value.RevalidateSeconds)));
         services.AddAuthorization(LabPolicies.Add);
         // Over https (directly or through a configured proxy) the antiforgery cookie is Secure too, like the sign-in cookie.
         services.AddAntiforgery(o => o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
@@ -87,7 +86,7 @@ public static class AccountsSetup
                 context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new FixedWindowRateLimiterOptions
                 {
-                    PermitLimit = Math.Max(1, context.RequestServices.GetRequiredService<IOptions<LayerLabOptions>>().Value.Auth.SignInAttemptsPerMinute),
+                    PermitLimit = Math.Max(1, context.RequestServices.GetRequiredService<IOptions<Security.AuthOptions>>().Value.SignInAttemptsPerMinute),
                     Window = TimeSpan.FromMinutes(1), QueueLimit = 0,
                 }));
         });

@@ -1,5 +1,4 @@
 using LayerLab.Data.Accounts;
-using LayerLab.Web.Hosting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 
@@ -11,7 +10,7 @@ namespace LayerLab.Web.Accounts;
 /// --LayerLab:Admin:Password=…` or the LayerLab__Admin__… environment variables. No password is built in.
 /// </summary>
 public sealed partial class AdminBootstrap(
-    IServiceScopeFactory scopes, IOptions<LayerLabOptions> options, ILogger<AdminBootstrap> logger) : IHostedService
+    IServiceScopeFactory scopes, IOptions<AdminOptions> options, ILogger<AdminBootstrap> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -20,7 +19,7 @@ public sealed partial class AdminBootstrap(
         foreach (var role in LabRoles.All)
             if (!await roles.RoleExistsAsync(role)) await roles.CreateAsync(new IdentityRole(role));
 
-        var admin = options.Value.Admin;
+        var admin = options.Value;
         var users = scope.ServiceProvider.GetRequiredService<UserManager<LabUser>>();
         if (string.IsNullOrWhiteSpace(admin.Email) || string.IsNullOrEmpty(admin.Password))
         {

@@ -59,7 +59,7 @@ public sealed class ApiTokenAuthenticationHandler(
         var header = context.Request.Headers.Authorization.ToString();
         if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return header["Bearer ".Length..].Trim();
         if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase) || header.Length > 2048 ||
-            !Mlflow.MlflowEndpoints.IsMlflowPath(context.Request.Path)) return null;
+            !MlflowPaths.Contains(context.Request.Path)) return null;
         try
         {
             var decoded = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(header["Basic ".Length..].Trim()));

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
-using LayerLab.Web.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace LayerLab.Web.Accounts;
@@ -15,7 +14,7 @@ namespace LayerLab.Web.Accounts;
 /// password or security-stamp change, deletion — all through <see cref="LabUserManager"/>); an entry never outlives
 /// its token's expiry. The lifetime is the safety net for changes made outside the portal (a hand-edited database).
 /// </summary>
-public sealed class ValidatedTokenCache(TimeProvider clock, IOptions<LayerLabOptions> options)
+public sealed class ValidatedTokenCache(TimeProvider clock, IOptions<Security.AuthOptions> options)
 {
     /// <summary>Above this many entries the cache starts again empty: bounds memory against many distinct tokens.</summary>
     private const int MaxEntries = 10_000;
@@ -23,7 +22,7 @@ public sealed class ValidatedTokenCache(TimeProvider clock, IOptions<LayerLabOpt
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private long _generation;
 
-    public TimeSpan Lifetime { get; } = TimeSpan.FromSeconds(Math.Max(0, options.Value.Auth.TokenCacheSeconds));
+    public TimeSpan Lifetime { get; } = TimeSpan.FromSeconds(Math.Max(0, options.Value.TokenCacheSeconds));
 
     /// <summary>The claims of a valid token, captured when it was checked against the database.</summary>
     public sealed record Identity(long TokenId, string UserId, IReadOnlyList<Claim> Claims);

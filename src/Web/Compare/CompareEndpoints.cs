@@ -2,7 +2,7 @@ using LayerLab.Data;
 using LayerLab.Data.Leaderboard;
 using LayerLab.Training.Contracts;
 using LayerLab.Web.Accounts;
-using LayerLab.Web.Components.Leaderboard;
+using LayerLab.Web.Leaderboard;
 using LayerLab.Web.Runs;
 using Microsoft.EntityFrameworkCore;
 
@@ -22,13 +22,13 @@ public static class CompareEndpoints
 
     private static async Task<IResult> Metrics(
         string? runs, string? key, string? format, string? times, HttpRequest http, IDbContextFactory<LabDbContext> dbFactory,
-        HistoryCompactor compactor, Microsoft.Extensions.Options.IOptions<Hosting.LayerLabOptions> options, CancellationToken ct)
+        HistoryCompactor compactor, Microsoft.Extensions.Options.IOptions<CompareOptions> options, CancellationToken ct)
     {
         var (request, errors) = CompareHistoryRequest.Parse(runs, key, format, times, http.Headers.Accept.ToString());
         if (request is null) return Results.ValidationProblem(errors);
         if (CompareQueries.CountIds(runs) > CompareQueries.MaxRuns)
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["runs"] = [$"At most {CompareQueries.MaxRuns} runs per request."] });
-        if (await ComparePointBudget.OverAsync(dbFactory, request.Ids, request.Key, options.Value.Compare.MaxPoints, ct) is { } over)
+        if (await ComparePointBudget.OverAsync(dbFactory, request.Ids, request.Key, options.Value.MaxPoints, ct) is { } over)
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["runs"] = [over] });
         return new CompareHistoryResult(request, dbFactory, compactor);
     }

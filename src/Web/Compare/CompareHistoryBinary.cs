@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using LayerLab.Data.Metrics;
 
 namespace LayerLab.Web.Compare;
 

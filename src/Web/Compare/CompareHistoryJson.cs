@@ -1,4 +1,5 @@
 using System.Text.Json;
+using LayerLab.Data.Metrics;
 
 namespace LayerLab.Web.Compare;
 

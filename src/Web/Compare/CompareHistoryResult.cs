@@ -1,4 +1,5 @@
 using System.Text.Json;
+using LayerLab.Data.Metrics;
 using LayerLab.Data;
 using LayerLab.Data.Runs;
 using Microsoft.Data.Sqlite;

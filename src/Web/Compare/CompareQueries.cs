@@ -1,4 +1,3 @@
-using System.Text.Json;
 using LayerLab.Data;
 using LayerLab.Data.Runs;
 using LayerLab.Training.Contracts;
@@ -55,9 +54,7 @@ public sealed class CompareQueries(IDbContextFactory<LabDbContext> dbFactory, Ex
         }).ToList();
     }
 
-    private static Dictionary<string, string> Parameters(Run run) =>
-        (JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(run.ParametersJson) ?? [])
-            .ToDictionary(kv => kv.Key, kv => kv.Value.ValueKind == JsonValueKind.String ? kv.Value.GetString() ?? "" : kv.Value.GetRawText());
+    private static Dictionary<string, string> Parameters(Run run) => run.ParameterTexts();
 
     /// <summary>Parameter names whose values are not all the same across the runs (the diff table shows only these).</summary>
     public static List<string> DifferingParameters(IReadOnlyList<CompareRun> runs)

@@ -38,10 +38,10 @@ public static class DatasetEndpoints
     }
 
     private static async Task<IResult> UploadAsync(
-        HttpContext context, ClaimsPrincipal user, DatasetStore store, IOptions<Hosting.LayerLabOptions> options,
+        HttpContext context, ClaimsPrincipal user, DatasetStore store, IOptions<DatasetOptions> options,
         IAntiforgery antiforgery, CancellationToken ct)
     {
-        var limits = options.Value.Datasets;
+        var limits = options.Value;
         var request = context.Request;
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType) ||
             !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase) ||

@@ -3,6 +3,8 @@ namespace LayerLab.Web.Datasets;
 /// <summary>"LayerLab:Datasets": limits on uploaded datasets and where the default text is found.</summary>
 public sealed class DatasetOptions
 {
+    public const string Section = "LayerLab:Datasets";
+
     /// <summary>Largest file one upload may carry (413 beyond, with the number).</summary>
     public long MaxBytes { get; set; } = 100L * 1024 * 1024;
 

@@ -13,7 +13,7 @@ namespace LayerLab.Web.Datasets;
 /// small generated English-like text, marked Generated so no result is mistaken for one on the real default.
 /// </summary>
 public sealed class DefaultDatasetRegistration(
-    IDbContextFactory<LabDbContext> dbFactory, DatasetStore store, IOptions<Hosting.LayerLabOptions> options,
+    IDbContextFactory<LabDbContext> dbFactory, DatasetStore store, IOptions<DatasetOptions> options,
     ILogger<DefaultDatasetRegistration> logger) : IHostedService, IDisposable
 {
     public const string DefaultName = "kjv-bible";
@@ -40,7 +40,7 @@ public sealed class DefaultDatasetRegistration(
         await _gate.WaitAsync(ct);
         try
         {
-            var path = options.Value.Datasets.DefaultTextPath;
+            var path = options.Value.DefaultTextPath;
             var installed = !string.IsNullOrWhiteSpace(path) && File.Exists(path);
             await using var source = installed
                 ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true)

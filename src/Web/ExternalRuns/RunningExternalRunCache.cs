@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using LayerLab.Web.Hosting;
 using LayerLab.Web.Live;
 using Microsoft.Extensions.Options;
 
@@ -23,12 +22,12 @@ public sealed class RunningExternalRunCache
 
     private sealed record Entry(string? OwnerId, DateTimeOffset ValidUntil);
 
-    public RunningExternalRunCache(TimeProvider clock, IOptions<LayerLabOptions> options, RunEvents events)
+    public RunningExternalRunCache(TimeProvider clock, IOptions<Security.AuthOptions> options, RunEvents events)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(events);
         _clock = clock;
-        _lifetime = TimeSpan.FromSeconds(Math.Max(0, options.Value.Auth.RunAccessCacheSeconds));
+        _lifetime = TimeSpan.FromSeconds(Math.Max(0, options.Value.RunAccessCacheSeconds));
         events.RunUpdated += message => Invalidate(message.RunId);
     }
 

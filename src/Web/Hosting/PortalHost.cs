@@ -8,6 +8,7 @@ using LayerLab.Web.Mlflow;
 using LayerLab.Web.Notifications;
 using LayerLab.Web.Queue;
 using LayerLab.Web.Review;
+using LayerLab.Web.Figures;
 using LayerLab.Web.Runs;
 using LayerLab.Web.Security;
 using LayerLab.Web.Workers;
@@ -37,7 +38,7 @@ public static class PortalHost
         builder.AddLayerLab();
 
         var app = builder.Build();
-        app.UseKnownProxies(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LayerLabOptions>>().Value.Proxies);
+        app.UseKnownProxies(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Security.ProxyOptions>>().Value);
         app.UseSecurityHeaders();
         if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
         app.UseStatusCodePages();

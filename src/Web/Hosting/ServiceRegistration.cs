@@ -22,8 +22,8 @@ public static class ServiceRegistration
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
         var section = builder.Configuration.GetSection(LayerLabOptions.Section);
-        services.Configure<LayerLabOptions>(section);
         var options = section.Get<LayerLabOptions>() ?? new LayerLabOptions();
+        AddFeatureOptions(services);
 
         services.AddSingleton(TimeProvider.System);
         var database = ResolveDatabase(options.Database, builder.Environment.ContentRootPath);
@@ -58,13 +58,17 @@ public static class ServiceRegistration
         services.AddSingleton<IRunReporter, InProcessRunReporter>();
         services.AddSingleton<PortalRunLedger>(); // remote workers' endpoints call its owner-checked overloads
         services.AddSingleton<IRunLedger>(sp => sp.GetRequiredService<PortalRunLedger>());
-        services.AddSingleton<Queue.DispatchSignal>();
+        services.AddSingleton<DispatchSignal>();
         services.AddSingleton<RunQueue>();
+        services.AddSingleton<Queue.HangfireHandOff>();
         services.AddSingleton<LeaseExpiry>();
         services.AddHostedService(sp => sp.GetRequiredService<LeaseExpiry>());
         services.AddSingleton<Queue.QueueQueries>();
         services.AddSingleton<Queue.RunPriorities>();
         services.AddSingleton<Notifications.Notifier>();
+        // Told in this order when the ledger stores a run's end: pack its histories, then ring its owner's bell.
+        services.AddSingleton<IRunFinishedSubscriber>(sp => sp.GetRequiredService<Compare.HistoryCompactor>());
+        services.AddSingleton<IRunFinishedSubscriber>(sp => sp.GetRequiredService<Notifications.Notifier>());
         services.AddSingleton<RunSubmission>();
         services.AddSingleton<RunCommands>();
         services.AddSingleton<RunReproduction>();
@@ -95,7 +99,7 @@ public static class ServiceRegistration
             services.AddHangfireServer(server =>
             {
                 server.WorkerCount = Math.Max(1, options.Worker.Count);
-                server.Queues = RunQueue.LocalQueues(options.Worker.Gpu);
+                server.Queues = Queue.HangfireHandOff.LocalQueues(options.Worker.Gpu);
                 server.SchedulePollingInterval = TimeSpan.FromSeconds(1);
             });
         }
@@ -111,6 +115,24 @@ public static class ServiceRegistration
         services.AddOpenApi(); // served at /openapi/v1.json to signed-in users
         services.AddHealthChecks();
         return builder;
+    }
+
+    /// <summary>
+    /// Each feature's options class bound to its own subsection of "LayerLab" (the keys in appsettings.json are the
+    /// same as when one LayerLabOptions held them all), so features depend on their own options, not on Hosting.
+    /// </summary>
+    private static void AddFeatureOptions(IServiceCollection services)
+    {
+        services.AddOptions<PortalInfoOptions>().BindConfiguration(PortalInfoOptions.Section);
+        services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section);
+        services.AddOptions<WorkersOptions>().BindConfiguration(WorkersOptions.Section);
+        services.AddOptions<Accounts.AdminOptions>().BindConfiguration(Accounts.AdminOptions.Section);
+        services.AddOptions<Security.AuthOptions>().BindConfiguration(Security.AuthOptions.Section);
+        services.AddOptions<Security.ProxyOptions>().BindConfiguration(Security.ProxyOptions.Section);
+        services.AddOptions<Sweeps.SweepOptions>().BindConfiguration(Sweeps.SweepOptions.Section);
+        services.AddOptions<Queue.QueueOptions>().BindConfiguration(Queue.QueueOptions.Section);
+        services.AddOptions<Compare.CompareOptions>().BindConfiguration(Compare.CompareOptions.Section);
+        services.AddOptions<Datasets.DatasetOptions>().BindConfiguration(Datasets.DatasetOptions.Section);
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using LayerLab.Data;
+using LayerLab.Data.Metrics;
 using LayerLab.Training.Contracts;
 using LayerLab.Web.Live;
 using Microsoft.Data.Sqlite;
@@ -136,7 +137,7 @@ public sealed partial class MetricIngestion(
             {
                 var sample = batch.Samples[i];
                 var at = batch.Times?[i] ?? batch.ArrivedAt;
-                if (!await MetricSql.ExecuteAsync(insert, batch.RunId, sample, at, cancellationToken)) continue;
+                if (!await MetricSql.ExecuteAsync(insert, batch.RunId, sample.Key, sample.Step, sample.Value, at, cancellationToken)) continue;
                 list.Add(PointMessage.Of(sample.Key, sample.Step, sample.Value));
                 var key = (batch.RunId, sample.Key);
                 extents[key] = extents.TryGetValue(key, out var seen) ? seen.With(sample.Step, sample.Value) : MetricExtent.Of(sample.Step, sample.Value);

@@ -31,11 +31,9 @@ public sealed class MlflowServices(
 public static class MlflowEndpoints
 {
     public static readonly string[] Prefixes = ["/api/2.0/mlflow", "/ajax-api/2.0/mlflow"];
-    public const string ArtifactsPrefix = "/api/2.0/mlflow-artifacts";
+    public const string ArtifactsPrefix = MlflowPaths.ArtifactsPrefix;
 
-    public static bool IsMlflowPath(PathString path) =>
-        path.StartsWithSegments("/api/2.0/mlflow") || path.StartsWithSegments("/ajax-api/2.0/mlflow") ||
-        path.StartsWithSegments(ArtifactsPrefix) || path.StartsWithSegments("/ajax-api/2.0/mlflow-artifacts");
+    public static bool IsMlflowPath(PathString path) => MlflowPaths.Contains(path);
 
     public static IServiceCollection AddMlflowApi(this IServiceCollection services) =>
         services.AddSingleton<MlflowServices>()

@@ -1,6 +1,7 @@
 using LayerLab.Data;
 using LayerLab.Data.Notifications;
 using LayerLab.Data.Runs;
+using LayerLab.Web.Runs;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
 
@@ -12,6 +13,7 @@ namespace LayerLab.Web.Notifications;
 /// </summary>
 public sealed class Notifier(
     IDbContextFactory<LabDbContext> dbFactory, IHubContext<NotificationHub, INotificationClient> hub, TimeProvider clock)
+    : IRunFinishedSubscriber
 {
     /// <summary>Raised with the account id whose notifications changed (created or read); Blazor bells listen.</summary>
     public event Action<string>? Changed;

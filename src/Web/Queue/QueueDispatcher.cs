@@ -1,7 +1,6 @@
 using LayerLab.Data;
 using LayerLab.Data.Runs;
 using LayerLab.Training.Jobs;
-using LayerLab.Web.Hosting;
 using LayerLab.Web.Live;
 using LayerLab.Web.Runs;
 using Microsoft.EntityFrameworkCore;
@@ -16,22 +15,23 @@ namespace LayerLab.Web.Queue;
 /// </summary>
 public sealed partial class QueueDispatcher(
     IDbContextFactory<LabDbContext> dbFactory,
-    RunQueue queue,
+    HangfireHandOff queue,
     DispatchSignal signal,
     RunEvents events,
-    IOptions<LayerLabOptions> options,
+    IOptions<QueueOptions> options,
+    IOptions<Workers.WorkerOptions> worker,
     TimeProvider clock,
     Workers.WorkerRegistry workers,
     ILogger<QueueDispatcher> logger) : BackgroundService
 {
     /// <summary>Runs allowed to wait in Hangfire at once. Default: the slots of every worker alive (the in-process
     /// worker's count plus the slots remote workers announce in their heartbeats); at least 1.</summary>
-    public int DispatchAhead => Math.Max(1, options.Value.Queue.DispatchAhead ??
-        (options.Value.Worker.Enabled ? options.Value.Worker.Count : 0) + workers.Alive().Sum(w => w.Slots));
+    public int DispatchAhead => Math.Max(1, options.Value.DispatchAhead ??
+        (worker.Value.Enabled ? worker.Value.Count : 0) + workers.Alive().Sum(w => w.Slots));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var recheck = TimeSpan.FromSeconds(Math.Clamp(options.Value.Queue.RecheckSeconds, 0.1, 60));
+        var recheck = TimeSpan.FromSeconds(Math.Clamp(options.Value.RecheckSeconds, 0.1, 60));
         events.RunUpdated += OnRunUpdated;
         try
         {

@@ -1,6 +1,5 @@
 using LayerLab.Data;
 using LayerLab.Data.Runs;
-using LayerLab.Web.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -21,7 +20,7 @@ public sealed record QueueSnapshot(
     DateTimeOffset At, int Workers, int PendingTotal, IReadOnlyList<PendingRunDto> Pending, IReadOnlyList<RunningRunDto> Running);
 
 /// <summary>The queue as people see it: dispatched runs first (Hangfire starts them next), then the rest in fair order.</summary>
-public sealed class QueueQueries(IDbContextFactory<LabDbContext> dbFactory, IOptions<LayerLabOptions> options, TimeProvider clock)
+public sealed class QueueQueries(IDbContextFactory<LabDbContext> dbFactory, IOptions<Workers.WorkerOptions> worker, TimeProvider clock)
 {
     /// <summary>How many finished runs per experiment the median duration looks at (the newest).</summary>
     private const int DurationHistory = 50;
@@ -74,7 +73,7 @@ public sealed class QueueQueries(IDbContextFactory<LabDbContext> dbFactory, IOpt
         return owners.GroupBy(o => o, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
     }
 
-    public int Workers => Math.Max(1, options.Value.Worker.Count);
+    public int Workers => Math.Max(1, worker.Value.Count);
 
     public async Task<QueueSnapshot> SnapshotAsync(int take, CancellationToken cancellationToken)
     {

@@ -3,10 +3,8 @@ using LayerLab.Data;
 using LayerLab.Data.Runs;
 using LayerLab.Training.Contracts;
 using LayerLab.Training.Jobs;
-using LayerLab.Web.Compare;
 using LayerLab.Web.Ingestion;
 using LayerLab.Web.Live;
-using LayerLab.Web.Notifications;
 using Microsoft.EntityFrameworkCore;
 
 namespace LayerLab.Web.Runs;
@@ -24,8 +22,7 @@ public sealed class PortalRunLedger(
     RunProgressWriter progress,
     RunEvents events,
     RunReproduction reproduction,
-    Notifier notifier,
-    HistoryCompactor compactor,
+    IEnumerable<IRunFinishedSubscriber> finishedSubscribers,
     TimeProvider clock,
     RunLeaseOptions lease,
     ILogger<PortalRunLedger> logger) : IRunLedger
@@ -157,20 +154,19 @@ public sealed class PortalRunLedger(
         if (run.ReproducesRunId is not null && run.Status.IsFinished())
             await reproduction.JudgeAsync(run.Id, cancellationToken);
         if (!run.Status.IsFinished()) return;
-        compactor.Schedule(run.Id); // its histories packed for compare reads, in the background
-        await NotifyFinishedAsync(run, cancellationToken);
+        foreach (var subscriber in finishedSubscribers) await TellFinishedAsync(subscriber, run, cancellationToken);
     }
 
     /// <summary>Best effort: the run's end is already stored; a bell that could not ring must not fail the worker's call.</summary>
-    private async Task NotifyFinishedAsync(Run run, CancellationToken cancellationToken)
+    private async Task TellFinishedAsync(IRunFinishedSubscriber subscriber, Run run, CancellationToken cancellationToken)
     {
         try
         {
-            await notifier.RunFinishedAsync(run, cancellationToken);
+            await subscriber.RunFinishedAsync(run, cancellationToken);
         }
         catch (DbUpdateException ex)
         {
-            logger.LogWarning(ex, "Run {RunId} ended but its notification could not be stored", run.Id);
+            logger.LogWarning(ex, "Run {RunId} ended but {Subscriber} could not store its part", run.Id, subscriber.GetType().Name);
         }
     }
 }

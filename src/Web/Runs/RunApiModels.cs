@@ -27,9 +27,9 @@ public sealed record RunDto(
     {
         ArgumentNullException.ThrowIfNull(run);
         return new RunDto(run.Id, run.ExperimentKey, run.Status, run.Progress, run.Seed,
-            JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(run.ParametersJson) ?? [],
+            run.Parameters(),
             run.QueuedAt, run.StartedAt, run.FinishedAt, run.Worker, run.Device, run.Attempt, run.Error,
-            run.SummaryJson is null ? null : JsonSerializer.Deserialize<Dictionary<string, double>>(run.SummaryJson),
+            run.Summary(),
             run.Verdict, run.Source, run.Name, run.SubmittedBy, run.ReproducesRunId, run.Reproduction, run.ReproductionNote,
             run.ResumedFromStep, run.DatasetId, run.DatasetSha256);
     }

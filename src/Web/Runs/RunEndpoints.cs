@@ -15,7 +15,7 @@ public static class RunEndpoints
     public static IEndpointRouteBuilder MapRunApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").RequireAuthorization(LabPolicies.Read);
-        api.MapGet("/info", (Microsoft.Extensions.Options.IOptions<Hosting.LayerLabOptions> options) => new
+        api.MapGet("/info", (Microsoft.Extensions.Options.IOptions<PortalInfoOptions> options) => new
         {
             instanceName = options.Value.InstanceName,
             device = Training.TrainingDevice.Describe(Training.TrainingDevice.Pick()),

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using LayerLab.Data;
 using LayerLab.Data.Accounts;
 using LayerLab.Data.Runs;
@@ -34,8 +33,7 @@ public sealed class RunReproduction(
         if (run is null) return Invalid("run", $"Run {runId} does not exist.");
         if (run.Source != RunSource.Catalog || run.Status != RunStatus.Succeeded)
             return Invalid("run", "Only succeeded catalog runs can be reproduced.");
-        var raw = (JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(run.ParametersJson) ?? [])
-            .ToDictionary(kv => kv.Key, kv => (string?)(kv.Value.ValueKind == JsonValueKind.String ? kv.Value.GetString() : kv.Value.GetRawText()));
+        var raw = run.ParameterTexts().ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
         var result = await submission.SubmitAsync(new SubmitRunRequest(run.ExperimentKey, raw, run.Seed, run.Id), actor, ct);
         // Anyone may re-run a result, but only the owner's or a reviewer's copy speaks for it (see JudgeAsync).
         if (result.Succeeded && await MayJudgeAsync(db, actor.UserId, run, ct))
@@ -83,7 +81,7 @@ public sealed class RunReproduction(
 
     private static async Task<double?> ValueAsync(LabDbContext db, Run run, string metric, CancellationToken ct)
     {
-        var summary = run.SummaryJson is null ? null : JsonSerializer.Deserialize<Dictionary<string, double>>(run.SummaryJson);
+        var summary = run.Summary();
         if (summary is not null && summary.TryGetValue(metric, out var value)) return value;
         return await db.LatestMetrics.Where(m => m.RunId == run.Id && m.Key == metric).Select(m => m.Value).FirstOrDefaultAsync(ct);
     }

@@ -1,5 +1,4 @@
 using System.Net;
-using LayerLab.Web.Hosting;
 using Microsoft.AspNetCore.HttpOverrides;
 
 namespace LayerLab.Web.Security;

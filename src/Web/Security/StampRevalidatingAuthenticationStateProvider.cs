@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using LayerLab.Data.Accounts;
-using LayerLab.Web.Hosting;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server;
 using Microsoft.AspNetCore.Identity;
@@ -14,10 +13,10 @@ namespace LayerLab.Web.Security;
 /// the stamp, and the circuit then loses its sign-in (its pages send the person to sign in again).
 /// </summary>
 public sealed class StampRevalidatingAuthenticationStateProvider(
-    ILoggerFactory loggerFactory, IServiceScopeFactory scopes, IOptions<IdentityOptions> identity, IOptions<LayerLabOptions> options)
+    ILoggerFactory loggerFactory, IServiceScopeFactory scopes, IOptions<IdentityOptions> identity, IOptions<AuthOptions> options)
     : RevalidatingServerAuthenticationStateProvider(loggerFactory)
 {
-    protected override TimeSpan RevalidationInterval => TimeSpan.FromSeconds(Math.Max(1, options.Value.Auth.RevalidateSeconds));
+    protected override TimeSpan RevalidationInterval => TimeSpan.FromSeconds(Math.Max(1, options.Value.RevalidateSeconds));
 
     protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState authenticationState, CancellationToken cancellationToken)
     {

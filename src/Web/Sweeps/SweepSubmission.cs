@@ -5,7 +5,6 @@ using LayerLab.Data.Runs;
 using LayerLab.Data.Sweeps;
 using LayerLab.Training.Contracts;
 using LayerLab.Training.Sweeps;
-using LayerLab.Web.Hosting;
 using LayerLab.Web.Live;
 using LayerLab.Web.Runs;
 using Microsoft.EntityFrameworkCore;
@@ -30,12 +29,12 @@ public sealed record SubmitSweepResult(long? SweepId, int Runs, IReadOnlyDiction
 /// </summary>
 public sealed class SweepSubmission(
     ExperimentCatalog catalog, IDbContextFactory<LabDbContext> dbFactory, RunQueue queue, RunEvents events,
-    TimeProvider clock, IOptions<LayerLabOptions> options, ILogger<SweepSubmission> logger, IDatasetCatalog datasets)
+    TimeProvider clock, IOptions<SweepOptions> options, ILogger<SweepSubmission> logger, IDatasetCatalog datasets)
 {
     public const int MaxNameLength = 200;
     private static readonly JsonSerializerOptions DefinitionJson = new() { WriteIndented = false };
 
-    public int MaxRuns => Math.Max(1, options.Value.Sweeps.MaxRuns);
+    public int MaxRuns => Math.Max(1, options.Value.MaxRuns);
 
     public SweepPreview Preview(SweepDefinition definition, CancellationToken cancellationToken = default)
     {

@@ -1,7 +1,6 @@
 using LayerLab.Data;
 using LayerLab.Data.Runs;
 using LayerLab.Training.Jobs;
-using LayerLab.Web.Hosting;
 using LayerLab.Web.Runs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -18,7 +17,7 @@ public sealed partial class DeadWorkerSweeper(
     IDbContextFactory<LabDbContext> dbFactory,
     WorkerRegistry workers,
     LeaseExpiry leases,
-    IOptions<LayerLabOptions> options,
+    IOptions<WorkerOptions> inProcessWorker,
     TimeProvider clock,
     ILogger<DeadWorkerSweeper> logger) : BackgroundService
 {
@@ -62,7 +61,7 @@ public sealed partial class DeadWorkerSweeper(
     }
 
     /// <summary>The portal's own in-process worker (Worker:Enabled) is alive as long as the portal is.</summary>
-    private bool IsThisPortalsWorker(string? worker) => options.Value.Worker.Enabled && worker == TrainRunJob.WorkerName;
+    private bool IsThisPortalsWorker(string? worker) => inProcessWorker.Value.Enabled && worker == TrainRunJob.WorkerName;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: worker {Worker} stopped sending heartbeats during attempt {Attempt}; its lease ends now")]
     private partial void LogWorkerDead(long runId, string? worker, int attempt);

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using LayerLab.Training.Worker;
-using LayerLab.Web.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace LayerLab.Web.Workers;
@@ -12,11 +11,11 @@ public sealed record WorkerBeat(string Name, string Device, IReadOnlyList<string
 /// The remote workers the portal has heard from, in memory: heartbeats are frequent and only their recency matters.
 /// After a portal restart the list fills again within one heartbeat interval.
 /// </summary>
-public sealed class WorkerRegistry(TimeProvider clock, IOptions<LayerLabOptions> options)
+public sealed class WorkerRegistry(TimeProvider clock, IOptions<WorkersOptions> options)
 {
     private readonly ConcurrentDictionary<string, WorkerBeat> _workers = new(StringComparer.Ordinal);
 
-    public TimeSpan Timeout => TimeSpan.FromSeconds(Math.Max(1, options.Value.Workers.HeartbeatTimeoutSeconds));
+    public TimeSpan Timeout => TimeSpan.FromSeconds(Math.Max(1, options.Value.HeartbeatTimeoutSeconds));
 
     public void Beat(HeartbeatRequest beat)
     {

@@ -1,5 +1,6 @@
 using LayerLab.Data;
 using LayerLab.Data.Runs;
+using LayerLab.Data.Metrics;
 using LayerLab.Web.Compare;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Data.Sqlite;
@@ -49,10 +50,10 @@ public sealed class CompactedHistoryTests : IAsyncLifetime
         foreach (var step in Enumerable.Range(10, 3000).OrderBy(_ => random.Next()))
             Exec($"INSERT INTO MetricPoints (RunId, Key, Step, Value, At) VALUES (1, 'loss', {step}, {random.NextDouble().ToString("R", System.Globalization.CultureInfo.InvariantCulture)}, {1_700_000_000_000L + step})");
 
-        Assert.False(HistoryCompactor.CompactOne(_connection, 1, "loss")); // still running: no blob
+        Assert.False(MetricHistoryCompaction.CompactOne(_connection, 1, "loss")); // still running: no blob
         SetStatus(1, RunStatus.Succeeded);
-        Assert.True(HistoryCompactor.CompactOne(_connection, 1, "loss"));
-        Assert.False(HistoryCompactor.CompactOne(_connection, 1, "loss")); // already there
+        Assert.True(MetricHistoryCompaction.CompactOne(_connection, 1, "loss"));
+        Assert.False(MetricHistoryCompaction.CompactOne(_connection, 1, "loss")); // already there
 
         foreach (var withTimes in new[] { true, false })
         {
@@ -81,7 +82,7 @@ public sealed class CompactedHistoryTests : IAsyncLifetime
         AddRun(2, RunStatus.Succeeded);
         AddRun(3, RunStatus.Succeeded);
         Exec("INSERT INTO MetricPoints (RunId, Key, Step, Value, At) VALUES (2, 'loss', 1, 1.0, 1), (2, 'loss', 2, 2.0, 2), (2, 'acc', 1, 0.5, 1), (3, 'loss', 1, 9.0, 1)");
-        foreach (var (run, key) in new[] { (2L, "loss"), (2L, "acc"), (3L, "loss") }) Assert.True(HistoryCompactor.CompactOne(_connection, run, key));
+        foreach (var (run, key) in new[] { (2L, "loss"), (2L, "acc"), (3L, "loss") }) Assert.True(MetricHistoryCompaction.CompactOne(_connection, run, key));
 
         // A late insert (an external client logging after its status call).
         Exec("INSERT INTO MetricPoints (RunId, Key, Step, Value, At) VALUES (2, 'loss', 3, 3.0, 3)");
@@ -96,11 +97,11 @@ public sealed class CompactedHistoryTests : IAsyncLifetime
         Assert.NotNull(RunHistory.TryReadBlob(_connection, 3, null, "loss", true)?.FromBlob);
 
         // Written again, then an update and a delete (a resumed run rewriting its tail) each drop it again.
-        Assert.True(HistoryCompactor.CompactOne(_connection, 2, "loss"));
+        Assert.True(MetricHistoryCompaction.CompactOne(_connection, 2, "loss"));
         Exec("UPDATE MetricPoints SET Value = 7.5 WHERE RunId = 2 AND Key = 'loss' AND Step = 3");
         using (var updated = RunHistory.Read(_connection, 2, null, "loss", true))
             Assert.Equal((false, 7.5), (updated.FromBlob, updated.Values[^1]));
-        Assert.True(HistoryCompactor.CompactOne(_connection, 2, "loss"));
+        Assert.True(MetricHistoryCompaction.CompactOne(_connection, 2, "loss"));
         Exec("DELETE FROM MetricPoints WHERE RunId = 2 AND Key = 'loss' AND Step = 3");
         using (var deleted = RunHistory.Read(_connection, 2, null, "loss", true))
             Assert.Equal((false, 2), (deleted.FromBlob, deleted.Count));
@@ -112,8 +113,8 @@ public sealed class CompactedHistoryTests : IAsyncLifetime
         AddRun(4, RunStatus.Failed);
         AddRun(5, RunStatus.Cancelled);
         Exec("INSERT INTO MetricPoints (RunId, Key, Step, Value, At) VALUES (4, 'loss', 1, 1.0, 1), (5, 'loss', 1, 2.0, 1)");
-        Assert.True(HistoryCompactor.CompactOne(_connection, 4, "loss"));
-        Assert.True(HistoryCompactor.CompactOne(_connection, 5, "loss"));
+        Assert.True(MetricHistoryCompaction.CompactOne(_connection, 4, "loss"));
+        Assert.True(MetricHistoryCompaction.CompactOne(_connection, 5, "loss"));
         Exec("DELETE FROM Runs WHERE Id = 4");
         Assert.Equal(0L, Scalar("SELECT COUNT(*) FROM MetricHistoryBlobs WHERE RunId = 4"));
         Assert.Equal(1L, Scalar("SELECT COUNT(*) FROM MetricHistoryBlobs WHERE RunId = 5"));

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text.Json;
+using LayerLab.Data.Metrics;
 using LayerLab.Web.Compare;
 using Microsoft.Data.Sqlite;
 

@@ -1,7 +1,8 @@
 using LayerLab.Data.Leaderboard;
+using LayerLab.Training.Contracts;
 using LayerLab.Training.Experiments.IclLinReg;
 using LayerLab.Training.Experiments.XorPrelu;
-using LayerLab.Web.Components.Leaderboard;
+using LayerLab.Web.Leaderboard;
 
 namespace LayerLab.Tests.Unit.Leaderboard;
 
@@ -35,5 +36,38 @@ public sealed class ConfigurationShapeTests
         Assert.False(wall.FromSteps);
         Assert.Equal(12.5, wall.Of(row, new ConfigurationShape(null, null, null, null, null)));
         Assert.Contains("wall-clock", wall.Explanation, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Knobs_are_recognised_by_role_not_by_name()
+    {
+        // "depth" is the layer knob here and "layers" means something else: the role decides, not the name.
+        var depth = new KnobsOnly(
+            ParameterSpec.Integer("depth", 6, 1, 64, "Blocks.") with { Role = ParameterRole.Layers },
+            ParameterSpec.Integer("layers", 99, 1, 999, "Not the depth (e.g. layers of a data generator)."),
+            ParameterSpec.Integer("embed", 48, 1, 1024, "Width.") with { Role = ParameterRole.Width },
+            ParameterSpec.Integer("iters", 700, 1, 10_000, "Steps.") with { Role = ParameterRole.Steps },
+            ParameterSpec.Integer("minibatch", 16, 1, 1024, "Batch.") with { Role = ParameterRole.Batch });
+        Assert.Equal(new ConfigurationShape(3, null, 64, 700, 16), ConfigurationShape.Of("""{"depth":3,"layers":5,"embed":64}""", depth));
+        Assert.Equal(new ConfigurationShape(6, null, 48, 700, 16), ConfigurationShape.Of("{}", depth));
+        Assert.True(ComputeMeasure.For(depth).FromSteps);
+        // Without roles the same knobs are nothing the leaderboard knows, whatever their names.
+        var unmarked = new KnobsOnly(ParameterSpec.Integer("layers", 2, 1, 8, "Blocks."), ParameterSpec.Integer("steps", 10, 1, 99, "Steps."));
+        Assert.Equal(new ConfigurationShape(null, null, null, null, null), ConfigurationShape.Of("""{"layers":4}""", unmarked));
+        Assert.False(ComputeMeasure.For(unmarked).FromSteps);
+    }
+
+    /// <summary>An experiment that is only its knobs (never trained here).</summary>
+    private sealed class KnobsOnly(params ParameterSpec[] parameters) : IExperiment
+    {
+        public string Key => "knobs-only";
+        public string Title => Key;
+        public string Paper => "";
+        public string PaperUrl => "";
+        public string Claim => "";
+        public IReadOnlyList<ParameterSpec> Parameters => parameters;
+        public IReadOnlyList<MetricDefinition> Metrics => [];
+        public string PrimaryMetric => "loss";
+        public Task<RunResult> TrainAsync(RunContext context, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

@@ -1,5 +1,5 @@
 using LayerLab.Data.Review;
-using LayerLab.Web.Components.Leaderboard;
+using LayerLab.Web.Leaderboard;
 
 namespace LayerLab.Tests.Unit.Leaderboard;
 

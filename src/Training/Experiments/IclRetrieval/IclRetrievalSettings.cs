@@ -32,8 +32,8 @@ public sealed record IclRetrievalSettings(
         ParameterSpec.Integer("target_params", Default.TargetParameters, 2_000, 500_000,
             "Parameter budget: each model takes the width whose parameter count is closest to this (all within 10 %)."),
         ParameterSpec.Real("lr", Default.Lr, 1e-5, 1, "AdamW learning rate (β 0.9/0.999, weight decay 0.01).", logScale: true),
-        ParameterSpec.Integer("steps", Default.Steps, 1, 100_000, "Training steps; every step draws a fresh batch of graphs."),
-        ParameterSpec.Integer("batch", Default.Batch, 1, 1024, "Graphs per training step."),
+        ParameterSpec.Integer("steps", Default.Steps, 1, 100_000, "Training steps; every step draws a fresh batch of graphs.") with { Role = ParameterRole.Steps },
+        ParameterSpec.Integer("batch", Default.Batch, 1, 1024, "Graphs per training step.") with { Role = ParameterRole.Batch },
         ParameterSpec.Integer("test_graphs", Default.TestGraphs, 16, 4096,
             "Held-out graphs (drawn once per run from the seed) for the accuracy and the references."),
     ];

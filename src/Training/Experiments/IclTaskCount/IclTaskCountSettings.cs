@@ -37,7 +37,7 @@ public sealed record IclTaskCountSettings(
 
     public static IReadOnlyList<ParameterSpec> Specs { get; } =
     [
-        ParameterSpec.Integer("d", Default.Dimension, 1, 64, "Input dimension d; tasks w ~ N(0, I/d)."),
+        ParameterSpec.Integer("d", Default.Dimension, 1, 64, "Input dimension d; tasks w ~ N(0, I/d).") with { Role = ParameterRole.Width },
         ParameterSpec.Integer("n_train", Default.TrainContext, 1, 512, "Context length N of the pretraining prompts."),
         ParameterSpec.Integer("n_test", Default.TestContext, 1, 512,
             "Context length of the test prompts (≠ n_train measures the cost of a train/test length mismatch)."),
@@ -48,8 +48,8 @@ public sealed record IclTaskCountSettings(
         ParameterSpec.Choice("pools", Default.Pools, [.. PoolPresets.Keys],
             "Pretraining task-pool sizes M trained at once (each a fixed pool drawn once; pools are nested prefixes of one draw). Fresh tasks every step (M = ∞, pool = 0) always train alongside."),
         ParameterSpec.Real("lr", Default.LearningRate, 1e-5, 1, "Adam learning rate (cosine-decayed to 0 over the run).", logScale: true),
-        ParameterSpec.Integer("steps", Default.Steps, 1, 1_000_000, "Adam steps; every pool size trains in the same step."),
-        ParameterSpec.Integer("batch", Default.Batch, 1, 8192, "Prompts per step per pool size."),
+        ParameterSpec.Integer("steps", Default.Steps, 1, 1_000_000, "Adam steps; every pool size trains in the same step.") with { Role = ParameterRole.Steps },
+        ParameterSpec.Integer("batch", Default.Batch, 1, 8192, "Prompts per step per pool size.") with { Role = ParameterRole.Batch },
         ParameterSpec.Real("tolerance", Default.Tolerance, 1e-3, 1,
             "\"Tasks needed\" = smallest M whose test MSE (at n_train) is within this fraction of the optimal Γ*'s risk."),
         ParameterSpec.Integer("pool_posterior_max", Default.PoolPosteriorMax, 0, 65536,

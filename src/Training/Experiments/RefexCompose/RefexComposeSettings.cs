@@ -11,16 +11,16 @@ public sealed record RefexComposeSettings(
 
     public static IReadOnlyList<ParameterSpec> Specs { get; } =
     [
-        ParameterSpec.Integer("layers", Default.Layers, 1, 6, "Attention layers (no MLP in any of them)."),
+        ParameterSpec.Integer("layers", Default.Layers, 1, 6, "Attention layers (no MLP in any of them).") with { Role = ParameterRole.Layers },
         // Choices, so heads always divide the width.
-        ParameterSpec.Choice("heads", "1", ["1", "2", "4", "8"], "Attention heads per layer."),
-        ParameterSpec.Choice("width", "32", ["16", "32", "64", "128"], "Model width (embedding size)."),
+        ParameterSpec.Choice("heads", "1", ["1", "2", "4", "8"], "Attention heads per layer.") with { Role = ParameterRole.Heads },
+        ParameterSpec.Choice("width", "32", ["16", "32", "64", "128"], "Model width (embedding size).") with { Role = ParameterRole.Width },
         ParameterSpec.Choice("positional", "learned", ["learned", "sin2d", "none"],
             "Positions: learned per token, 2-D sinusoidal (row and column, half the width each), or none (the pointer read-out still knows each cell)."),
         ParameterSpec.Choice("objects", "factored", ["factored", "joint"],
             "How an object is embedded: factored = cell + colour + shape vectors (the paper's attribute description), joint = one vector per colour × shape pair."),
-        ParameterSpec.Integer("steps", Default.Steps, 10, 200_000, "AdamW steps, a fresh batch of grids each."),
-        ParameterSpec.Integer("batch", Default.Batch, 1, 4_096, "Grids per step."),
+        ParameterSpec.Integer("steps", Default.Steps, 10, 200_000, "AdamW steps, a fresh batch of grids each.") with { Role = ParameterRole.Steps },
+        ParameterSpec.Integer("batch", Default.Batch, 1, 4_096, "Grids per step.") with { Role = ParameterRole.Batch },
         ParameterSpec.Real("lr", Default.Lr, 1e-5, 1, "AdamW learning rate (weight decay 0.01).", logScale: true),
         ParameterSpec.Integer("distractors", Default.Distractors, 0, 35, "Other objects on the grid; each shares the colour or the shape with the target, or neither, but never both."),
         ParameterSpec.Integer("heldout_colour", Default.HeldOutColour, 0, 2, "Colour of the pair never asked for in training."),

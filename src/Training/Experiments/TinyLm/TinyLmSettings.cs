@@ -13,21 +13,22 @@ public sealed record TinyLmSettings(
 
     public static IReadOnlyList<ParameterSpec> Specs { get; } =
     [
-        ParameterSpec.Integer("layers", Default.Layers, 1, 12, "Transformer blocks (pre-norm attention + 4× GELU MLP each)."),
+        ParameterSpec.Integer("layers", Default.Layers, 1, 12, "Transformer blocks (pre-norm attention + 4× GELU MLP each).") with { Role = ParameterRole.Layers },
         ParameterSpec.Integer("heads", Default.Heads, 1, 16, "Attention heads per block; must divide width.") with
         {
+            Role = ParameterRole.Heads,
             Check = v => Convert.ToInt64(v["width"], System.Globalization.CultureInfo.InvariantCulture) %
                          Convert.ToInt64(v["heads"], System.Globalization.CultureInfo.InvariantCulture) == 0
                 ? null : $"heads ({v["heads"]}) must divide width ({v["width"]}).",
         },
-        ParameterSpec.Integer("width", Default.Width, 8, 1024, "Model width d (embedding, attention, residual stream)."),
+        ParameterSpec.Integer("width", Default.Width, 8, 1024, "Model width d (embedding, attention, residual stream).") with { Role = ParameterRole.Width },
         ParameterSpec.Integer("context", Default.Context, 4, MaxContext,
             $"Tokens the model reads (learned positions); at most {MaxContext} (half a held-out block of {TextSplit.BlockLength})."),
         ParameterSpec.Real("lr", Default.Lr, 1e-5, 1, "AdamW learning rate, constant after a 5% linear warm-up.", logScale: true),
         ParameterSpec.Real("weight_decay", Default.WeightDecay, 0, 1, "AdamW weight decay (decoupled)."),
         ParameterSpec.Real("beta2", Default.Beta2, 0.5, 0.9999, "AdamW β₂ (β₁ = 0.9)."),
-        ParameterSpec.Integer("steps", Default.Steps, 1, 1_000_000, "Training steps; training tokens = steps × batch × context."),
-        ParameterSpec.Integer("batch", Default.Batch, 1, 1024, "Windows per step, drawn uniformly from the training blocks."),
+        ParameterSpec.Integer("steps", Default.Steps, 1, 1_000_000, "Training steps; training tokens = steps × batch × context.") with { Role = ParameterRole.Steps },
+        ParameterSpec.Integer("batch", Default.Batch, 1, 1024, "Windows per step, drawn uniformly from the training blocks.") with { Role = ParameterRole.Batch },
         ParameterSpec.Integer("dataset", Default.Dataset, 0, long.MaxValue,
             "Dataset version id from the portal's Datasets page; 0 = the default text (installed by setup, or the generated fallback)."),
         ParameterSpec.Real("held_out", Default.HeldOut, 0.02, 0.5, $"Share of {TextSplit.BlockLength}-byte blocks held out (fixed by the seed)."),

@@ -12,7 +12,7 @@ public sealed record WidthVsDepthSettings(int MaxWidth, int MaxDepth, int Restar
         ParameterSpec.Integer("max_width", Default.MaxWidth, 1, 8, "Widths 1 … max_width are trained (hidden units per layer)."),
         ParameterSpec.Integer("max_depth", Default.MaxDepth, 2, 64, "Depths 2, 4, 8, … up to max_depth hidden layers (powers of two)."),
         ParameterSpec.Integer("restarts", Default.Restarts, 1, 16, "Independent initialisations per (width, depth); the best training loss counts (the claim is about what a width can express, not about one start)."),
-        ParameterSpec.Integer("steps", Default.Steps, 10, 100_000, "Full-batch Adam steps per network."),
+        ParameterSpec.Integer("steps", Default.Steps, 10, 100_000, "Full-batch Adam steps per network.") with { Role = ParameterRole.Steps },
         ParameterSpec.Real("lr", Default.LearningRate, 1e-5, 1, "Adam learning rate.", logScale: true),
         ParameterSpec.Integer("grid", Default.Grid, 4, 64, "Training points: the centres of a grid × grid lattice on [0,1]²; test: a 2·grid lattice."),
     ];

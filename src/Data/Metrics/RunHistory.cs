@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
-namespace LayerLab.Web.Compare;
+namespace LayerLab.Data.Metrics;
 
 /// <summary>
 /// One run's history of one metric, in pooled arrays (a compare of 20 runs × 100k points would otherwise allocate

@@ -1,7 +1,8 @@
 using LayerLab.Training.Contracts;
+using LayerLab.Web.Ingestion;
 using LayerLab.Web.Runs;
 
-namespace LayerLab.Web.Ingestion;
+namespace LayerLab.Web.Workers;
 
 /// <summary>The reporter of the in-process worker: metrics go straight into ingestion, progress onto the run row.</summary>
 public sealed class InProcessRunReporter(MetricIngestion ingestion, RunProgressWriter progress, Tensors.TensorStore tensors) : IRunReporter

@@ -1,4 +1,4 @@
-namespace LayerLab.Web.Components.Leaderboard;
+namespace LayerLab.Web.Leaderboard;
 
 internal static class QueryStringExtensions
 {

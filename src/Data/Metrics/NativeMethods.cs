@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace LayerLab.Web.Compare;
+namespace LayerLab.Data.Metrics;
 
 /// <summary>
 /// The four SQLite calls of <see cref="RunHistory.Read"/>'s row loop, bound to the same e_sqlite3 library that

@@ -1,9 +1,8 @@
-using System.Text.Json;
 using LayerLab.Data.Runs;
 using LayerLab.Training.Contracts;
 using LayerLab.Web.Studies;
 
-namespace LayerLab.Web.Runs;
+namespace LayerLab.Web.Figures;
 
 /// <summary>
 /// A run's own figures (<see cref="IHasRunFigures"/>): computed from its summary and parameters, drawn by the same
@@ -16,9 +15,8 @@ public static class RunFigureSvg
     {
         ArgumentNullException.ThrowIfNull(run);
         if (experiment is not IHasRunFigures figures || run.SummaryJson is null) return [];
-        var summary = JsonSerializer.Deserialize<Dictionary<string, double>>(run.SummaryJson) ?? [];
-        var parameters = (JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(run.ParametersJson) ?? [])
-            .ToDictionary(kv => kv.Key, kv => kv.Value.ValueKind == JsonValueKind.String ? kv.Value.GetString() ?? "" : kv.Value.GetRawText(), StringComparer.Ordinal);
+        var summary = run.Summary() ?? [];
+        var parameters = run.ParameterTexts();
         return figures.RunFigures(summary, parameters).Where(f => f.Series.Any(s => s.Points.Count > 0)).ToList();
     }
 

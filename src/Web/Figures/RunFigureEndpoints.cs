@@ -5,7 +5,7 @@ using LayerLab.Web.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
-namespace LayerLab.Web.Runs;
+namespace LayerLab.Web.Figures;
 
 /// <summary>GET /api/runs/{id}/figures/{key}.svg: one of a finished run's own figures as a standalone SVG download.</summary>
 public static class RunFigureEndpoints

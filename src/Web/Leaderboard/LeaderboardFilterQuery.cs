@@ -4,7 +4,7 @@ using LayerLab.Data;
 using LayerLab.Data.Leaderboard;
 using LayerLab.Data.Review;
 
-namespace LayerLab.Web.Components.Leaderboard;
+namespace LayerLab.Web.Leaderboard;
 
 /// <summary>
 /// The leaderboard's filters as they appear in its address and in the CSV link, parsed in one place:

@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 
-namespace LayerLab.Web.Queue;
+namespace LayerLab.Web.Runs;
 
 /// <summary>Wakes the dispatcher. Many wakes before it looks collapse into one pass (a bounded channel of one).</summary>
 public sealed class DispatchSignal

@@ -1,14 +1,15 @@
 using System.Text.Json;
+using LayerLab.Data.Runs;
 using LayerLab.Training.Contracts;
 
-namespace LayerLab.Web.Components.Leaderboard;
+namespace LayerLab.Web.Leaderboard;
 
 /// <summary>Names a configuration by what differs from the experiment's defaults ("defaults" when nothing does).</summary>
 public static class ConfigurationLabel
 {
     public static string Of(string parametersJson, IExperiment? experiment)
     {
-        var values = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(parametersJson) ?? [];
+        var values = RunJson.ParametersOf(parametersJson);
         var parts = new List<string>();
         foreach (var (name, value) in values)
         {
