@@ -44,8 +44,9 @@ public static class RecallStudies
         Figure = new StudyFigure("key-value pairs N", "accuracy per query token", "model", LogX: true, YMin: 0, YMax: 1),
         Paper = [],
         TableMetrics = ["test_accuracy", "param_count", "width", "ref/majority", "ref/chance", "ref/exact"],
-        // Measured (docs/benchmarks.md): 1,000 steps took 17–19 s at 8 pairs with load ~33 on 2 cores; a step's cost
-        // grows with the sequence (2N + 7 tokens), so the estimate scales with it from 8 pairs.
+        // Measured (docs/benchmarks.md) as the run's CPU time, which is a quiet machine's wall time for this one-thread
+        // loop: 3.9 s (LSTM, N = 4), 6.6 s (LSTM, N = 8), 12–16 s (LSTM + attention / 2-layer transformer, N = 16). A step's
+        // cost grows with the sequence (2N + 7 tokens), so the estimate scales from 10 s at N = 8 (~1.5× margin): 335 s.
         SecondsPerJob = p => 10.0 * (2 * (double.TryParse(p.GetValueOrDefault("pairs"), NumberStyles.Integer, C, out var n) ? n : 8) + 7) / 23,
         Observe = Observe,
         Verdict = Verdict,
