@@ -19,6 +19,7 @@ public sealed class IclRetrievalRecallTests(ITestOutputHelper output)
     [InlineData(4, 4, 32, 32)]
     [InlineData(16, 5, 16, 3)]
     [InlineData(16, 16, 256, 64)]
+    [InlineData(64, 64, 64, 256)]
     public void Generator_keys_are_distinct_queries_are_distinct_keys_and_answers_are_the_paired_values(int pairs, int queries, int keyVocabulary, int valueVocabulary)
     {
         var rng = new Random(pairs * 31 + queries);
@@ -98,9 +99,9 @@ public sealed class IclRetrievalRecallTests(ITestOutputHelper output)
         Assert.Equal(["queries"], queries.Errors.Keys);
         var fields = ParameterValidation.Validate(specs, new Dictionary<string, string?>
         {
-            ["task"] = "mqar", ["pairs"] = "0", ["value_vocab"] = "1", ["key_vocab"] = "100000", ["test_sequences"] = "2",
+            ["task"] = "mqar", ["pairs"] = "0", ["queries"] = "65", ["value_vocab"] = "1", ["key_vocab"] = "100000", ["test_sequences"] = "2",
         });
-        Assert.Equal(["key_vocab", "pairs", "task", "test_sequences", "value_vocab"], fields.Errors.Keys.Order());
+        Assert.Equal(["key_vocab", "pairs", "queries", "task", "test_sequences", "value_vocab"], fields.Errors.Keys.Order());
         // IsTree runs (the default task) are not refused for recall knobs they do not use.
         Assert.True(ParameterValidation.Validate(specs, new Dictionary<string, string?> { ["pairs"] = "40", ["key_vocab"] = "32" }).IsValid);
         Assert.True(ParameterValidation.Validate(specs, new Dictionary<string, string?> { ["task"] = "recall", ["pairs"] = "32", ["queries"] = "32" }).IsValid);

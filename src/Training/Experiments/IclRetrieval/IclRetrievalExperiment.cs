@@ -91,14 +91,7 @@ public sealed class IclRetrievalExperiment : IExperiment, IHasStudies
         var margin = 2 * Math.Sqrt(0.25 / settings.TestGraphs);
         var solved = outcome.TestAccuracy >= SolvedAccuracy;
         var above = outcome.TestAccuracy > r.Majority + margin;
-        var model = settings.Model switch
-        {
-            RetrievalModelKind.Lstm => "LSTM",
-            RetrievalModelKind.Gru => "GRU",
-            RetrievalModelKind.Transformer1 => "1-layer transformer",
-            RetrievalModelKind.Transformer2 => "2-layer transformer",
-            _ => "LSTM + one attention layer",
-        };
+        var model = ModelName(settings.Model);
         var cot = settings.ChainOfThought ? "with chain of thought" : "without chain of thought";
         var c = CultureInfo.InvariantCulture;
         var head = solved ? $"Solved: the {model} decides IsTree on {settings.Nodes} nodes {cot}"

@@ -31,6 +31,8 @@ public sealed record IclRetrievalSettings(
     public static readonly string[] TaskKeys = ["istree", "recall"];
     /// <summary>Largest key or value vocabulary: bounds the embedding (and so the run's memory) whatever is submitted.</summary>
     public const int MaxVocabulary = 256;
+    /// <summary>Most pairs (and queries): sequences stay ≤ 255 tokens, so a batch's logits and attention stay ~0.5 GB.</summary>
+    public const int MaxPairs = 64;
 
     public static IReadOnlyList<ParameterSpec> Specs { get; } =
     [
@@ -52,10 +54,10 @@ public sealed record IclRetrievalSettings(
         ParameterSpec.Integer("batch", Default.Batch, 1, 1024, "Examples (graphs or recall sequences) per training step."),
         ParameterSpec.Integer("test_graphs", Default.TestGraphs, 16, 4096,
             "IsTree only: held-out graphs (drawn once per run from the seed) for the accuracy and the references."),
-        ParameterSpec.Integer("pairs", Default.Pairs, 1, MaxVocabulary,
+        ParameterSpec.Integer("pairs", Default.Pairs, 1, MaxPairs,
             "Recall only: number of key-value pairs N written before the queries (the size axis of recall; at most key_vocab, " +
             "since keys are distinct).") with { Check = PairsFitKeys },
-        ParameterSpec.Integer("queries", Default.Queries, 1, MaxVocabulary,
+        ParameterSpec.Integer("queries", Default.Queries, 1, MaxPairs,
             "Recall only: number of queries Q after the pairs, distinct keys of the pairs, each scored (at most pairs).")
             with { Check = QueriesFitPairs },
         ParameterSpec.Integer("key_vocab", Default.KeyVocabulary, 2, MaxVocabulary,
