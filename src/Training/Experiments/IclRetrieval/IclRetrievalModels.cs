@@ -19,14 +19,14 @@ public sealed class RecurrentLm : nn.Module<Tensor, Tensor>
     private readonly LayerNorm norm;
     private readonly Linear head;
 
-    public RecurrentLm(bool useGru, bool addAttention, int width) : base("recurrent")
+    public RecurrentLm(bool useGru, bool addAttention, int width, int vocabulary = IsTreeTokens.Vocabulary) : base("recurrent")
     {
-        embed = nn.Embedding(IsTreeTokens.Vocabulary, width);
+        embed = nn.Embedding(vocabulary, width);
         if (useGru) gru = nn.GRU(width, width, batchFirst: true);
         else lstm = nn.LSTM(width, width, batchFirst: true);
         attention = addAttention ? new CausalAttention(width, 1, layerNorm: true) : null;
         norm = nn.LayerNorm(width);
-        head = nn.Linear(width, IsTreeTokens.Vocabulary);
+        head = nn.Linear(width, vocabulary);
         RegisterComponents();
     }
 
@@ -48,7 +48,7 @@ public sealed class RecurrentLm : nn.Module<Tensor, Tensor>
     }
 }
 
-/// <summary>Causal transformer over the IsTree vocabulary: learned positions, one head, attention + MLP per layer.</summary>
+/// <summary>Causal transformer over the task's vocabulary: learned positions, one head, attention + MLP per layer.</summary>
 public sealed class RetrievalTransformer : nn.Module<Tensor, Tensor>
 {
     private readonly Embedding embed;
@@ -57,9 +57,9 @@ public sealed class RetrievalTransformer : nn.Module<Tensor, Tensor>
     private readonly LayerNorm norm;
     private readonly Linear head;
 
-    public RetrievalTransformer(int layers, int width, int maxLength) : base("transformer")
+    public RetrievalTransformer(int layers, int width, int maxLength, int vocabulary = IsTreeTokens.Vocabulary) : base("transformer")
     {
-        embed = nn.Embedding(IsTreeTokens.Vocabulary, width);
+        embed = nn.Embedding(vocabulary, width);
         positions = nn.Parameter(zeros(maxLength, width));
         blocks = new ModuleList<nn.Module<Tensor, Tensor>>();
         for (var i = 0; i < layers; i++)
@@ -68,7 +68,7 @@ public sealed class RetrievalTransformer : nn.Module<Tensor, Tensor>
             blocks.Add(new MarkovMlp(width, layerNorm: true));
         }
         norm = nn.LayerNorm(width);
-        head = nn.Linear(width, IsTreeTokens.Vocabulary);
+        head = nn.Linear(width, vocabulary);
         RegisterComponents();
     }
 
@@ -100,13 +100,14 @@ public static class IclRetrievalModels
     private const int MinWidth = 4;
     private const int MaxWidth = 256;
 
-    public static nn.Module<Tensor, Tensor> Build(RetrievalModelKind kind, int width, int maxLength) => kind switch
+    /// <param name="vocabulary">Tokens read and predicted (IsTree's 23, or recall's keys + values).</param>
+    public static nn.Module<Tensor, Tensor> Build(RetrievalModelKind kind, int width, int maxLength, int vocabulary = IsTreeTokens.Vocabulary) => kind switch
     {
-        RetrievalModelKind.Lstm => new RecurrentLm(false, false, width),
-        RetrievalModelKind.Gru => new RecurrentLm(true, false, width),
-        RetrievalModelKind.LstmAttention => new RecurrentLm(false, true, width),
-        RetrievalModelKind.Transformer1 => new RetrievalTransformer(1, width, maxLength),
-        _ => new RetrievalTransformer(2, width, maxLength),
+        RetrievalModelKind.Lstm => new RecurrentLm(false, false, width, vocabulary),
+        RetrievalModelKind.Gru => new RecurrentLm(true, false, width, vocabulary),
+        RetrievalModelKind.LstmAttention => new RecurrentLm(false, true, width, vocabulary),
+        RetrievalModelKind.Transformer1 => new RetrievalTransformer(1, width, maxLength, vocabulary),
+        _ => new RetrievalTransformer(2, width, maxLength, vocabulary),
     };
 
     public static long Count(nn.Module model)
@@ -117,9 +118,9 @@ public static class IclRetrievalModels
 
     /// <summary>The width whose parameter count is closest to <paramref name="target"/> (counts grow with the
     /// width, so a binary search over the built models finds it; building a small model takes milliseconds).</summary>
-    public static int Width(RetrievalModelKind kind, int target, int maxLength)
+    public static int Width(RetrievalModelKind kind, int target, int maxLength, int vocabulary = IsTreeTokens.Vocabulary)
     {
-        long CountAt(int w) { using var m = Build(kind, w, maxLength); return Count(m); }
+        long CountAt(int w) { using var m = Build(kind, w, maxLength, vocabulary); return Count(m); }
         int lo = MinWidth, hi = MaxWidth;
         while (lo < hi)
         {
@@ -134,8 +135,8 @@ public static class IclRetrievalModels
     public static nn.Module<Tensor, Tensor> Create(IclRetrievalSettings settings, long seed)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var width = Width(settings.Model, settings.TargetParameters, settings.MaxLength);
-        var model = Build(settings.Model, width, settings.MaxLength);
+        var width = Width(settings.Model, settings.TargetParameters, settings.MaxLength, settings.Vocabulary);
+        var model = Build(settings.Model, width, settings.MaxLength, settings.Vocabulary);
         Initialize(model, width, new Random(unchecked((int)(seed * 7919) ^ 0x7EE5)));
         return model;
     }

@@ -56,7 +56,7 @@ public static class IclRetrievalStudies
         Verdict = Verdict,
     };
 
-    public static IReadOnlyList<StudyDefinition> All { get; } = [AccuracyVsSize];
+    public static IReadOnlyList<StudyDefinition> All { get; } = [AccuracyVsSize, RecallStudies.RecallVsPairs];
 
     public static string SeriesOf(string model, string cot) => (model switch
     {

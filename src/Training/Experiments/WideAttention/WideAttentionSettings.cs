@@ -39,10 +39,10 @@ public sealed record WideAttentionSettings(
         ParameterSpec.Choice("shape", Default.Shape.Key, [.. AttentionShape.All.Select(s => s.Key)],
             "Layers × heads per layer; 24 heads in total (arXiv 2210.00640): 6x4 (deep), 3x8, 1x24 (one wide layer)."),
         // Both divisible by 24, so every shape's head dimension is width / heads (2–12 for 48, 4–24 for 96).
-        ParameterSpec.Choice("width", "48", ["48", "96"], "Model width d_model; each head has width / heads dimensions, as in the paper."),
+        ParameterSpec.Choice("width", "48", ["48", "96"], "Model width d_model; each head has width / heads dimensions, as in the paper.") with { Role = ParameterRole.Width },
         ParameterSpec.Choice("readout", "mean", ["mean", "cls"], "Class read-out: mean over the expression's tokens, or a CLS token in front."),
-        ParameterSpec.Integer("steps", Default.Steps, 10, 100_000, "AdamW steps, a fresh batch of expressions each."),
-        ParameterSpec.Integer("batch", Default.Batch, 1, 1_024, "Expressions per step."),
+        ParameterSpec.Integer("steps", Default.Steps, 10, 100_000, "AdamW steps, a fresh batch of expressions each.") with { Role = ParameterRole.Steps },
+        ParameterSpec.Integer("batch", Default.Batch, 1, 1_024, "Expressions per step.") with { Role = ParameterRole.Batch },
         ParameterSpec.Real("lr", Default.Lr, 1e-5, 1, "AdamW learning rate (weight decay 0.01, linear warm-up over the first 5 % of steps).", logScale: true),
         ParameterSpec.Integer("max_depth", Default.MaxDepth, 1, 5, "Deepest nesting of operators (1: one operator over digits)."),
         ParameterSpec.Integer("max_args", Default.MaxArgs, 2, 6, "Most arguments per operator (at least 2)."),
