@@ -27,6 +27,11 @@ public sealed record StudyAxis(string Parameter, IReadOnlyList<string> Values);
 public sealed record StudyFigure(string X, string Y, string Series, bool LogX = false, bool LogY = false,
     double? YMin = null, double? YMax = null);
 
+/// <summary>A further figure of the same runs, drawn below the main one: the named series (which the main figure may
+/// leave out with <c>Plot: false</c>) on their own y axis, e.g. step time beside accuracy. Its intervals are computed
+/// from the seeds' values again and clipped to this figure's own bounds.</summary>
+public sealed record StudyExtraFigure(StudyFigure Figure, IReadOnlyList<string> Series);
+
 /// <summary>A number the paper itself reports, drawn as a marker next to ours.</summary>
 /// <param name="Source">Where in the paper (e.g. "arXiv 2409.10821, Fig. 3").</param>
 public sealed record PaperPoint(string Series, double X, double Y, string Source);
@@ -69,6 +74,8 @@ public sealed record StudyDefinition
     /// <summary>Fewer succeeded seeds than this at any point makes the verdict Inconclusive.</summary>
     public int MinSeeds { get; init; } = 2;
     public required StudyFigure Figure { get; init; }
+    /// <summary>Figures drawn below <see cref="Figure"/> from the same runs (another quantity, another y axis).</summary>
+    public IReadOnlyList<StudyExtraFigure> MoreFigures { get; init; } = [];
     public IReadOnlyList<PaperPoint> Paper { get; init; } = [];
     /// <summary>Summary metrics shown per configuration in the study's table (mean over seeds).</summary>
     public IReadOnlyList<string> TableMetrics { get; init; } = [];

@@ -83,4 +83,5 @@ public sealed record StudyDto(
     long Id, string Experiment, string Study, string Title, string Claim, string Thresholds, long SweepId, string Status,
     StudyProgressDto Progress, IReadOnlyList<StudyConfigurationDto> Configurations, StudyVerdictDto? Verdict,
     StudyFigureDataDto Figure, string? SubmittedBy, DateTimeOffset CreatedAt, long? RerunOfId, string ReviewState,
-    string? ReviewedBy, double EstimatedSeconds, SweepProgressDto SweepProgress, bool HasVerdict = true);
+    string? ReviewedBy, double EstimatedSeconds, SweepProgressDto SweepProgress, bool HasVerdict = true,
+    IReadOnlyList<StudyFigureDataDto>? MoreFigures = null);

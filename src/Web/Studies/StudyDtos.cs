@@ -32,7 +32,24 @@ public static class StudyDtos
         return new StudyDto(row.Id, row.ExperimentKey, row.StudyKey, row.Title, d.Claim, d.Thresholds, row.SweepId, status, progress,
             Configurations(state), state.Verdict is { } v ? new StudyVerdictDto(v.Outcome.ToString(), v.Text) : null, figure,
             row.SubmittedBy, row.CreatedAt, row.RerunOfId, row.ReviewState.ToString(), row.ReviewedBy,
-            Math.Round(StudyPlan.EstimatedSeconds(state.Experiment, d)), SweepProgressDto.From(state.Progress), d.HasVerdict);
+            Math.Round(StudyPlan.EstimatedSeconds(state.Experiment, d)), SweepProgressDto.From(state.Progress), d.HasVerdict,
+            MoreFigures(d, r));
+    }
+
+    /// <summary>The study's further figures: each draws its named series, with intervals recomputed from the seeds'
+    /// values and clipped to its own bounds (the aggregation clipped them to the main figure's, e.g. a rate's [0, 1],
+    /// which would cut a step time in milliseconds).</summary>
+    public static List<StudyFigureDataDto> MoreFigures(StudyDefinition definition, StudyResults results)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        ArgumentNullException.ThrowIfNull(results);
+        return [.. definition.MoreFigures.Select(extra => new StudyFigureDataDto(
+            extra.Figure.X, extra.Figure.Y, extra.Figure.Series, extra.Figure.LogX, extra.Figure.LogY,
+            [.. extra.Series.Select(name => results.Series.FirstOrDefault(s => s.Name == name)).OfType<StudySeries>()
+                .Select(s => new StudySeriesDto(s.Name, [.. s.Points
+                    .Select(p => StudyAggregation.Clip(StudyAggregation.Summarize(p.X, p.Values), extra.Figure))
+                    .Select(p => new StudyPointDto(p.X, p.Mean, p.Low, p.High, p.N))]))],
+            []))];
     }
 
     /// <summary>Runs grouped by their swept values (first-seen order), with the table metrics' means over succeeded seeds.</summary>

@@ -66,10 +66,18 @@ public static class StudyEndpoints
             ? TypedResults.File(Encoding.UTF8.GetBytes(StudyDtos.Csv(state)), "text/csv", $"study-{id}-{state.Row.StudyKey}.csv")
             : TypedResults.NotFound();
 
-    private static async Task<Results<FileContentHttpResult, NotFound>> SvgAsync(long id, StudyReader reader, CancellationToken ct) =>
-        await reader.GetAsync(id, ct) is { } state
-            ? TypedResults.File(Encoding.UTF8.GetBytes(StudySvg.Render(StudyDtos.From(state).Figure)), "image/svg+xml", $"study-{id}-{state.Row.StudyKey}.svg")
-            : TypedResults.NotFound();
+    /// <param name="figure">0 (default) the main figure, 1… the further ones (<see cref="StudyDefinition.MoreFigures"/>);
+    /// one the study does not have is a 404.</param>
+    private static async Task<Results<FileContentHttpResult, NotFound>> SvgAsync(long id, StudyReader reader, CancellationToken ct, int figure = 0)
+    {
+        if (await reader.GetAsync(id, ct) is not { } state) return TypedResults.NotFound();
+        var dto = StudyDtos.From(state);
+        var more = dto.MoreFigures ?? [];
+        if (figure < 0 || figure > more.Count) return TypedResults.NotFound();
+        var chosen = figure == 0 ? dto.Figure : more[figure - 1];
+        var suffix = figure == 0 ? "" : $"-{figure}";
+        return TypedResults.File(Encoding.UTF8.GetBytes(StudySvg.Render(chosen)), "image/svg+xml", $"study-{id}-{state.Row.StudyKey}{suffix}.svg");
+    }
 
     private static async Task<Results<Created<StudyDto>, NotFound, ValidationProblem>> RerunAsync(
         long id, ClaimsPrincipal user, StudyReader reader, StudySubmission submission, CancellationToken ct)

@@ -109,6 +109,35 @@ public sealed class StudyApiTests(PortalFixture fixture) : IClassFixture<PortalF
         Assert.Equal(figure.GetProperty("series").ToString(), again.GetProperty("figure").GetProperty("series").ToString());
     }
 
+    /// <summary>wide-attention draws accuracy, and step/forward time in a second figure of its own (milliseconds, not the
+    /// accuracy's [0, 1]): both in the API and as SVG (?figure=1); a figure the study does not have is a 404.</summary>
+    [Fact]
+    public async Task A_study_with_a_second_figure_serves_it_with_its_own_axis()
+    {
+        var (status, created) = await Http.PostJsonAsync("/api/studies", new
+        {
+            experiment = "wide-attention",
+            study = "accuracy-and-speed-vs-shape",
+            overrides = new Dictionary<string, object> { ["steps"] = 10, ["batch"] = 4, ["test_examples"] = 20, ["max_depth"] = 1, ["seeds"] = 2 },
+        });
+        Assert.True(status == HttpStatusCode.Created, created.ToString());
+        var study = await WaitForStudyAsync(created.GetProperty("id").GetInt64());
+        Assert.True(study.GetProperty("progress").GetProperty("succeeded").GetInt32() == 6, $"{study}\n{fixture.Portal.Log}");
+        var more = Assert.Single(study.GetProperty("moreFigures").EnumerateArray());
+        Assert.StartsWith("milliseconds", more.GetProperty("y").GetString(), StringComparison.Ordinal);
+        var step = more.GetProperty("series").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "step time (ms)");
+        Assert.Equal([1.0, 3.0, 6.0], step.GetProperty("points").EnumerateArray().Select(p => p.GetProperty("x").GetDouble()));
+        Assert.All(step.GetProperty("points").EnumerateArray(), p => Assert.Equal(2, p.GetProperty("n").GetInt32()));
+        Assert.DoesNotContain(study.GetProperty("figure").GetProperty("series").EnumerateArray(), s => s.GetProperty("name").GetString() == "step time (ms)");
+
+        var id = study.GetProperty("id").GetInt64();
+        using var svg = await Http.GetAsync(new Uri($"/api/studies/{id}/figure.svg?figure=1", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, svg.StatusCode);
+        Assert.Contains("milliseconds", await svg.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var missing = await Http.GetAsync(new Uri($"/api/studies/{id}/figure.svg?figure=2", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
     [Fact]
     public async Task Viewers_read_studies_but_cannot_submit_or_review_them()
     {

@@ -91,4 +91,24 @@ public sealed class WideAttentionStudyTests
         Assert.All(StudyPlan.Configurations(Study), c =>
             Assert.True(ParameterValidation.Validate(new WideAttentionExperiment().Parameters, c.ToDictionary(p => p.Key, p => (string?)p.Value)).IsValid));
     }
+
+    [Fact]
+    public void Step_and_forward_times_get_their_own_figure_with_intervals_in_milliseconds_not_clipped_to_the_accuracy_range()
+    {
+        // Seeds 38 / 40 / 42 ms: mean 40, 95% t-interval 40 ± 4.303·2/√3 = [35.03, 44.97].
+        StudyRun[] runs = [.. from shape in new[] { "6x4", "3x8", "1x24" } from seed in new[] { 1L, 2L, 3L }
+                              select Run(shape, seed, 0.5, 36 + (2 * seed))];
+        var results = StudyAggregation.Aggregate(Study, runs);
+
+        var figure = Assert.Single(LayerLab.Web.Studies.StudyDtos.MoreFigures(Study, results));
+        Assert.Contains("milliseconds", figure.Y, StringComparison.Ordinal);
+        Assert.Equal([WideAttentionStudies.StepSeries, WideAttentionStudies.ForwardSeries], figure.Series.Select(s => s.Name));
+        var step = figure.Series[0].Points.Single(p => p.X == 1);
+        Assert.Equal(40, step.Mean, 9);
+        Assert.Equal(35.03, step.Low, 2);
+        Assert.Equal(44.97, step.High, 2);
+        Assert.Equal(40.0 / 3, figure.Series[1].Points.Single(p => p.X == 6).Mean, 9);
+        // The main figure draws accuracy only.
+        Assert.DoesNotContain(results.Series.Where(s => s.Plot), s => s.Name == WideAttentionStudies.StepSeries);
+    }
 }

@@ -37,6 +37,9 @@ public static class WideAttentionStudies
         Axes = [new StudyAxis("shape", [.. AttentionShape.All.Select(s => s.Key)])],
         Seeds = 3,
         Figure = new StudyFigure("layers (heads per layer = 24 / layers)", "test accuracy", "metric", LogX: true, YMin: 0, YMax: 1),
+        MoreFigures = [new StudyExtraFigure(
+            new StudyFigure("layers (heads per layer = 24 / layers)", "milliseconds (median per step / per batch)", "metric", LogX: true, YMin: 0),
+            [StepSeries, ForwardSeries])],
         Paper = [],
         TableMetrics = ["accuracy", "step_ms", "step_cpu_ms", "forward_ms", "param_count", "train_loss", "majority"],
         // From measured CPU time per run (docs/benchmarks.md: 600-step runs took 13 / 18 / 26 s of CPU for 1x24 / 3x8 /
