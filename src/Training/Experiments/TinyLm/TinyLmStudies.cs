@@ -72,10 +72,10 @@ public static class TinyLmStudies
 
     public static IReadOnlyList<StudyDefinition> All { get; } = [EqualTokens, EqualParams];
 
-    /// <summary>Calibrated on the CPU time of the equal-tokens study through the portal (896 CPU s for 12 runs on the
-    /// KJV text: ≈ 22 / 35 / 63 / 180 s at 1 / 2 / 4 / 12 layers; docs/experiments.md). The earlier 10 + 8·layers
-    /// was 1.6× low.</summary>
-    private static double SecondsPerRun(IReadOnlyDictionary<string, string> p) => 12 + (14 * double.Parse(p.GetValueOrDefault("layers", "1"), C));
+    /// <summary>Calibrated on the equal-tokens study through the portal on 2 quiet cores (776 s for its 12 runs on the KJV
+    /// text: 16 / 27 / 52 / 168 s per run at 1 / 2 / 4 / 12 layers; docs/experiments.md). The earlier 10 + 8·layers was
+    /// 1.35× low.</summary>
+    private static double SecondsPerRun(IReadOnlyDictionary<string, string> p) => 2 + (14 * double.Parse(p.GetValueOrDefault("layers", "1"), C));
 
     public static string LayersSeries(string layers) => layers == "1" ? "1 layer" : $"{layers} layers";
 
