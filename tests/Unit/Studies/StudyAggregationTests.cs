@@ -85,6 +85,37 @@ public sealed class StudyAggregationTests
         Assert.Null(StudyAggregation.LogLogSlope([StudyAggregation.Summarize(2, [1, 2])]));
     }
 
+    // Killed survivors of `scripts/mutation-test.sh studies` (docs/testing.md): the aggregation's filters and the
+    // slope's edges were only ever fed clean input.
+    [Fact]
+    public void Only_succeeded_runs_with_finite_values_enter_a_point_and_the_count_of_states_is_kept()
+    {
+        var failedWithSummary = new StudyRun(new Dictionary<string, string> { ["x"] = "1" }, 2, StudyRunState.Failed,
+            new Dictionary<string, double> { ["y"] = 100 });
+        var results = StudyAggregation.Aggregate(Plain,
+            [Run("1", 1), Run("1", 3), failedWithSummary, Run("1", double.NaN), Run("nan", 5), Run("1", 0, StudyRunState.Pending)]);
+        var point = results.Point("s", 1)!;
+        Assert.Equal((2, 2.0), (point.N, point.Mean)); // not the failed run's 100, not the NaN, not x = NaN
+        Assert.Single(results.Series);
+        Assert.Equal((6, 4, 1, 1), (results.Total, results.Succeeded, results.Failed, results.Pending));
+        Assert.False(results.IsFinished);
+        Assert.True(StudyAggregation.Aggregate(Plain, [Run("1", 1)]).IsFinished);
+        Assert.Null(results.Point("other", 1));
+    }
+
+    [Fact]
+    public void Log_log_slope_skips_values_it_cannot_take_the_log_of_and_needs_three_values_on_two_x()
+    {
+        var exact = new[] { 2.0, 4 }.Select(x => StudyAggregation.Summarize(x, [Math.Pow(x, 2), Math.Pow(x, 2)])).ToList();
+        // Exactly 3 values on exactly 2 distinct x is enough; a zero value and an x of 0 are skipped, not fitted.
+        var three = new List<StudyPoint> { exact[0], StudyAggregation.Summarize(4, [16, 0]), StudyAggregation.Summarize(0, [5]) };
+        var fit = StudyAggregation.LogLogSlope(three)!.Value;
+        Assert.Equal((2.0, 3), (Math.Round(fit.Slope, 9), fit.N));
+        // Three values on a single x, or two values on two x: no slope.
+        Assert.Null(StudyAggregation.LogLogSlope([StudyAggregation.Summarize(2, [1, 2, 3])]));
+        Assert.Null(StudyAggregation.LogLogSlope([StudyAggregation.Summarize(2, [4]), StudyAggregation.Summarize(4, [16])]));
+    }
+
     public static TheoryData<string> DeclaredStudies()
     {
         var data = new TheoryData<string>();
