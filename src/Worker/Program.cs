@@ -6,6 +6,7 @@ using LayerLab.Training.Contracts;
 using LayerLab.Training.Jobs;
 using LayerLab.Training.Worker;
 using LayerLab.Worker;
+using LayerLab.Worker.Portal;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -6,11 +6,14 @@ namespace LayerLab.Training.Worker;
 
 /// <summary>
 /// The HTTP contract between a remote worker and the portal (/api/workers/…): one place for routes and bodies, used by
-/// the worker's <see cref="HttpRunLedger"/> and <see cref="HttpRunReporter"/> and by the portal's endpoints.
+/// the worker's HttpRunLedger and HttpRunReporter (src/Worker/Portal) and by the portal's endpoints.
 /// </summary>
 public static class WorkerApi
 {
     public const string Prefix = "/api/workers";
+
+    /// <summary>The most metric points one post may carry: the worker's reporter splits larger batches, the portal refuses them.</summary>
+    public const int MaxPointsPerPost = 5_000;
 
     /// <summary>Training can report NaN or ∞ (a diverging run): they travel as "NaN"/"Infinity" instead of failing the post.</summary>
     public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)

@@ -19,7 +19,7 @@ namespace LayerLab.Web.Workers;
 /// </summary>
 public static class WorkerEndpoints
 {
-    public const int MaxPointsPerPost = HttpRunReporter.MaxPointsPerPost;
+    public const int MaxPointsPerPost = WorkerApi.MaxPointsPerPost;
     internal const int MaxNameLength = 200;
 
     public static void MapWorkerApi(this IEndpointRouteBuilder app)

@@ -144,7 +144,7 @@ public sealed class DatasetApiTests(DatasetsPortal fixture) : IClassFixture<Data
         var (_, created) = await DatasetsPortal.UploadAsync(fixture.Alice, content, name: "for-workers");
         var id = created.GetProperty("id").GetInt64();
         var cache = Path.Combine(Path.GetDirectoryName(fixture.Portal.Database.FilePath)!, "worker-cache");
-        var catalog = new LayerLab.Training.Worker.HttpDatasetCatalog(fixture.Worker, cache);
+        var catalog = new LayerLab.Worker.Portal.HttpDatasetCatalog(fixture.Worker, cache);
 
         var file = await catalog.FindAsync(id, CancellationToken.None);
         Assert.NotNull(file);

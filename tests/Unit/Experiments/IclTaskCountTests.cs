@@ -46,7 +46,7 @@ public sealed class IclTaskCountTests(ITestOutputHelper output)
         var rhs = features.t().matmul(target.unsqueeze(-1)) / samples;
         var gamma = linalg.solve(gram, rhs).reshape(d, d).data<double>().ToArray();
 
-        var star = IclReference.GammaStar(s, n, noise);
+        var star = TaskCountReference.GammaStar(s, n, noise);
         for (var i = 0; i < d; i++)
             for (var j = 0; j < d; j++)
                 Assert.Equal(i == j ? star[i] : 0, gamma[(i * d) + j], 0.02);
@@ -56,7 +56,7 @@ public sealed class IclTaskCountTests(ITestOutputHelper output)
         // The closed-form risk of Γ* matches its empirical squared error on the same sample.
         var starT = diag(tensor(star, dtype: ScalarType.Float64));
         var empirical = ((x.select(1, n).matmul(starT) * h).sum(1) - target).square().mean().item<double>();
-        var exact = IclReference.GammaStarRisk(s, n, n, noise);
+        var exact = TaskCountReference.GammaStarRisk(s, n, n, noise);
         Assert.Equal(exact, empirical, exact * 0.01);
     }
 
@@ -76,10 +76,10 @@ public sealed class IclTaskCountTests(ITestOutputHelper output)
         var h = x.narrow(1, 0, n).transpose(1, 2).matmul(y.narrow(1, 0, n).unsqueeze(-1)).squeeze(-1) / n;
         var gT = tensor(g.Select(v => (double)v).ToArray(), [d, d], dtype: ScalarType.Float64);
         var empirical = ((x.select(1, n).matmul(gT) * h).sum(1) - y.select(1, n)).square().mean().item<double>();
-        var exact = IclReference.Risk(g, s, n, noise);
+        var exact = TaskCountReference.Risk(g, s, n, noise);
         output.WriteLine($"risk exact {exact:0.00000} MC {empirical:0.00000}");
         Assert.Equal(exact, empirical, exact * 0.01);
-        Assert.True(exact > IclReference.GammaStarRisk(s, n, n, noise) + 0.01, "an arbitrary Γ is worse than Γ*");
+        Assert.True(exact > TaskCountReference.GammaStarRisk(s, n, n, noise) + 0.01, "an arbitrary Γ is worse than Γ*");
     }
 
     [Fact]
@@ -88,7 +88,7 @@ public sealed class IclTaskCountTests(ITestOutputHelper output)
         const int d = 4, n = 10;
         const double noise = 0.25;
         double[] s = [1, 1, 1, 1];
-        var rb = IclReference.BayesRidgeRisk(s, n, noise, 40_000, 3);
+        var rb = TaskCountReference.BayesRidgeRisk(s, n, noise, 40_000, 3);
 
         // Direct simulation of the posterior-mean predictor (w, X, ε, x_q, y_q all sampled).
         const int samples = 200_000;
@@ -101,14 +101,14 @@ public sealed class IclTaskCountTests(ITestOutputHelper output)
         var a = xc.transpose(1, 2).matmul(xc) + (eye(d, dtype: ScalarType.Float64) * (noise * d));
         var wHat = linalg.solve(a, xc.transpose(1, 2).matmul(y.narrow(1, 0, n).unsqueeze(-1))).squeeze(-1);
         var direct = ((x.select(1, n) * wHat).sum(1) - y.select(1, n)).square().mean().item<double>();
-        output.WriteLine($"Bayes ridge: Rao-Blackwell {rb:0.00000}, direct {direct:0.00000}, Γ* {IclReference.GammaStarRisk(s, n, n, noise):0.00000}");
+        output.WriteLine($"Bayes ridge: Rao-Blackwell {rb:0.00000}, direct {direct:0.00000}, Γ* {TaskCountReference.GammaStarRisk(s, n, n, noise):0.00000}");
         Assert.Equal(direct, rb, rb * 0.015);
-        Assert.True(rb < IclReference.GammaStarRisk(s, n, n, noise) - 0.02, "Bayes ridge beats the Γ model's optimum");
+        Assert.True(rb < TaskCountReference.GammaStarRisk(s, n, n, noise) - 0.02, "Bayes ridge beats the Γ model's optimum");
 
         // Tiny noise: ridge ≈ OLS, whose risk is σ²(1 + d/(N − d − 1)) (mean of an inverse Wishart).
         const double tiny = 1e-4;
         var ols = tiny * (1 + (d / (double)(n - d - 1)));
-        Assert.Equal(ols, IclReference.BayesRidgeRisk(s, n, tiny, 40_000, 4), ols * 0.03);
+        Assert.Equal(ols, TaskCountReference.BayesRidgeRisk(s, n, tiny, 40_000, 4), ols * 0.03);
     }
 
     [Fact]
@@ -118,7 +118,7 @@ public sealed class IclTaskCountTests(ITestOutputHelper output)
         const double noise = 0.2;
         double[] task = [0.3, -0.6, 0.9];
         using var pool = tensor(task, [1, 3], dtype: ScalarType.Float64);
-        var (fresh, inPool) = IclReference.PoolPosteriorRisk(pool, s, 8, noise, 20_000, 7);
+        var (fresh, inPool) = TaskCountReference.PoolPosteriorRisk(pool, s, 8, noise, 20_000, 7);
         Assert.Equal(noise, inPool, 12);
         // On fresh tasks it always predicts w₁: risk = w₁ᵀΣw₁ + tr Σ/d + σ².
         var exact = task.Select((v, i) => v * v * s[i]).Sum() + (s.Sum() / 3) + noise;
@@ -127,8 +127,8 @@ public sealed class IclTaskCountTests(ITestOutputHelper output)
         // With a large pool the pool posterior on fresh tasks is no better than Bayes ridge (which is optimal there).
         using var gen = new Generator(3, CPU);
         using var big = randn([4096, 3], dtype: ScalarType.Float64, generator: gen) / Math.Sqrt(3);
-        var (bigFresh, bigInPool) = IclReference.PoolPosteriorRisk(big, s, 8, noise, 2000, 8);
-        var bayes = IclReference.BayesRidgeRisk(s, 8, noise, 20_000, 9);
+        var (bigFresh, bigInPool) = TaskCountReference.PoolPosteriorRisk(big, s, 8, noise, 2000, 8);
+        var bayes = TaskCountReference.BayesRidgeRisk(s, 8, noise, 20_000, 9);
         output.WriteLine($"pool 4096: fresh {bigFresh:0.0000}, in pool {bigInPool:0.0000}, Bayes {bayes:0.0000}");
         Assert.True(bigFresh > bayes * 0.97);
         Assert.InRange(bigFresh, bayes * 0.97, bayes * 1.3);
@@ -147,8 +147,8 @@ public sealed class IclTaskCountTests(ITestOutputHelper output)
         var v = new float[(d + 1) * d];
         for (var i = 0; i < d; i++)
             for (var j = 0; j < d; j++) v[(j * d) + i] = g[(i * d) + j];
-        var mc = IclReference.FullModelRisk(u, v, 1, s, n, noise, 100_000, 4)[0];
-        var exact = IclReference.Risk(g, s, n, noise);
+        var mc = TaskCountReference.FullModelRisk(u, v, 1, s, n, noise, 100_000, 4)[0];
+        var exact = TaskCountReference.Risk(g, s, n, noise);
         output.WriteLine($"full-model MC {mc:0.00000}, gamma closed form {exact:0.00000}");
         Assert.Equal(exact, mc, exact * 0.015);
     }

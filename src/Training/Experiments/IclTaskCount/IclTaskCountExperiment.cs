@@ -9,7 +9,7 @@ namespace LayerLab.Training.Experiments.IclTaskCount;
 /// <summary>
 /// icl-task-count: how many pretraining tasks the one-layer linear-attention model ŷ = x_qᵀ Γ (1/N) Σ yᵢxᵢ needs to
 /// learn in-context linear regression (Wu et al., arXiv 2310.08391). Every pool size M (and fresh tasks) trains as
-/// one batched program (<see cref="IclTrainer"/>); test MSE is the exact fresh-task risk of the trained Γ.
+/// one batched program (<see cref="TaskCountTrainer"/>); test MSE is the exact fresh-task risk of the trained Γ.
 /// </summary>
 public sealed class IclTaskCountExperiment : IExperiment, IHasStudies, IHasRunFigures
 {
@@ -45,8 +45,8 @@ public sealed class IclTaskCountExperiment : IExperiment, IHasStudies, IHasRunFi
         var settings = IclTaskCountSettings.From(context.Parameters);
         var watch = Stopwatch.StartNew();
         var outcome = await TrainingThread.RunAsync(
-            context, (report, token) => IclTrainer.Run(settings, context.Seed, context.Device, report, token, context.Checkpoints), cancellationToken);
-        var result = await Task.Run(() => IclSummary.Build(settings, outcome, context.Seed, cancellationToken), cancellationToken);
+            context, (report, token) => TaskCountTrainer.Run(settings, context.Seed, context.Device, report, token, context.Checkpoints), cancellationToken);
+        var result = await Task.Run(() => TaskCountSummary.Build(settings, outcome, context.Seed, cancellationToken), cancellationToken);
         context.Logger.LogInformation("icl-task-count run {RunId}: {Rows} models × {Steps} steps in {Elapsed} ms. {Verdict}",
             context.RunId, outcome.Pools.Count, settings.Steps, watch.ElapsedMilliseconds, result.Verdict);
         return result;

@@ -5,7 +5,7 @@ namespace LayerLab.Training.Experiments.IclTaskCount;
 public enum Spectrum { Isotropic, PowerLaw }
 
 /// <summary>gamma: ŷ = x_qᵀ Γ (1/N) Σ yᵢxᵢ; full: ŷ = uᵀ ((1/N) Σ zᵢzᵢᵀ) V x_q with zᵢ = (xᵢ, yᵢ) (one linear-attention layer).</summary>
-public enum IclModel { Gamma, Full }
+public enum TaskCountModel { Gamma, Full }
 
 /// <summary>The knobs of one icl-task-count run, read from validated <see cref="RunParameters"/>.</summary>
 public sealed record IclTaskCountSettings(
@@ -21,7 +21,7 @@ public sealed record IclTaskCountSettings(
     int Batch,
     double Tolerance,
     int PoolPosteriorMax,
-    IclModel Model = IclModel.Gamma)
+    TaskCountModel Model = TaskCountModel.Gamma)
 {
     /// <summary>Preset pool-size lists (fresh tasks, "M=inf", are always trained alongside).</summary>
     public static IReadOnlyDictionary<string, long[]> PoolPresets { get; } = new Dictionary<string, long[]>(StringComparer.Ordinal)
@@ -74,7 +74,7 @@ public sealed record IclTaskCountSettings(
             checked((int)parameters.GetInt("batch")),
             parameters.GetDouble("tolerance"),
             checked((int)parameters.GetInt("pool_posterior_max")),
-            string.Equals(parameters.GetString("model"), "full", StringComparison.OrdinalIgnoreCase) ? IclModel.Full : IclModel.Gamma);
+            string.Equals(parameters.GetString("model"), "full", StringComparison.OrdinalIgnoreCase) ? TaskCountModel.Full : TaskCountModel.Gamma);
     }
 
     /// <summary>The default parameters as <see cref="RunParameters"/>, with some overridden (tests, benchmarks).</summary>

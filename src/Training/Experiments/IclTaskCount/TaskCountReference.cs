@@ -13,7 +13,7 @@ namespace LayerLab.Training.Experiments.IclTaskCount;
 /// Γ* = Σ H_N⁻¹ / d, i.e. Γ*ᵢᵢ = N / ((N+1) sᵢ + tr Σ + d σ²) (for Σ = I: N/(N + 1 + d(1 + σ²)) · I).
 /// </para>
 /// </summary>
-public static class IclReference
+public static class TaskCountReference
 {
     /// <summary>Diagonal of H_N = E[h hᵀ].</summary>
     public static double[] HDiagonal(double[] s, int n, double noise)

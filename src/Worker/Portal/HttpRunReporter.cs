@@ -3,8 +3,9 @@ using System.Net.Http.Json;
 using System.Threading.Channels;
 using LayerLab.Training.Contracts;
 using Microsoft.Extensions.Logging;
+using LayerLab.Training.Worker;
 
-namespace LayerLab.Training.Worker;
+namespace LayerLab.Worker.Portal;
 
 /// <summary>
 /// <see cref="IRunReporter"/> over HTTP with batching: training enqueues and goes on; one sender drains the queue
@@ -14,7 +15,7 @@ namespace LayerLab.Training.Worker;
 /// </summary>
 public sealed partial class HttpRunReporter : IRunReporter, IAsyncDisposable
 {
-    public const int MaxPointsPerPost = 5_000;
+    public const int MaxPointsPerPost = WorkerApi.MaxPointsPerPost;
     public static TimeSpan SendInterval { get; set; } = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(500);
 

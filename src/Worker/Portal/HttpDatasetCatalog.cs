@@ -2,8 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using LayerLab.Training.Contracts;
+using LayerLab.Training.Worker;
 
-namespace LayerLab.Training.Worker;
+namespace LayerLab.Worker.Portal;
 
 /// <summary>
 /// <see cref="IDatasetCatalog"/> for a remote worker: asks the portal which bytes a dataset id names, and keeps them in a

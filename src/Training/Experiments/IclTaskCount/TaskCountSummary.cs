@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace LayerLab.Training.Experiments.IclTaskCount;
 
 /// <summary>Turns the trained Γs into the run's summary, references and verdict (all risks exact except Bayes/pool MC).</summary>
-public static class IclSummary
+public static class TaskCountSummary
 {
     /// <summary>Monte-Carlo draws of X for the Bayes ridge risk (Rao–Blackwellised: relative error ~0.2%).</summary>
     public const int BayesSamples = 20_000;
@@ -13,7 +13,7 @@ public static class IclSummary
     /// <summary>Test prompts for the pool posterior references.</summary>
     public const int PoolPrompts = 2_000;
 
-    public static RunResult Build(IclTaskCountSettings settings, IclOutcome outcome, long seed, CancellationToken cancellationToken)
+    public static RunResult Build(IclTaskCountSettings settings, TaskCountOutcome outcome, long seed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(outcome);
@@ -21,11 +21,11 @@ public static class IclSummary
         var (nTr, nTe, noise, tol) = (settings.TrainContext, settings.TestContext, settings.NoiseVariance, settings.Tolerance);
         var inv = CultureInfo.InvariantCulture;
 
-        var gStarTest = IclReference.GammaStarRisk(s, nTe, nTe, noise);
-        var gStarTrain = IclReference.GammaStarRisk(s, nTr, nTr, noise);
-        var gStarMismatch = IclReference.GammaStarRisk(s, nTr, nTe, noise);
-        var bayesTest = IclReference.BayesRidgeRisk(s, nTe, noise, BayesSamples, seed + 1, cancellationToken);
-        var bayesTrain = nTr == nTe ? bayesTest : IclReference.BayesRidgeRisk(s, nTr, noise, BayesSamples, seed + 2, cancellationToken);
+        var gStarTest = TaskCountReference.GammaStarRisk(s, nTe, nTe, noise);
+        var gStarTrain = TaskCountReference.GammaStarRisk(s, nTr, nTr, noise);
+        var gStarMismatch = TaskCountReference.GammaStarRisk(s, nTr, nTe, noise);
+        var bayesTest = TaskCountReference.BayesRidgeRisk(s, nTe, noise, BayesSamples, seed + 1, cancellationToken);
+        var bayesTrain = nTr == nTe ? bayesTest : TaskCountReference.BayesRidgeRisk(s, nTr, noise, BayesSamples, seed + 2, cancellationToken);
 
         var summary = new Dictionary<string, double>(StringComparer.Ordinal)
         {
@@ -69,7 +69,7 @@ public static class IclSummary
                 if (m <= settings.PoolPosteriorMax)
                 {
                     using var pool = poolAll.narrow(0, 0, m);
-                    var (fresh, inPool) = IclReference.PoolPosteriorRisk(pool, s, nTe, noise, PoolPrompts, seed + 3, cancellationToken);
+                    var (fresh, inPool) = TaskCountReference.PoolPosteriorRisk(pool, s, nTe, noise, PoolPrompts, seed + 3, cancellationToken);
                     summary["ref/pool_posterior/" + label] = fresh;
                     summary["ref/pool_posterior_in_pool/" + label] = inPool;
                     references.Add(new("test_mse/" + label, "pool posterior mean", fresh));
@@ -107,7 +107,7 @@ public static class IclSummary
             partB = true;
             text += " n_train = n_test, so the mismatch cost is not measured in this run.";
         }
-        if (outcome.Model == IclModel.Full) text += " Model: full one-layer linear attention (test MSE by Monte Carlo, 8,192 prompts).";
+        if (outcome.Model == TaskCountModel.Full) text += " Model: full one-layer linear attention (test MSE by Monte Carlo, 8,192 prompts).";
         text += $" Whether the tasks needed barely depend on d needs runs at several d (same seed), d={d} here.";
         var verdict = (partA && partB ? "Reproduced (the part one run can show): " : "Not reproduced: ") + text;
         return new RunResult(summary, references, verdict);

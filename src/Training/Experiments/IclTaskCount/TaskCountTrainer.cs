@@ -10,12 +10,12 @@ namespace LayerLab.Training.Experiments.IclTaskCount;
 /// Final parameters of every trained model (rows: the finite pools ascending, then fresh tasks) and the task pool.
 /// Gamma model: Γ [rows, d, d]. Full model: u [rows, d+1] and V [rows, d+1, d].
 /// </summary>
-public sealed class IclOutcome(IclModel model, long[] pools, int dimension, float[] gammas, float[] u, float[] v, double[] poolTasks)
+public sealed class TaskCountOutcome(TaskCountModel model, long[] pools, int dimension, float[] gammas, float[] u, float[] v, double[] poolTasks)
 {
     /// <summary>Test prompts of the Monte-Carlo risk of the full model (summary; live reports use 1,024).</summary>
     public const int FullModelPrompts = 8_192;
 
-    public IclModel Model { get; } = model;
+    public TaskCountModel Model { get; } = model;
 
     /// <summary>Pool size of each row; 0 = fresh tasks every step (M = ∞).</summary>
     public IReadOnlyList<long> Pools { get; } = pools;
@@ -30,9 +30,9 @@ public sealed class IclOutcome(IclModel model, long[] pools, int dimension, floa
     /// <summary>Fresh-task risk of every row at context length n: exact for gamma, Monte Carlo for full.</summary>
     public double[] Risks(double[] s, int n, double noise, long seed, int prompts = FullModelPrompts)
     {
-        if (Model == IclModel.Full) return IclReference.FullModelRisk(u, v, Pools.Count, s, n, noise, prompts, seed);
+        if (Model == TaskCountModel.Full) return TaskCountReference.FullModelRisk(u, v, Pools.Count, s, n, noise, prompts, seed);
         var risks = new double[Pools.Count];
-        for (var r = 0; r < risks.Length; r++) risks[r] = IclReference.Risk(Gamma(r), s, n, noise);
+        for (var r = 0; r < risks.Length; r++) risks[r] = TaskCountReference.Risk(Gamma(r), s, n, noise);
         return risks;
     }
 }
@@ -46,9 +46,9 @@ public sealed class IclOutcome(IclModel model, long[] pools, int dimension, floa
 /// Checkpoints hold Γ/u/V, Adam's state and the CPU generator's state (the pool draw is redone from the seed):
 /// a resumed run continues exactly where it stopped.
 /// </summary>
-public static class IclTrainer
+public static class TaskCountTrainer
 {
-    public static IclOutcome Run(
+    public static TaskCountOutcome Run(
         IclTaskCountSettings settings, long seed, Device device, Action<LiveReport> report, CancellationToken cancellationToken,
         RunCheckpoints? checkpoints = null)
     {
@@ -64,7 +64,7 @@ public static class IclTrainer
         var (d, n, batch, steps) = (settings.Dimension, settings.TrainContext, settings.Batch, settings.Steps);
         var s = settings.Eigenvalues();
         var maxPool = finite.Max();
-        var full = settings.Model == IclModel.Full;
+        var full = settings.Model == TaskCountModel.Full;
 
         using var generator = new Generator(unchecked((ulong)seed), CPU);
         // One draw of maxM tasks; pool M is its first M tasks (nested pools: differences between M are not draw noise).
@@ -178,17 +178,17 @@ public static class IclTrainer
         return result;
     }
 
-    private static IclOutcome Snapshot(bool full, Tensor gamma, Tensor u, Tensor v, long[] pools, int d, long seed, double[]? poolTasks = null)
+    private static TaskCountOutcome Snapshot(bool full, Tensor gamma, Tensor u, Tensor v, long[] pools, int d, long seed, double[]? poolTasks = null)
     {
         using var noGrad = no_grad();
         float[] Copy(Tensor t) => t.detach().cpu().data<float>().ToArray();
         return full
-            ? new IclOutcome(IclModel.Full, pools, d, [], Copy(u), Copy(v), poolTasks ?? [])
-            : new IclOutcome(IclModel.Gamma, pools, d, Copy(gamma), [], [], poolTasks ?? []);
+            ? new TaskCountOutcome(TaskCountModel.Full, pools, d, [], Copy(u), Copy(v), poolTasks ?? [])
+            : new TaskCountOutcome(TaskCountModel.Gamma, pools, d, Copy(gamma), [], [], poolTasks ?? []);
     }
 
     /// <summary>Test MSE on fresh tasks of every row at n_test (exact for gamma; for full, Monte Carlo on fixed prompts).</summary>
-    private static LiveReport Live(long step, IclTaskCountSettings settings, long[] pools, IclOutcome state, double[] s)
+    private static LiveReport Live(long step, IclTaskCountSettings settings, long[] pools, TaskCountOutcome state, double[] s)
     {
         var risks = state.Risks(s, settings.TestContext, settings.NoiseVariance, 977, 1_024);
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -198,9 +198,9 @@ public static class IclTrainer
 
     /// <summary>Γ of every task-pool size as "gamma.M={M}" [d, d] (gamma model only): with few tasks it memorises them,
     /// with many it approaches the Bayes-optimal ridge form, a multiple of I.</summary>
-    private static IReadOnlyList<TensorSample> Gammas(long step, long[] pools, IclOutcome state)
+    private static IReadOnlyList<TensorSample> Gammas(long step, long[] pools, TaskCountOutcome state)
     {
-        if (state.Model != IclModel.Gamma) return [];
+        if (state.Model != TaskCountModel.Gamma) return [];
         var d = state.Dimension;
         return [.. pools.Select((pool, r) => new TensorSample("gamma.M=" + IclTaskCountSettings.Label(pool), step, [d, d], state.Gamma(r).ToArray()))];
     }

@@ -1,8 +1,9 @@
 using System.Net.Http.Json;
 using LayerLab.Training.Contracts;
 using LayerLab.Training.Jobs;
+using LayerLab.Training.Worker;
 
-namespace LayerLab.Training.Worker;
+namespace LayerLab.Worker.Portal;
 
 /// <summary>
 /// <see cref="IRunLedger"/> over HTTP: a remote worker asks the portal, which keeps doing the compare-and-set on the
