@@ -8,7 +8,7 @@ namespace LayerLab.Bench.Live;
 /// <summary>
 /// The compare chart's first paint, end to end: the real portal process (src/Web's Release build) on a temporary
 /// SQLite file seeded through the real ingestion API with <c>runs</c> external runs × <c>points</c> points of "loss"
-/// (with report times, and a spike of 50 at one step per run), then marked Succeeded, the real wwwroot/js/compare-chart.js + run-chart.js +
+/// (with report times, and a spike of 50 at one step per run), then marked Succeeded, the real wwwroot/js/compare-chart.js (+ the modules it imports) +
 /// uPlot served by that portal, in headless Chromium (/usr/bin/chromium) signed in as the admin. The page is the
 /// portal's origin (a route fulfilled by Playwright holds only the chart div and the module imports), so the chart
 /// fetches GET /api/compare/metrics exactly as the compare page does. Timed inside the page with performance.now():
@@ -17,7 +17,7 @@ namespace LayerLab.Bench.Live;
 /// Besides wall time, the CPU time that the portal and Chromium spent from mount to paint (all processes below this
 /// one, from /proc): on a machine shared with other work, that part does not grow with the load.
 /// <para>
-/// Before/after in one run: <c>--before-js DIR</c> (compare-chart.js and run-chart.js of the old commit, served in
+/// Before/after in one run: <c>--before-js DIR</c> (the wwwroot/js modules of the old commit, served in
 /// place of the portal's) and <c>--before-portal DLL</c> (the old portal build, a second process seeded alike) make a
 /// "before" variant measured alternately with the current one (ABBA order), so load changes hit both alike.
 /// </para>
@@ -112,9 +112,12 @@ public static class ChartBench
         page.Console += (_, m) => { if (m.Type is "error" or "warning") Console.Error.WriteLine($"[page {v.Name}] {m.Text}"); };
         await page.RouteAsync(origin + "/bench/chart.html", route => route.FulfillAsync(new RouteFulfillOptions { Body = Page, ContentType = "text/html" }));
         if (v.JsDir is { } dir)
-            foreach (var file in new[] { "compare-chart.js", "run-chart.js" })
+            // Every module of the old commit: compare-chart.js imports run-chart.js before the split (issue #14),
+            // chart-data.js, chart-theme.js and chart-summary.js after it.
+            foreach (var path in Directory.GetFiles(dir, "*.js"))
             {
-                var body = await File.ReadAllTextAsync(Path.Combine(dir, file));
+                var file = Path.GetFileName(path);
+                var body = await File.ReadAllTextAsync(path);
                 await page.RouteAsync(origin + "/js/" + file, route => route.FulfillAsync(new RouteFulfillOptions { Body = body, ContentType = "text/javascript" }));
             }
         await page.GotoAsync(origin + "/bench/chart.html");

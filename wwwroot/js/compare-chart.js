@@ -6,7 +6,9 @@
 // points stored without a time are left out of the time axes), and groupBy: a parameter name whose runs with equal
 // values become one mean line with a min–max band. Uses the uPlot global. performance.mark()s named 'compare:*'
 // time each stage of the first draw (bench/LiveBench reads them).
-import { alignSeries, chartTheme, describeSeries, downsampleMinMax, lowerBound, onThemeChange, renderDataSummary, seriesColor, upperBound } from './run-chart.js';
+import { alignSeries, describeSeries, downsampleMinMax, lowerBound, upperBound } from './chart-data.js';
+import { chartTheme, onThemeChange, seriesColor } from './chart-theme.js';
+import { renderDataSummary } from './chart-summary.js';
 
 const charts = new Map();
 let nextHandle = 1;

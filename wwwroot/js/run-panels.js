@@ -31,9 +31,10 @@
 // watches the same points and adds a panel when a group it has not seen appears (feeding it that batch).
 
 import {
-  mountRunChart, disposeRunChart, setLogScale, setReferences, resetZoom, setView, appendRunPoints,
-  watchRunPoints, metricGroup, fetchRunHistory, getRunChartStats,
+  mountRunChart, disposeRunChart, setLogScale, setReferences, resetZoom, setView, appendRunPoints, getRunChartStats,
 } from './run-chart.js';
+import { watchRunPoints, fetchRunHistory } from './run-hub.js';
+import { metricGroup } from './chart-data.js';
 import { PanelLayout, loadPanelLayout, savePanelLayout, panelHeader } from './run-panels-layout.js';
 
 const grids = new Map();

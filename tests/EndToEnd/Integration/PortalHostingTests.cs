@@ -30,6 +30,26 @@ public sealed class PortalHostingTests(PortalFixture fixture) : IClassFixture<Po
         Assert.True((await response.Content.ReadAsByteArrayAsync()).Length > 100);
     }
 
+    /// <summary>
+    /// The chart modules import each other by relative path ('./chart-data.js'); one that is not served breaks every
+    /// chart silently (the import fails in the browser). Every module named in an import of wwwroot/js must come back
+    /// as it is on disk.
+    /// </summary>
+    [Fact]
+    public async Task Every_module_that_a_script_module_imports_is_served_as_on_disk()
+    {
+        var folder = Path.Combine(RepoPaths.Root, "wwwroot", "js");
+        var imported = Directory.GetFiles(folder, "*.js")
+            .SelectMany(f => System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(f), @"from '\./([\w.-]+\.js)'").Select(m => m.Groups[1].Value))
+            .Distinct().Order().ToList();
+        Assert.Contains("chart-data.js", imported);
+        foreach (var module in imported)
+        {
+            var served = await _portal.Anonymous.GetStringAsync(new Uri("/js/" + module, UriKind.Relative));
+            Assert.Equal(await File.ReadAllTextAsync(Path.Combine(folder, module)), served);
+        }
+    }
+
     [Fact]
     public async Task Root_appsettings_is_the_one_the_portal_reads()
     {
