@@ -79,6 +79,9 @@ public sealed class SweepBrowserTests : BrowserTestBase
         await WaitInteractiveAsync(page);
         await page.GetByTestId("save-study-y").ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item").GetByText("success/prelu", new() { Exact = true }).ClickAsync();
+        // MudSelect stores the pick only after a JS round trip; a Save click sent before it lands saved without a y
+        // (a 400 on the form, no navigation: the 30 s wait below flaked under load). Wait until the server has it.
+        await Expect(page.GetByTestId("save-study")).ToHaveAttributeAsync("data-y", "success/prelu");
         await page.GetByTestId("save-study-submit").ClickAsync();
         await page.WaitForURLAsync("**/studies/1");
         await Expect(page.GetByTestId("study-verdict")).ToHaveAttributeAsync("data-outcome", "None");

@@ -50,14 +50,14 @@ public partial class LeaderboardPage
 
     protected override async Task OnParametersSetAsync()
     {
-        await using var db = await DbFactory.CreateDbContextAsync();
+        await using var db = await DbFactory.CreateDbContextAsync(ComponentToken);
         bool maximize;
         if (Experiment == External)
         {
             _experiment = null;
             _externalKeys = await db.LatestMetrics
                 .Where(m => db.Runs.Any(r => r.Id == m.RunId && r.Source == RunSource.External))
-                .Select(m => m.Key).Distinct().OrderBy(k => k).ToListAsync();
+                .Select(m => m.Key).Distinct().OrderBy(k => k).ToListAsync(ComponentToken);
             if (!_externalKeys.Contains(Metric ?? "")) Metric = _externalKeys.FirstOrDefault();
             if (Metric is null) { _rows = []; _references = []; return; }
             maximize = Higher == true;
@@ -78,12 +78,12 @@ public partial class LeaderboardPage
         _errors = errors;
         _filtered = Layers is not null || Budget is not null || Days is not null || Tag is not null || From is not null || To is not null;
         if (parsed is null) { _rows = []; _references = []; _datasets = []; _datasetShown = null; return; }
-        var (filter, datasets) = await LeaderboardFilterQuery.WithDatasetAsync(db, Experiment!, parsed, CancellationToken.None);
+        var (filter, datasets) = await LeaderboardFilterQuery.WithDatasetAsync(db, Experiment!, parsed, ComponentToken);
         (_datasets, _datasetShown) = (datasets, filter.DatasetSha256);
         _rows = LayerLab.Data.Leaderboard.Pareto.Mark(
-            await db.LeaderboardAsync(Experiment!, Metric!, maximize, filter, 0, View == "budget" ? ChartRows : TableRows, CancellationToken.None), maximize);
+            await db.LeaderboardAsync(Experiment!, Metric!, maximize, filter, 0, View == "budget" ? ChartRows : TableRows, ComponentToken), maximize);
         if (Pareto == true) _rows = _rows.Where(r => r.OnParetoFront).ToList();
-        _references = await db.LeaderboardReferencesAsync(Experiment!, Metric!, CancellationToken.None, filter.DatasetSha256);
+        _references = await db.LeaderboardReferencesAsync(Experiment!, Metric!, ComponentToken, filter.DatasetSha256);
     }
 
     private void SetExperiment(string key) => Navigation.NavigateTo($"/leaderboard?experiment={Uri.EscapeDataString(key)}");

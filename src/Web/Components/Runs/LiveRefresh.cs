@@ -20,6 +20,7 @@ public sealed class LiveRefresh(TimeSpan interval) : IDisposable
             lock (_gate) { _pending = false; if (_disposed) return; }
             try { await refresh(); }
             catch (ObjectDisposedException) { /* the component went away mid-refresh */ }
+            catch (OperationCanceledException) { /* the component went away and cancelled its reload (CancellableComponent) */ }
             catch (Microsoft.JSInterop.JSException) { /* the browser side failed; the next refresh tries again */ }
             catch (Microsoft.JSInterop.JSDisconnectedException) { /* the browser went away */ }
         });
