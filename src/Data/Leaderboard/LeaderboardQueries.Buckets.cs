@@ -31,7 +31,7 @@ public static partial class LeaderboardQueries
             FROM LeaderboardBuckets
             WHERE ExperimentKey = $experiment AND MetricKey = $metric AND Tag = $tagKey AND Day BETWEEN $dayFrom AND $dayLast
               AND ($states IS NULL OR ReviewState IN (SELECT value FROM json_each($states)))
-              AND ($layers IS NULL OR json_extract(ParametersJson, '$.layers') = $layers)
+              AND ($layers IS NULL OR json_extract(ParametersJson, '$.' || $layersKnob) = $layers)
               {DatasetOfSumsSql}
             UNION ALL
             {EdgeRunsSql("$edge1From", "$edge1To", extreme)}
@@ -98,7 +98,7 @@ public static partial class LeaderboardQueries
                  LEFT JOIN LatestMetrics lm ON lm.RunId = r.Id AND lm.Key = $metric
             WHERE r.ExperimentKey = $experiment AND r.Status = 'Succeeded' AND r.FinishedAt >= {from} AND r.FinishedAt < {to}
               AND r.ReproducesRunId IS NULL
-              AND ($layers IS NULL OR json_extract(r.ParametersJson, '$.layers') = $layers)
+              AND ($layers IS NULL OR json_extract(r.ParametersJson, '$.' || $layersKnob) = $layers)
               AND ($tag IS NULL OR EXISTS (SELECT 1 FROM RunTags t WHERE t.RunId = r.Id AND t.Tag = $tag))
               AND ($dataset IS NULL OR r.DatasetSha256 = $dataset)
               AND ($states IS NULL OR r.ReviewState IN (SELECT value FROM json_each($states))))

@@ -42,7 +42,7 @@ public static partial class LeaderboardQueries
             FROM LeaderboardAggregates
             WHERE ExperimentKey = $experiment AND MetricKey = $metric
               AND ($states IS NULL OR ReviewState IN (SELECT value FROM json_each($states)))
-              AND ($layers IS NULL OR json_extract(ParametersJson, '$.layers') = $layers)
+              AND ($layers IS NULL OR json_extract(ParametersJson, '$.' || $layersKnob) = $layers)
               {DatasetOfSumsSql}
             """, maximize);
         return await ReadRowsAsync(db, sql, experiment, metric, filter, skip, take, cancellationToken);
@@ -113,7 +113,7 @@ public static partial class LeaderboardQueries
                 FROM Runs r INDEXED BY IX_Runs_ExperimentKey_Status LEFT JOIN LatestMetrics lm ON lm.RunId = r.Id AND lm.Key = $metric
                 WHERE r.ExperimentKey = $experiment AND r.Status = 'Succeeded'
                   AND r.ReproducesRunId IS NULL -- a reproduction repeats a seed: it marks its original, it is not a new seed
-                  AND ($layers IS NULL OR json_extract(r.ParametersJson, '$.layers') = $layers)
+                  AND ($layers IS NULL OR json_extract(r.ParametersJson, '$.' || $layersKnob) = $layers)
                   AND ($since IS NULL OR r.FinishedAt >= $since)
                   AND ($before IS NULL OR r.FinishedAt < $before)
                   AND ($tag IS NULL OR EXISTS (SELECT 1 FROM RunTags t WHERE t.RunId = r.Id AND t.Tag = $tag))
@@ -157,6 +157,12 @@ public static partial class LeaderboardQueries
             command.Parameters.AddWithValue("$take", Math.Clamp(take, 1, 500));
             command.Parameters.AddWithValue("$skip", Math.Max(0, skip));
             command.Parameters.AddWithValue("$layers", (object?)filter.Layers ?? DBNull.Value);
+            // The knob's name is bound, never spliced into the SQL; checked to be a plain member name so that the
+            // path '$.' || name means that one member (no '.', '[' or quotes to walk elsewhere). No knob (null) makes
+            // the path NULL, and a layers filter then matches nothing.
+            if (filter.LayersKnob is { } knob && !LeaderboardFilter.IsKnobName(knob))
+                throw new ArgumentException($"'{knob}' is not a parameter name.", nameof(filter));
+            command.Parameters.AddWithValue("$layersKnob", (object?)filter.LayersKnob ?? DBNull.Value);
             command.Parameters.AddWithValue("$since", filter.FinishedSince is { } since ? since.UtcTicks : DBNull.Value);
             command.Parameters.AddWithValue("$before", filter.FinishedBefore is { } before ? before.UtcTicks : DBNull.Value);
             command.Parameters.AddWithValue("$tag", (object?)filter.Tag ?? DBNull.Value);
@@ -237,12 +243,23 @@ public static partial class LeaderboardQueries
 /// <param name="FinishedBefore">Runs finished before this instant (with <paramref name="FinishedSince"/>: a date range).</param>
 /// <param name="DatasetSha256">Runs that trained on the dataset with this SHA-256 (runs on different data are never
 /// ranked together; see <see cref="LeaderboardQueries.LeaderboardDatasetsAsync"/>).</param>
+/// <param name="LayersKnob">The parameter that holds the number of layers <paramref name="Layers"/> is compared with:
+/// the experiment's knob of role Layers, whatever its name (the web layer knows the catalog and sets it; "layers" is
+/// the name external runs log it under). Null: the experiment has no such knob, so a layers filter matches nothing.</param>
 public sealed record LeaderboardFilter(
     long? Layers = null, double? MaxParameters = null, DateTimeOffset? FinishedSince = null, bool ApprovedOnly = false,
     IReadOnlyList<Review.ReviewState>? ReviewStates = null, string? Tag = null, DateTimeOffset? FinishedBefore = null,
-    string? DatasetSha256 = null)
+    string? DatasetSha256 = null, string? LayersKnob = LeaderboardFilter.ConventionalLayersKnob)
 {
+    /// <summary>What runs without declared knobs (external runs) call their layer count.</summary>
+    public const string ConventionalLayersKnob = "layers";
+
     public static LeaderboardFilter None { get; } = new();
+
+    /// <summary>A name the knob path may hold: letters, digits and '_' (as every catalog knob is named), 1–64 long.</summary>
+    public static bool IsKnobName(string name) =>
+        name is { Length: > 0 and <= 64 } && (char.IsAsciiLetter(name[0]) || name[0] == '_') &&
+        name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 
     public IReadOnlyList<Review.ReviewState>? EffectiveStates => ApprovedOnly ? [Review.ReviewState.Approved] : ReviewStates;
 }

@@ -54,7 +54,7 @@ public static class CompareEndpoints
         var m = e?.Metrics.FirstOrDefault(x => x.Key == metric);
         if (e is null || m is null)
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["metric"] = ["Give a catalog experiment and one of its metrics."] });
-        var (parsed, errors) = LeaderboardFilterQuery.Parse(review, tag, from, to, days, layers, budget, clock.GetUtcNow(), dataset);
+        var (parsed, errors) = LeaderboardFilterQuery.Parse(review, tag, from, to, days, layers, budget, clock.GetUtcNow(), e, dataset);
         if (parsed is null) return Results.ValidationProblem(errors);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var (filter, _) = await LeaderboardFilterQuery.WithDatasetAsync(db, e.Key, parsed, ct);

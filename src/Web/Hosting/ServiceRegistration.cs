@@ -66,7 +66,9 @@ public static class ServiceRegistration
         services.AddSingleton<Queue.QueueQueries>();
         services.AddSingleton<Queue.RunPriorities>();
         services.AddSingleton<Notifications.Notifier>();
-        // Told in this order when the ledger stores a run's end: pack its histories, then ring its owner's bell.
+        // Told in this order when the ledger stores a run's end: judge the original of a reproduction (its badge is
+        // written before the bell rings, as when the ledger called it itself), pack its histories, ring the owner's bell.
+        services.AddSingleton<IRunFinishedSubscriber>(sp => sp.GetRequiredService<RunReproduction>());
         services.AddSingleton<IRunFinishedSubscriber>(sp => sp.GetRequiredService<Compare.HistoryCompactor>());
         services.AddSingleton<IRunFinishedSubscriber>(sp => sp.GetRequiredService<Notifications.Notifier>());
         services.AddSingleton<RunSubmission>();

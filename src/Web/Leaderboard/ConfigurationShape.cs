@@ -25,9 +25,7 @@ public sealed record ConfigurationShape(long? Layers, long? Heads, long? Width, 
 
     public static ConfigurationShape Of(string parametersJson, IExperiment? experiment)
     {
-        Dictionary<string, JsonElement> values;
-        try { values = RunJson.ParametersOf(parametersJson); }
-        catch (JsonException) { values = []; }
+        var values = RunJson.ParametersOf(parametersJson);
         long? Logged(string name) =>
             values.TryGetValue(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var n) ? n : null;
         long? Read(ParameterRole role)

@@ -3,13 +3,15 @@ using System.Text.RegularExpressions;
 using LayerLab.Data;
 using LayerLab.Data.Leaderboard;
 using LayerLab.Data.Review;
+using LayerLab.Training.Contracts;
 
 namespace LayerLab.Web.Leaderboard;
 
 /// <summary>
 /// The leaderboard's filters as they appear in its address and in the CSV link, parsed in one place:
 /// review (empty: approved only; "any"; or state names, comma-separated), tag, from/to (yyyy-MM-dd, UTC, "to" inclusive),
-/// days (last N days), layers, budget (max parameters), dataset (a SHA-256; see <see cref="WithDatasetAsync"/>).
+/// days (last N days), layers (compared with the experiment's knob of role Layers; see <see cref="LayersKnob"/>),
+/// budget (max parameters), dataset (a SHA-256; see <see cref="WithDatasetAsync"/>).
 /// </summary>
 public static partial class LeaderboardFilterQuery
 {
@@ -18,7 +20,7 @@ public static partial class LeaderboardFilterQuery
     /// <returns>The filter, or the errors by field name (nothing is queried then).</returns>
     public static (LeaderboardFilter? Filter, Dictionary<string, string[]> Errors) Parse(
         string? review, string? tag, string? from, string? to, int? days, long? layers, double? budget, DateTimeOffset now,
-        string? dataset = null)
+        IExperiment? experiment, string? dataset = null)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         IReadOnlyList<ReviewState>? states = [ReviewState.Approved];
@@ -48,7 +50,22 @@ public static partial class LeaderboardFilterQuery
             errors["dataset"] = ["dataset must be a SHA-256 as 64 lowercase hex digits."];
         if (errors.Count > 0) return (null, errors);
         return (new LeaderboardFilter(layers, budget, since, ReviewStates: states, Tag: tag, FinishedBefore: until,
-            DatasetSha256: dataset), errors);
+            DatasetSha256: dataset, LayersKnob: LayersKnob(experiment)), errors);
+    }
+
+    /// <summary>
+    /// The parameter a layers filter reads: the experiment's knob of role <see cref="ParameterRole.Layers"/> (so a knob
+    /// named "depth" is found), or none when it has no such knob; runs without an experiment (external) under the
+    /// conventional "layers", as <see cref="ConfigurationShape"/> reads them. The name comes from the catalog's
+    /// specs, never from the request, and must be a plain member name (the query binds it as a JSON path member).
+    /// </summary>
+    public static string? LayersKnob(IExperiment? experiment)
+    {
+        if (experiment is null) return LeaderboardFilter.ConventionalLayersKnob;
+        var name = experiment.Parameters.FirstOrDefault(p => p.Role == ParameterRole.Layers)?.Name;
+        if (name is not null && !LeaderboardFilter.IsKnobName(name))
+            throw new InvalidOperationException($"{experiment.Key}'s layers knob '{name}' is not a plain parameter name.");
+        return name;
     }
 
     /// <summary>Dates far from any run are refused: the day after 9999-12-31 (the inclusive "to") is past DateTime's range.</summary>

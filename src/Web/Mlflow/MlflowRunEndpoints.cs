@@ -100,12 +100,11 @@ public static class MlflowRunEndpoints
                 throw MlflowException.Invalid($"Run {run.Id} is {MlflowStatus.Of(run.Status)}; a LayerLab run ends once and cannot be set to {statusText}.");
             await s.Ingestion.FlushAsync(ct); // metrics logged before the call are stored before the run says it ended
             var finished = endTime is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : s.Clock.GetUtcNow();
-            var changed = await db.Runs
-                .Where(r => r.Id == run.Id && r.Status == RunStatus.Running)
-                .ExecuteUpdateAsync(u => u
-                    .SetProperty(r => r.Status, status)
-                    .SetProperty(r => r.FinishedAt, finished)
-                    .SetProperty(r => r.Progress, r => status == RunStatus.Succeeded ? 1 : r.Progress), ct);
+            // The run's one "it ended" transition (as the ledger and the external API end theirs), at the client's
+            // end time. An MLflow run has no summary, references, verdict, error or lease, so the fields it clears
+            // were empty already: only status, end time and (when finished) progress change.
+            var changed = await db.Runs.Where(r => r.Id == run.Id && r.Status == RunStatus.Running)
+                .FinishAsync(new RunEnd(status), finished, ct);
             if (changed > 0) s.Compactor.Schedule(run.Id);
         }
         var (updated, row) = await MlflowRunReader.FindAsync(db, run.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), ct);

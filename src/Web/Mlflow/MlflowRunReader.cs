@@ -88,9 +88,7 @@ public static class MlflowRunReader
     /// <summary>Params are strings in MLflow; a value logged through LayerLab's own API as a number shows as its JSON text.</summary>
     public static List<MlflowKeyValue> Params(string parametersJson)
     {
-        using var document = JsonDocument.Parse(string.IsNullOrEmpty(parametersJson) ? "{}" : parametersJson);
-        return document.RootElement.EnumerateObject()
-            .Select(p => new MlflowKeyValue(p.Name, p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText()))
+        return RunJson.ParameterTextsOf(parametersJson).Select(p => new MlflowKeyValue(p.Key, p.Value))
             .OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
     }
 }

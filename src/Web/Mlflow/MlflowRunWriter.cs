@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LayerLab.Data;
 using LayerLab.Data.Mlflow;
+using LayerLab.Data.Runs;
 using Microsoft.EntityFrameworkCore;
 
 namespace LayerLab.Web.Mlflow;
@@ -44,11 +45,11 @@ public static class MlflowRunWriter
             var run = await db.Runs.FirstAsync(r => r.Id == runId, ct);
             if (batch.Count > 0)
             {
-                var current = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(run.ParametersJson) ?? [];
+                var current = run.Parameters();
                 foreach (var (key, value) in batch)
                 {
                     if (!current.TryGetValue(key, out var old)) continue;
-                    var oldText = old.ValueKind == JsonValueKind.String ? old.GetString() : old.GetRawText();
+                    var oldText = RunJson.TextOf(old);
                     if (oldText != value)
                         throw MlflowException.Invalid(
                             $"Changing param values is not allowed. Param with key='{MlflowArgs.Shorten(key)}' was already logged with value='{MlflowArgs.Shorten(oldText ?? "")}' for run ID='{runId}'. Attempted logging new value '{MlflowArgs.Shorten(value)}'.");

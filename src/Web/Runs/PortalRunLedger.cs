@@ -21,7 +21,6 @@ public sealed class PortalRunLedger(
     MetricIngestion ingestion,
     RunProgressWriter progress,
     RunEvents events,
-    RunReproduction reproduction,
     IEnumerable<IRunFinishedSubscriber> finishedSubscribers,
     TimeProvider clock,
     RunLeaseOptions lease,
@@ -150,14 +149,12 @@ public sealed class PortalRunLedger(
         progress.Forget(runId);
         var run = await db.Runs.AsNoTracking().FirstAsync(r => r.Id == runId, cancellationToken);
         await events.PublishRunUpdatedAsync(run.ToUpdateMessage());
-        // A reproduction that ended decides its original's badge.
-        if (run.ReproducesRunId is not null && run.Status.IsFinished())
-            await reproduction.JudgeAsync(run.Id, cancellationToken);
         if (!run.Status.IsFinished()) return;
         foreach (var subscriber in finishedSubscribers) await TellFinishedAsync(subscriber, run, cancellationToken);
     }
 
-    /// <summary>Best effort: the run's end is already stored; a bell that could not ring must not fail the worker's call.</summary>
+    /// <summary>Best effort: the run's end is already stored; a bell that could not ring (or a badge that could not be
+    /// written) must not fail the worker's call.</summary>
     private async Task TellFinishedAsync(IRunFinishedSubscriber subscriber, Run run, CancellationToken cancellationToken)
     {
         try

@@ -18,9 +18,12 @@ public static class ReproductionStates
 /// <summary>
 /// "Reproduce": queues the same experiment, parameters and seed; when that run ends, the original is marked
 /// Reproduced when the experiment's primary metric agrees within the stated tolerance, else NotReproduced.
+/// It hears of the end as an <see cref="IRunFinishedSubscriber"/> (the first one registered), so the ledger does not
+/// know about reproductions.
 /// </summary>
 public sealed class RunReproduction(
     IDbContextFactory<LabDbContext> dbFactory, RunSubmission submission, ExperimentCatalog catalog, RunEvents events)
+    : IRunFinishedSubscriber
 {
     /// <summary>Agreement: |a − b| ≤ 1e-9 + 1% of the larger magnitude (same seed on other hardware may round differently).</summary>
     public const double RelativeTolerance = 0.01;
@@ -39,6 +42,13 @@ public sealed class RunReproduction(
         if (result.Succeeded && await MayJudgeAsync(db, actor.UserId, run, ct))
             await MarkAsync(db, run.Id, ReproductionStates.Pending, $"Reproduction queued as run #{result.RunId}.", ct);
         return result;
+    }
+
+    /// <summary>A reproduction that ended decides its original's badge; any other run is none of its business.</summary>
+    Task IRunFinishedSubscriber.RunFinishedAsync(Run run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return run.ReproducesRunId is null ? Task.CompletedTask : JudgeAsync(run.Id, cancellationToken);
     }
 
     /// <summary>Called when a reproduction ends: compares it with the original and marks the original.</summary>

@@ -26,7 +26,7 @@ public sealed class StudyReader(ExperimentCatalog catalog, IDbContextFactory<Lab
         var runs = await db.Runs.AsNoTracking().Where(r => r.SweepId == row.SweepId).OrderBy(r => r.Id)
             .Select(r => new { r.Id, r.ParametersJson, r.Seed, r.Status, r.SummaryJson }).ToListAsync(cancellationToken);
         var studyRuns = runs.Select(r => (r.Id, new StudyRun(ParametersOf(r.ParametersJson), r.Seed, StateOf(r.Status),
-            r.Status == RunStatus.Succeeded ? SummaryOf(r.SummaryJson) : null))).ToList();
+            r.Status == RunStatus.Succeeded ? RunJson.SummaryOf(r.SummaryJson) : null))).ToList();
         var definition = Definition(row, experiment, studyRuns.Select(r => r.Item2.Parameters).ToList());
         if (definition is null) return null;
         var results = StudyAggregation.Aggregate(definition, studyRuns.Select(r => r.Item2));
@@ -75,19 +75,8 @@ public sealed class StudyReader(ExperimentCatalog catalog, IDbContextFactory<Lab
 
     public static Dictionary<string, string> ParametersOf(string json)
     {
-        var values = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(json) ?? [];
+        var values = RunJson.ParametersOf(json);
         return values.Where(v => ParameterText.Of(v.Value) is not null).ToDictionary(v => v.Key, v => ParameterText.Of(v.Value)!, StringComparer.Ordinal);
     }
 
-    private static Dictionary<string, double>? SummaryOf(string? json)
-    {
-        if (json is null) return null;
-        try
-        {
-            var values = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(json) ?? [];
-            return values.Where(v => v.Value.ValueKind == JsonValueKind.Number)
-                .ToDictionary(v => v.Key, v => v.Value.GetDouble(), StringComparer.Ordinal);
-        }
-        catch (JsonException) { return null; }
-    }
 }

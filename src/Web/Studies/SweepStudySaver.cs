@@ -119,16 +119,7 @@ public sealed class SweepStudySaver(IDbContextFactory<LabDbContext> dbFactory, E
     private static bool IsNumber(string value) =>
         double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) && double.IsFinite(x);
 
-    private static List<string> NumericKeys(string? json)
-    {
-        if (json is null) return [];
-        try
-        {
-            return (JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(json) ?? [])
-                .Where(v => v.Value.ValueKind == JsonValueKind.Number).Select(v => v.Key).ToList();
-        }
-        catch (JsonException) { return []; }
-    }
+    private static IEnumerable<string> NumericKeys(string? json) => RunJson.SummaryOf(json)?.Keys ?? Enumerable.Empty<string>();
 }
 
 /// <summary>POST /api/sweeps/{id}/study: the figure of a sweep saved as a study.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using LayerLab.Data.Runs;
 using LayerLab.Data.Sweeps;
 using LayerLab.Training.Sweeps;
 using LayerLab.Web.Runs;
@@ -106,7 +107,7 @@ public sealed record SweepDto(SweepSummaryDto Sweep, SweepDefinition? Definition
         return new(SweepSummaryDto.From(d.Sweep, d.Progress), d.Definition, d.Metric?.Key,
             d.Metric?.Direction.ToString().ToLower(CultureInfo.InvariantCulture), d.Swept,
             d.Rows.Select(r => new SweepConfigurationDto(
-                JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(r.ParametersJson) ?? [],
+                RunJson.ParametersOf(r.ParametersJson),
                 r.Runs, r.N, r.Mean, r.StdDev, r.Ci95, r.IsBest, r.RunIds)).ToList());
     }
 }

@@ -53,6 +53,36 @@ public sealed class ReproductionJudgingTests : IAsyncLifetime
         Assert.Equal(expected, (await read.Runs.AsNoTracking().SingleAsync(r => r.Id == originalId)).Reproduction);
     }
 
+    /// <summary>Issue 14: the ledger no longer calls the judge; <see cref="RunReproduction"/> hears "run finished" as
+    /// a subscriber. A copy finished through the ledger judges its original only if that subscriber is registered.</summary>
+    [Fact]
+    public async Task A_copy_finished_through_the_ledger_is_judged_by_the_reproduction_subscriber()
+    {
+        var owner = await UserAsync("owner@lab.test", LabRoles.Researcher);
+        var factory = _portal.Services.GetRequiredService<IDbContextFactory<LabDbContext>>();
+        long originalId, copyId;
+        await using (var db = await factory.CreateDbContextAsync())
+        {
+            var original = Run(owner, RunStatus.Succeeded, null);
+            db.Runs.Add(original);
+            await db.SaveChangesAsync();
+            var copy = Run(owner, RunStatus.Running, original.Id);
+            (copy.Attempt, copy.FinishedAt) = (1, null);
+            db.Runs.Add(copy);
+            await db.SaveChangesAsync();
+            (originalId, copyId) = (original.Id, copy.Id);
+        }
+
+        await _portal.Services.GetRequiredService<PortalRunLedger>().CompleteAsync(copyId, 1,
+            new LayerLab.Training.Contracts.RunResult(new Dictionary<string, double> { ["band_decades/prelu"] = 2.5 }, []), CancellationToken.None);
+
+        await using var read = await factory.CreateDbContextAsync();
+        Assert.Equal(RunStatus.Succeeded, (await read.Runs.AsNoTracking().SingleAsync(r => r.Id == copyId)).Status);
+        Assert.Equal(ReproductionStates.Reproduced, (await read.Runs.AsNoTracking().SingleAsync(r => r.Id == originalId)).Reproduction);
+        // Told first, as when the ledger called it itself: the badge is written before the bell rings.
+        Assert.IsType<RunReproduction>(_portal.Services.GetServices<IRunFinishedSubscriber>().First());
+    }
+
     private static Run Run(string submitter, RunStatus status, long? reproduces) => new()
     {
         ExperimentKey = "xor-prelu",

@@ -33,14 +33,14 @@ public sealed class LeaderboardFilterQueryTests
     [InlineData(null, null, "22/11/2026", "from")]
     public void Bad_values_are_errors_on_their_field(string? review, string? tag, string? from, string field)
     {
-        var (filter, errors) = LeaderboardFilterQuery.Parse(review, tag, from, null, null, null, null, Now);
+        var (filter, errors) = LeaderboardFilterQuery.Parse(review, tag, from, null, null, null, null, Now, null);
         Assert.Null(filter);
         Assert.Equal([field], errors.Keys);
     }
 
     private static Data.Leaderboard.LeaderboardFilter Parse(string? review = null, string? from = null, string? to = null, int? days = null)
     {
-        var (filter, errors) = LeaderboardFilterQuery.Parse(review, null, from, to, days, null, null, Now);
+        var (filter, errors) = LeaderboardFilterQuery.Parse(review, null, from, to, days, null, null, Now, null);
         Assert.Empty(errors);
         return filter!;
     }

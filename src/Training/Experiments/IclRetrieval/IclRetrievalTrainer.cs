@@ -37,18 +37,9 @@ public static class IclRetrievalTrainer
         cancellationToken.ThrowIfCancellationRequested();
         using var threads = device.type == DeviceType.CPU ? SingleIntraOpThread.Enter() : null;
 
-        // Separate streams: the test set depends only on the seed and n, not on how long we train.
-        var testRng = new Random(unchecked((int)seed ^ 0x7E57));
-        var test = Enumerable.Range(0, settings.TestGraphs).Select(_ => IsTreeData.Generate(settings.Nodes, testRng)).ToList();
+        using var training = new RetrievalTraining<IsTreeExample>(settings, seed, device, settings.TestGraphs, rng => IsTreeData.Generate(settings.Nodes, rng));
+        var (test, model, optimizer) = (training.Test, training.Model, training.Optimizer);
         var references = References(test);
-        var trainRng = new Random(unchecked((int)seed ^ 0x0DA7A));
-
-        using var model = IclRetrievalModels.Create(settings, seed);
-        model.to(device);
-        var parameters = model.parameters().ToList();
-        var parameterCount = parameters.Sum(p => p.numel());
-        var width = checked((int)model.named_parameters().First(p => p.name.StartsWith("embed", StringComparison.Ordinal)).parameter.shape[1]);
-        using var optimizer = optim.AdamW(parameters, settings.Lr);
 
         var watch = Stopwatch.StartNew();
         var (accuracy, traceExact) = Evaluate(model, test, settings.ChainOfThought, device);
@@ -57,7 +48,7 @@ public static class IclRetrievalTrainer
         for (var step = 1; step <= settings.Steps; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var batch = Enumerable.Range(0, settings.Batch).Select(_ => IsTreeData.Generate(settings.Nodes, trainRng)).ToList();
+            var batch = training.NextBatch(settings.Batch);
             var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
             using (var scope = NewDisposeScope())
             {
@@ -83,7 +74,7 @@ public static class IclRetrievalTrainer
             }
             if (metrics.Count > 0) report(new LiveReport(step, (double)step / settings.Steps, metrics));
         }
-        return new RetrievalOutcome(accuracy, traceExact, trainLoss, references, parameterCount, width, watch.Elapsed.TotalSeconds);
+        return new RetrievalOutcome(accuracy, traceExact, trainLoss, references, training.ParameterCount, training.Width, watch.Elapsed.TotalSeconds);
     }
 
     private static Dictionary<string, double> Metrics(double accuracy, double traceExact)

@@ -27,18 +27,9 @@ public static class RecallTrainer
         cancellationToken.ThrowIfCancellationRequested();
         using var threads = device.type == DeviceType.CPU ? SingleIntraOpThread.Enter() : null;
 
-        // Separate streams: the held-out set depends only on the seed and the task's shape, not on the training length.
-        var testRng = new Random(unchecked((int)seed ^ 0x7E57));
-        var test = Enumerable.Range(0, settings.TestSequences).Select(_ => Generate(settings, testRng)).ToList();
+        using var training = new RetrievalTraining<RecallExample>(settings, seed, device, settings.TestSequences, rng => Generate(settings, rng));
+        var (test, model, optimizer) = (training.Test, training.Model, training.Optimizer);
         var references = References(test, settings.ValueVocabulary);
-        var trainRng = new Random(unchecked((int)seed ^ 0x0DA7A));
-
-        using var model = IclRetrievalModels.Create(settings, seed);
-        model.to(device);
-        var parameters = model.parameters().ToList();
-        var parameterCount = parameters.Sum(p => p.numel());
-        var width = checked((int)model.named_parameters().First(p => p.name.StartsWith("embed", StringComparison.Ordinal)).parameter.shape[1]);
-        using var optimizer = optim.AdamW(parameters, settings.Lr);
 
         var watch = Stopwatch.StartNew();
         var accuracy = Evaluate(model, test, settings, device);
@@ -47,7 +38,7 @@ public static class RecallTrainer
         for (var step = 1; step <= settings.Steps; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var batch = Enumerable.Range(0, settings.Batch).Select(_ => Generate(settings, trainRng)).ToList();
+            var batch = training.NextBatch(settings.Batch);
             var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
             using (var scope = NewDisposeScope())
             {
@@ -69,7 +60,7 @@ public static class RecallTrainer
                 metrics["test_accuracy"] = accuracy = Evaluate(model, test, settings, device);
             if (metrics.Count > 0) report(new LiveReport(step, (double)step / settings.Steps, metrics));
         }
-        return new RetrievalOutcome(accuracy, double.NaN, trainLoss, references, parameterCount, width, watch.Elapsed.TotalSeconds);
+        return new RetrievalOutcome(accuracy, double.NaN, trainLoss, references, training.ParameterCount, training.Width, watch.Elapsed.TotalSeconds);
     }
 
     public static RecallExample Generate(IclRetrievalSettings settings, Random rng)

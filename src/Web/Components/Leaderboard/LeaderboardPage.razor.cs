@@ -74,7 +74,7 @@ public partial class LeaderboardPage
         _maximize = maximize;
         _compute = ComputeMeasure.For(_experiment);
         _shapes.Clear();
-        var (parsed, errors) = LeaderboardFilterQuery.Parse(Review, Tag, From, To, Days, Layers, Budget, DateTimeOffset.UtcNow, Dataset);
+        var (parsed, errors) = LeaderboardFilterQuery.Parse(Review, Tag, From, To, Days, Layers, Budget, DateTimeOffset.UtcNow, _experiment, Dataset);
         _errors = errors;
         _filtered = Layers is not null || Budget is not null || Days is not null || Tag is not null || From is not null || To is not null;
         if (parsed is null) { _rows = []; _references = []; _datasets = []; _datasetShown = null; return; }

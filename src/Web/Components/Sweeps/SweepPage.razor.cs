@@ -1,4 +1,5 @@
 using System.Text.Json;
+using LayerLab.Data.Runs;
 using LayerLab.Data.Sweeps;
 using LayerLab.Training.Contracts;
 using LayerLab.Training.Sweeps;
@@ -93,9 +94,9 @@ public partial class SweepPage
     }
 
     private static Dictionary<string, JsonElement> Parameters(SweepConfigurationRow row) =>
-        JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(row.ParametersJson) ?? [];
+        RunJson.ParametersOf(row.ParametersJson);
 
-    private static string Text(JsonElement v) => v.ValueKind == JsonValueKind.String ? v.GetString() ?? "" : v.GetRawText();
+    private static string Text(JsonElement v) => RunJson.TextOf(v);
 
     private static object? Plain(JsonElement v) => v.ValueKind switch
     {
