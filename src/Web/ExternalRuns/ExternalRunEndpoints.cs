@@ -45,7 +45,7 @@ public static partial class ExternalRunEndpoints
 
     private static async Task<IResult> SetStatusAsync(
         long id, HttpContext context, ClaimsPrincipal user, IDbContextFactory<LabDbContext> dbFactory,
-        MetricIngestion ingestion, RunEvents events, Compare.HistoryCompactor compactor, TimeProvider clock, CancellationToken ct)
+        MetricIngestion ingestion, RunEvents events, RunFinishedSubscribers finished, TimeProvider clock, CancellationToken ct)
     {
         var (run, refusal) = await FindWritableAsync(dbFactory, id, user, requireExternalRunning: true, ct);
         if (refusal is not null) return refusal;
@@ -103,9 +103,9 @@ public static partial class ExternalRunEndpoints
         var changed = await db.Runs.Where(r => r.Id == run!.Id && r.Source == RunSource.External && r.Status == RunStatus.Running)
             .FinishAsync(new RunEnd(status, summaryJson, Error: errorText), now, ct);
         if (changed == 0) return TypedResults.Conflict(new { error = "The run has already ended." });
-        compactor.Schedule(run!.Id); // its histories packed for compare reads, in the background
         var updated = await db.Runs.AsNoTracking().FirstAsync(r => r.Id == run!.Id, ct);
         await events.PublishRunUpdatedAsync(updated.ToUpdateMessage());
+        await finished.TellAsync(updated, ct); // histories compacted for compare reads, the owner's bell
         return TypedResults.Ok(RunDto.From(updated));
     }
 

@@ -71,6 +71,7 @@ public static class ServiceRegistration
         services.AddSingleton<IRunFinishedSubscriber>(sp => sp.GetRequiredService<RunReproduction>());
         services.AddSingleton<IRunFinishedSubscriber>(sp => sp.GetRequiredService<Compare.HistoryCompactor>());
         services.AddSingleton<IRunFinishedSubscriber>(sp => sp.GetRequiredService<Notifications.Notifier>());
+        services.AddSingleton<RunFinishedSubscribers>();
         services.AddSingleton<RunSubmission>();
         services.AddSingleton<RunCommands>();
         services.AddSingleton<RunReproduction>();

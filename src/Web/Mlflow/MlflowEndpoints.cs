@@ -1,22 +1,22 @@
 using LayerLab.Data;
 using LayerLab.Web.Accounts;
-using LayerLab.Web.Compare;
 using LayerLab.Web.ExternalRuns;
 using LayerLab.Web.Ingestion;
 using LayerLab.Web.Live;
+using LayerLab.Web.Runs;
 using Microsoft.EntityFrameworkCore;
 
 namespace LayerLab.Web.Mlflow;
 
 /// <summary>What every MLflow endpoint needs, injected as one.</summary>
 public sealed class MlflowServices(
-    IDbContextFactory<LabDbContext> dbFactory, MetricIngestion ingestion, RunEvents events, HistoryCompactor compactor,
+    IDbContextFactory<LabDbContext> dbFactory, MetricIngestion ingestion, RunEvents events, RunFinishedSubscribers finished,
     RunningExternalRunCache runningRuns, TimeProvider clock)
 {
     public IDbContextFactory<LabDbContext> DbFactory { get; } = dbFactory;
     public MetricIngestion Ingestion { get; } = ingestion;
     public RunEvents Events { get; } = events;
-    public HistoryCompactor Compactor { get; } = compactor;
+    public RunFinishedSubscribers Finished { get; } = finished;
     public RunningExternalRunCache RunningRuns { get; } = runningRuns;
     public TimeProvider Clock { get; } = clock;
     public long NowMs => Clock.GetUtcNow().ToUnixTimeMilliseconds();

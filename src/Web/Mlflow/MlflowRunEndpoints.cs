@@ -94,6 +94,7 @@ public static class MlflowRunEndpoints
         var (run, mlflow) = await MlflowRunReader.FindWritableAsync(db, args.RunId(), http.User, ct);
         if (runName is not null) await MlflowRunWriter.ApplyAsync(db, run.Id, [], [(MlflowRunWriter.RunNameTag, runName)], null, ct);
 
+        var ended = false;
         if (statusText is { Length: > 0 } && MlflowStatus.Parse(statusText) is var status && status != run.Status)
         {
             if (run.Status != RunStatus.Running || status == RunStatus.Running)
@@ -105,10 +106,11 @@ public static class MlflowRunEndpoints
             // were empty already: only status, end time and (when finished) progress change.
             var changed = await db.Runs.Where(r => r.Id == run.Id && r.Status == RunStatus.Running)
                 .FinishAsync(new RunEnd(status), finished, ct);
-            if (changed > 0) s.Compactor.Schedule(run.Id);
+            ended = changed > 0;
         }
         var (updated, row) = await MlflowRunReader.FindAsync(db, run.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), ct);
         await s.Events.PublishRunUpdatedAsync(updated.ToUpdateMessage());
+        if (ended) await s.Finished.TellAsync(updated, ct);
         return MlflowEndpoints.Ok(new { run_info = MlflowRunInfoDto.From(updated, row) });
     }
 

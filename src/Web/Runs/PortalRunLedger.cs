@@ -21,10 +21,9 @@ public sealed class PortalRunLedger(
     MetricIngestion ingestion,
     RunProgressWriter progress,
     RunEvents events,
-    IEnumerable<IRunFinishedSubscriber> finishedSubscribers,
+    RunFinishedSubscribers finishedSubscribers,
     TimeProvider clock,
-    RunLeaseOptions lease,
-    ILogger<PortalRunLedger> logger) : IRunLedger
+    RunLeaseOptions lease) : IRunLedger
 {
     public Task<RunClaim?> TryClaimAsync(long runId, string worker, string device, CancellationToken cancellationToken) =>
         TryClaimAsync(runId, worker, owner: worker, device, cancellationToken);
@@ -149,22 +148,7 @@ public sealed class PortalRunLedger(
         progress.Forget(runId);
         var run = await db.Runs.AsNoTracking().FirstAsync(r => r.Id == runId, cancellationToken);
         await events.PublishRunUpdatedAsync(run.ToUpdateMessage());
-        if (!run.Status.IsFinished()) return;
-        foreach (var subscriber in finishedSubscribers) await TellFinishedAsync(subscriber, run, cancellationToken);
-    }
-
-    /// <summary>Best effort: the run's end is already stored; a bell that could not ring (or a badge that could not be
-    /// written) must not fail the worker's call.</summary>
-    private async Task TellFinishedAsync(IRunFinishedSubscriber subscriber, Run run, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await subscriber.RunFinishedAsync(run, cancellationToken);
-        }
-        catch (DbUpdateException ex)
-        {
-            logger.LogWarning(ex, "Run {RunId} ended but {Subscriber} could not store its part", run.Id, subscriber.GetType().Name);
-        }
+        await finishedSubscribers.TellAsync(run, cancellationToken);
     }
 }
 

@@ -70,6 +70,11 @@ public sealed class ExternalRunsApiTests(ExternalRunsPortal lab) : IClassFixture
         Assert.True(ended == HttpStatusCode.OK, $"{ended} {final}");
         Assert.Equal("Succeeded", final.GetProperty("status").GetString());
         Assert.Equal(0.5, final.GetProperty("summary").GetProperty("final_loss").GetDouble());
+        // The end reaches the "run finished" subscribers as a catalog run's does: the owner's bell rings once.
+        var notes = (await lab.Alice.GetJsonAsync("/api/notifications")).GetProperty("items").EnumerateArray()
+            .Where(n => n.GetProperty("link").GetString() == $"/runs/{id}").ToList();
+        Assert.Single(notes);
+        Assert.Equal($"Run #{id} (resnet on my laptop) succeeded", notes[0].GetProperty("text").GetString());
 
         var (again, _) = await SendJsonAsync(lab.Alice, HttpMethod.Put, $"/api/runs/{id}/status", new { status = "Failed" });
         Assert.Equal(HttpStatusCode.Conflict, again);

@@ -214,6 +214,10 @@ public sealed class MlflowApiTests(ExternalRunsPortal lab) : IClassFixture<Exter
         // Killed: the LayerLab run is Cancelled, once.
         AssertOk(await alice.PostAsync("/api/2.0/mlflow/runs/update", $"{{\"run_id\": \"{runId}\", \"status\": \"KILLED\"}}"));
         Assert.Equal("Cancelled", (await lab.Alice.GetJsonAsync($"/api/runs/{runId}")).GetProperty("status").GetString());
+        // Its end reaches the "run finished" subscribers as any run's does: the owner's bell rings once.
+        var notes = (await lab.Alice.GetJsonAsync("/api/notifications")).GetProperty("items").EnumerateArray()
+            .Where(n => n.GetProperty("link").GetString() == $"/runs/{runId}").ToList();
+        Assert.Equal($"Run #{runId} (renamed) was cancelled", Assert.Single(notes).GetProperty("text").GetString());
         AssertError(await alice.PostAsync("/api/2.0/mlflow/runs/update", $"{{\"run_id\": \"{runId}\", \"status\": \"RUNNING\"}}"),
             HttpStatusCode.BadRequest, "INVALID_PARAMETER_VALUE");
     }
