@@ -9,7 +9,8 @@ namespace LayerLab.Tests.Unit.Studies;
 /// Texts pinned word for word in a reviewed file under tests/Unit/Studies/Golden: a study's claim, rule and figure
 /// labels, and each verdict's sentence with the numbers it quotes, are the result a user reads, so a changed word or
 /// figure must fail a test and be looked at. <c>LAYERLAB_UPDATE_GOLDEN=1</c> rewrites the files from the code; review
-/// the diff (every changed line is a changed claim or verdict) before committing it.
+/// the diff (every changed line is a changed claim or verdict) before committing it. The file sits in Golden/ next to
+/// the calling test's source.
 /// </summary>
 internal static class GoldenText
 {
@@ -35,6 +36,7 @@ internal static class GoldenText
             if (Update)
             {
                 map[key] = actual;
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                 File.WriteAllText(path, JsonSerializer.Serialize(map, Json) + "\n");
                 return;
             }
