@@ -1,4 +1,12 @@
 using LayerLab.Training.Experiments.IclLinReg;
+using LayerLab.Training.Experiments.IclRetrieval;
+using LayerLab.Training.Experiments.IclTaskCount;
+using LayerLab.Training.Experiments.LinearPolicy;
+using LayerLab.Training.Experiments.MarkovIcl;
+using LayerLab.Training.Experiments.RefexCompose;
+using LayerLab.Training.Experiments.TinyLm;
+using LayerLab.Training.Experiments.WideAttention;
+using LayerLab.Training.Experiments.WidthVsDepth;
 using LayerLab.Training.Experiments.XorPrelu;
 using LayerLab.Training.Studies;
 using LayerLab.Training.Sweeps;
@@ -183,5 +191,53 @@ public sealed class StudyPlanTests
         var results = StudyAggregation.Aggregate(split, [Run("0.1", "8", 1), Run("0.1", "8", 3), Run("0.1", "16", 5), Run("0.2", "8", 4)]);
         Assert.Equal(["width = 8", "width = 16"], results.Series.Select(s => s.Name));
         Assert.Equal((2.0, 2), (results.Point("width = 8", 0.1)!.Mean, results.Point("width = 8", 0.1)!.N));
+    }
+
+    /// <summary>Every public entry point refuses a null argument up front (not with a NullReferenceException halfway).</summary>
+    public static TheoryData<string> NullCalls()
+    {
+        var data = new TheoryData<string>();
+        foreach (var name in Nulls.Keys) data.Add(name);
+        return data;
+    }
+
+    private static readonly StudyResults Empty = new([], 0, 0, 0, 0, 2);
+
+    private static readonly Dictionary<string, Action> Nulls = new()
+    {
+        ["Apply experiment"] = () => StudyPlan.Apply(null!, Study, new StudyOverrides(), out _),
+        ["Apply study"] = () => StudyPlan.Apply(new XorPreluExperiment(), null!, new StudyOverrides(), out _),
+        ["Apply overrides"] = () => StudyPlan.Apply(new XorPreluExperiment(), Study, null!, out _),
+        ["ToSweep experiment"] = () => StudyPlan.ToSweep(null!, Study, 1),
+        ["ToSweep study"] = () => StudyPlan.ToSweep(new XorPreluExperiment(), null!, 1),
+        ["EstimatedSeconds experiment"] = () => StudyPlan.EstimatedSeconds(null!, Study),
+        ["EstimatedSeconds study"] = () => StudyPlan.EstimatedSeconds(new XorPreluExperiment(), null!),
+        ["Configurations"] = () => StudyPlan.Configurations(null!),
+        ["Aggregate study"] = () => StudyAggregation.Aggregate(null!, []),
+        ["Aggregate runs"] = () => StudyAggregation.Aggregate(Study, null!),
+        ["Clip point"] = () => StudyAggregation.Clip(null!, Study.Figure),
+        ["Clip figure"] = () => StudyAggregation.Clip(new StudyPoint(1, 1, 1, 1, 1, [1]), null!),
+        ["Summarize"] = () => StudyAggregation.Summarize(1, null!),
+        ["LogLogSlope"] = () => StudyAggregation.LogLogSlope(null!),
+        ["xor-prelu"] = () => XorPreluStudies.Verdict(null!),
+        ["icl-linreg"] = () => IclLinRegStudies.Verdict(null!),
+        ["icl-task-count tasks"] = () => IclTaskCountStudies.TasksVerdict(null!),
+        ["icl-task-count mismatch"] = () => IclTaskCountStudies.MismatchVerdict(null!),
+        ["markov-icl"] = () => MarkovIclStudies.Verdict(null!),
+        ["refex-compose"] = () => RefexComposeStudies.Verdict(null!),
+        ["icl-retrieval"] = () => IclRetrievalStudies.Verdict(null!),
+        ["recall"] = () => RecallStudies.Verdict(null!),
+        ["linear-policy"] = () => LinearPolicyStudies.Verdict(null!),
+        ["width-vs-depth"] = () => WidthVsDepthStudies.Verdict(null!),
+        ["wide-attention"] = () => WideAttentionStudies.Verdict(null!),
+        ["tiny-lm results"] = () => TinyLmStudies.Verdict(null!, ["1 layer"]),
+        ["tiny-lm series"] = () => TinyLmStudies.Verdict(Empty, null!),
+    };
+
+    [Theory]
+    [MemberData(nameof(NullCalls))]
+    public void Null_arguments_are_refused_up_front(string call)
+    {
+        Assert.Throws<ArgumentNullException>(Nulls[call]);
     }
 }
