@@ -77,6 +77,10 @@ public sealed class LinearPolicyStudyTests
         ["es-just-below-on-two-tasks"] = (Runs(new() { ["cartpole"] = (474.99, 475), ["acrobot"] = (-100, -100), ["mountaincar"] = (89.99, 0) }), StudyOutcome.NotReproduced),
         ["one-task-only"] = (Runs(new() { ["acrobot"] = (-80, -100.01) }), StudyOutcome.Reproduced),
         ["only-mlp-runs"] = ([.. Runs(new() { ["cartpole"] = (500, 500) }).Where(r => r.Parameter("policy") == "mlp")], StudyOutcome.Inconclusive),
+        ["reinforce-misses-two"] = (Runs(new() { ["cartpole"] = (500, 100), ["acrobot"] = (-90, -95), ["mountaincar"] = (93, 0) }), StudyOutcome.Reproduced),
+        // A task with only ES + linear results (or only REINFORCE + linear) is judged, so the missing half is "too few seeds".
+        ["only-es-linear"] = ([.. Runs(new() { ["cartpole"] = (500, 100) }).Where(r => r.Parameter("optimizer") == "es")], StudyOutcome.Inconclusive),
+        ["only-reinforce-linear"] = ([.. Runs(new() { ["cartpole"] = (500, 100) }).Where(r => r.Parameter("optimizer") == "reinforce")], StudyOutcome.Inconclusive),
         ["one-seed"] = ([.. Runs(new() { ["cartpole"] = (500, 100) }).Where(r => r.Seed == 1)], StudyOutcome.Inconclusive),
     };
 

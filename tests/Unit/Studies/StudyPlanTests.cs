@@ -234,10 +234,18 @@ public sealed class StudyPlanTests
         ["tiny-lm series"] = () => TinyLmStudies.Verdict(Empty, null!),
     };
 
+    /// <summary>The parameter blamed, where the call's key does not end in it.</summary>
+    private static readonly Dictionary<string, string> ParamNames = new()
+    {
+        ["Configurations"] = "study", ["Summarize"] = "values", ["LogLogSlope"] = "points", ["Clip point"] = "point",
+        ["Aggregate runs"] = "runs", ["tiny-lm series"] = "series", ["icl-task-count tasks"] = "results", ["icl-task-count mismatch"] = "results",
+    };
+
     [Theory]
     [MemberData(nameof(NullCalls))]
     public void Null_arguments_are_refused_up_front(string call)
     {
-        Assert.Throws<ArgumentNullException>(Nulls[call]);
+        var thrown = Assert.Throws<ArgumentNullException>(Nulls[call]);
+        Assert.Equal(ParamNames.GetValueOrDefault(call, call.Split(' ') is [_, var name] ? name : "results"), thrown.ParamName);
     }
 }
