@@ -34,7 +34,7 @@ public sealed class RunVerdictTextTests
             }
             // ±1 coding's exact solution w = (½, −½), a = −1; prelu_bias also b = 0. Off by offset·(trial + li).
             var off = offset * (t + li);
-            float[] p = [0.5f + off, -0.5f, -1, 0.5f, -0.5f + off, 0, -1];
+            float[] p = [0.5f + off, -0.5f, -1, 0.5f, -0.5f + (2 * off), 0, -1]; // prelu_bias twice as far
             p.CopyTo(theta, row * 7);
         }
         return new XorOutcome(Lrs, Trials, correct, loss, theta);
@@ -104,8 +104,19 @@ public sealed class RunVerdictTextTests
         // Best rate for PReLU: lr 0.01 and 0.1 both at 100%; the tie goes to the smaller median distance (lr 0.01:
         // offsets 0.1 and 0.2 → median 0.15; lr 0.1: 0.2 and 0.3 → 0.25).
         Assert.Equal((0.15, 0.01), (s["ref_distance/prelu"], s["ref_distance_lr/prelu"]), new ToleranceComparer(1e-6));
-        // PReLU with bias solves nothing: the best rate is 0 everywhere, so the smallest median distance wins (lr 0.001).
-        Assert.Equal((0.05, 0.001), (s["ref_distance/prelu_bias"], s["ref_distance_lr/prelu_bias"]), new ToleranceComparer(1e-6));
+        // PReLU with bias solves nothing: the best rate is 0 everywhere, so the smallest median distance wins (lr 0.001:
+        // offsets 0 and 0.2 → 0.1; its own parameters, not PReLU's).
+        Assert.Equal((0.1, 0.001), (s["ref_distance/prelu_bias"], s["ref_distance_lr/prelu_bias"]), new ToleranceComparer(1e-6));
+    }
+
+    [Fact]
+    public void A_model_whose_every_trial_diverged_has_no_mean_loss_and_equal_bands_keep_the_first()
+    {
+        var (s, _) = XorSummary.Build(Pm1, Outcome((_, _, _) => false, diverged: (m, _, _) => m == XorModel.Gcu));
+        Assert.False(s.ContainsKey("loss/gcu"));
+        Assert.Equal(1.0, s["diverged/gcu"]);
+        // Two bands of one point each: the first (lower learning rate) is reported.
+        Assert.Equal(new SuccessBand(1, 0.001, 0.001), SuccessBand.Longest([0.001, 0.01, 0.1], [true, false, true]));
     }
 
     [Fact]
@@ -146,6 +157,7 @@ public sealed class RunVerdictTextTests
     [InlineData(-1, 1, InputCoding.PlusMinusOne, 1)]
     [InlineData(1, -1, InputCoding.PlusMinusOne, 1)]
     [InlineData(-1, -1, InputCoding.PlusMinusOne, 0)]
+    [InlineData(0, 0.5, InputCoding.ZeroOne, 0.5)] // off the grid: the slope multiplies (−1 · −0.5), it does not divide
     public void Exact_output_is_xor_in_both_codings(double x1, double x2, InputCoding coding, double expected)
     {
         Assert.Equal(expected, XorReference.ExactOutput(x1, x2, coding));
