@@ -7,6 +7,8 @@
 #   scripts/mutation-test.sh                  # every target below, one after the other
 #   scripts/mutation-test.sh data sweeps      # only those targets
 #   STRYKER_CONCURRENCY=1 scripts/mutation-test.sh sweeps   # fewer parallel test runners (default 2)
+#   STRYKER_TEST_FILTER='FullyQualifiedName~X|…' scripts/mutation-test.sh verdicts   # a narrower test filter for
+#                                             # one target (e.g. verdicts without its training tests; say so with the score)
 #
 # Each target writes test-results/mutation/<target>/reports/mutation-report.{json,html}; the summary lines (score,
 # survivors with file:line and the mutation) are printed at the end by scripts/mutation-summary.py.
@@ -69,7 +71,7 @@ for target in "${targets[@]}"; do
   for glob in "${globs[@]}"; do args+=(--mutate "$glob"); done
   echo "== $target: ${project[$target]} (${mutate[$target]})"
   (cd tests/Unit && dotnet stryker --skip-version-check --configuration Release \
-      --project "${project[$target]}" --test-case-filter "${filter[$target]}" "${args[@]}" \
+      --project "${project[$target]}" --test-case-filter "${STRYKER_TEST_FILTER:-${filter[$target]}}" "${args[@]}" \
       --concurrency "${STRYKER_CONCURRENCY:-2}" --reporter Json --reporter Html --reporter Progress \
       --output "$out")
 done

@@ -52,4 +52,47 @@ public sealed class IclLinRegStudyTests
         var failed = Refs.SelectMany(r => new[] { Run(r.L, 1, r.Gd, r.Gd), Run(r.L, 2, r.Gd, r.Gd, r.L == 3 ? StudyRunState.Failed : StudyRunState.Succeeded) });
         Assert.Equal(StudyOutcome.Inconclusive, Judge(failed).Outcome);
     }
+
+    /// <summary>Every depth at ratio(L) to its reference, two seeds at ±spread around it.</summary>
+    private static StudyRun[] At(Func<int, double> ratio, double spread = 0) =>
+        [.. Refs.SelectMany(r => new[] { Run(r.L, 1, r.Gd * ratio(r.L) * (1 + spread), r.Gd), Run(r.L, 2, r.Gd * ratio(r.L) * (1 - spread), r.Gd) })];
+
+    /// <summary>The 2 % tolerance from both sides (a ratio of exactly 1.02 passes, 1.0201 fails) and each outcome's
+    /// whole text: the sentence, which depths fail, and every depth's numbers.</summary>
+    private static readonly Dictionary<string, (StudyRun[] Runs, StudyOutcome Outcome)> Cases = new()
+    {
+        ["exactly-at-tolerance"] = ([.. Refs.SelectMany(r => new[] { Run(r.L, 1, 1.02, 1), Run(r.L, 2, 1.02, 1) })], StudyOutcome.Reproduced),
+        ["just-above-tolerance-at-L3"] = ([.. Refs.SelectMany(r => new[] { Run(r.L, 1, r.L == 3 ? 1.0201 : 1, 1), Run(r.L, 2, r.L == 3 ? 1.0201 : 1, 1) })], StudyOutcome.NotReproduced),
+        ["below-reference-with-spread"] = (At(_ => 0.9, spread: 0.01), StudyOutcome.Reproduced),
+        ["two-depths-fail"] = (At(l => l >= 3 ? 1.2 : 1), StudyOutcome.NotReproduced),
+        ["one-seed"] = ([.. Refs.Select(r => Run(r.L, 1, r.Gd, r.Gd))], StudyOutcome.Inconclusive),
+        ["a-failed-run"] = ([.. At(_ => 1), Run(2, 3, 1, 1, StudyRunState.Failed)], StudyOutcome.Inconclusive),
+        ["a-pending-run"] = ([.. At(_ => 1), Run(2, 3, 1, 1, StudyRunState.Pending)], StudyOutcome.Inconclusive),
+        ["no-runs"] = ([], StudyOutcome.Inconclusive),
+    };
+
+    public static TheoryData<string> Scenarios()
+    {
+        var data = new TheoryData<string>();
+        foreach (var name in Cases.Keys) data.Add(name);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Scenarios))]
+    public void Verdict_outcome_and_text_at_the_threshold_and_per_outcome(string scenario)
+    {
+        var (runs, outcome) = Cases[scenario];
+        GoldenText.Verdict("verdict-texts.json", $"icl-linreg/{scenario}", Judge(runs), outcome);
+    }
+
+    [Fact]
+    public void A_run_without_a_depth_or_a_test_loss_adds_no_model_point()
+    {
+        var results = StudyAggregation.Aggregate(Study, [new StudyRun(new Dictionary<string, string> { ["layers"] = "x" }, 1, StudyRunState.Succeeded,
+            new Dictionary<string, double> { ["test_loss"] = 1 }), new StudyRun(new Dictionary<string, string> { ["layers"] = "2" }, 1, StudyRunState.Succeeded,
+            new Dictionary<string, double> { ["ref/gdL"] = 0.5, ["ref/gd1"] = 0.7 })]);
+        Assert.Empty(results.PointsOf(IclLinRegStudies.Model));
+        Assert.Equal(0.5, results.Point(IclLinRegStudies.Gd, 2)!.Mean);
+    }
 }

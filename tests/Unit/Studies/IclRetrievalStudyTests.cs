@@ -90,4 +90,58 @@ public sealed class IclRetrievalStudyTests
         foreach (var (name, value) in Study.Parameters) Assert.NotNull(specs[name].TryParse(value, out _));
         foreach (var axis in Study.Axes) Assert.All(axis.Values, v => Assert.NotNull(specs[axis.Parameter].TryParse(v, out _)));
     }
+
+    /// <summary>Two seeds with the same value per (model, CoT, n), so the means are exactly the values given.</summary>
+    private static List<StudyRun> Exact(Func<string, bool, int, double> accuracy, Func<string, double>? parameters = null, int[]? sizes = null) =>
+        [.. from model in IclRetrievalSettings.ModelKeys from cot in new[] { true, false } from n in sizes ?? Sizes from s in new long[] { 1, 2 }
+            select Run(model, cot ? "true" : "false", n, s, accuracy(model, cot, n), parameters?.Invoke(model) ?? 20_000, StudyRunState.Succeeded)];
+
+    /// <summary>The paper's picture with one model's with-CoT accuracy replaced.</summary>
+    private static Func<string, bool, int, double> With(string model, Func<int, double> accuracy) =>
+        (m, cot, n) => m == model && cot ? accuracy(n) : Paper(m, cot, n);
+
+    /// <summary>Each threshold exactly on it and just past it (solved ≥ 0.90, falls and closes by 0.05, counts within
+    /// 10 %), and each outcome's whole text with the numbers it quotes.</summary>
+    private static readonly Dictionary<string, (List<StudyRun> Runs, StudyOutcome Outcome)> Cases = new()
+    {
+        ["paper"] = (Exact(Paper), StudyOutcome.Reproduced),
+        ["transformer-exactly-solved"] = (Exact((m, cot, n) => m.StartsWith("transformer", StringComparison.Ordinal) && cot ? 0.9 : Paper(m, cot, n)), StudyOutcome.Reproduced),
+        ["transformer-just-below-solved"] = (Exact((m, cot, n) => m.StartsWith("transformer", StringComparison.Ordinal) && cot ? 0.8999 : Paper(m, cot, n)), StudyOutcome.Inconclusive),
+        ["better-transformer-counts"] = (Exact((m, cot, n) => m == "transformer1" && cot ? 0.5 : Paper(m, cot, n)), StudyOutcome.Reproduced),
+        ["rnn-exactly-solved"] = (Exact(With("gru", n => n == 16 ? 0.9 : 1.0)), StudyOutcome.NotReproduced),
+        ["rnn-just-below-solved"] = (Exact(With("gru", n => n == 16 ? 0.8999 : 1.0)), StudyOutcome.Reproduced),
+        ["rnn-falls-exactly-slack"] = (Exact(With("lstm", n => n == 16 ? 0.75 - IclRetrievalStudies.Slack : 0.75)), StudyOutcome.Reproduced),
+        ["rnn-falls-less-than-slack"] = (Exact((m, cot, n) => m is "lstm" or "gru" && cot ? (n == 16 ? 0.7001 : 0.75) : Paper(m, cot, n)), StudyOutcome.NotReproduced),
+        ["hybrid-exactly-slack-below"] = (Exact(With("lstm_attention", n => 0.98 - IclRetrievalStudies.Slack)), StudyOutcome.Reproduced),
+        ["hybrid-just-more-than-slack-below"] = (Exact(With("lstm_attention", n => 0.9299)), StudyOutcome.NotReproduced),
+        ["counts-exactly-10-percent-apart"] = (Exact(Paper, m => m switch { "lstm" => 19_000, "gru" => 21_000, _ => 20_000 }), StudyOutcome.Reproduced),
+        ["counts-just-over-10-percent-apart"] = (Exact(Paper, m => m switch { "lstm" => 18_990, "gru" => 21_010, _ => 20_000 }), StudyOutcome.Inconclusive),
+        ["one-size"] = (Exact(Paper, sizes: [8]), StudyOutcome.Inconclusive),
+        ["one-seed"] = (Runs(Paper, seeds: 1), StudyOutcome.Inconclusive),
+        ["no-runs"] = ([], StudyOutcome.Inconclusive),
+    };
+
+    public static TheoryData<string> Scenarios()
+    {
+        var data = new TheoryData<string>();
+        foreach (var name in Cases.Keys) data.Add(name);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Scenarios))]
+    public void Verdict_outcome_and_text_at_the_thresholds_and_per_outcome(string scenario)
+    {
+        var (runs, outcome) = Cases[scenario];
+        GoldenText.Verdict("verdict-texts.json", $"icl-retrieval/{scenario}", Judge(runs), outcome);
+    }
+
+    [Fact]
+    public void Series_name_model_and_chain_of_thought_and_runs_without_a_size_add_nothing()
+    {
+        Assert.Equal(["LSTM · CoT", "GRU · no CoT", "1-layer transformer · CoT", "2-layer transformer · CoT", "LSTM + attention · no CoT"],
+            new[] { IclRetrievalStudies.SeriesOf("lstm", "true"), IclRetrievalStudies.SeriesOf("gru", "false"), IclRetrievalStudies.SeriesOf("transformer1", "true"),
+                IclRetrievalStudies.SeriesOf("transformer2", ""), IclRetrievalStudies.SeriesOf("lstm_attention", "false") });
+        Assert.Empty(StudyAggregation.Aggregate(Study, [Run("lstm", "true", 8, 1, 1, 1, StudyRunState.Succeeded) with { Parameters = new Dictionary<string, string> { ["model"] = "lstm" } }]).Series);
+    }
 }

@@ -66,4 +66,48 @@ public sealed class LinearPolicyStudyTests
         Assert.Equal((300_000.0, 1.0), (es[^1].X, es[^1].Mean)); // score 1 = Gym's threshold at the full budget
         Assert.Equal(12, Study.Configurations);
     }
+
+    /// <summary>Gym's thresholds exactly (a mean of exactly 475 / −100 / 90 reaches it) and just below, for ES and for
+    /// REINFORCE, and each outcome's whole text with every task's numbers.</summary>
+    private static readonly Dictionary<string, (List<StudyRun> Runs, StudyOutcome Outcome)> Cases = new()
+    {
+        ["measured"] = (Runs(new() { ["cartpole"] = (499.6, 498.1), ["acrobot"] = (-92.2, -93.4), ["mountaincar"] = (93.0, 0.0) }), StudyOutcome.Reproduced),
+        ["es-exactly-at-every-threshold"] = (Runs(new() { ["cartpole"] = (475, 475), ["acrobot"] = (-100, -100), ["mountaincar"] = (90, 89.99) }), StudyOutcome.Reproduced),
+        ["reinforce-exactly-at-every-threshold"] = (Runs(new() { ["cartpole"] = (475, 475), ["acrobot"] = (-100, -100), ["mountaincar"] = (90, 90) }), StudyOutcome.NotReproduced),
+        ["es-just-below-on-two-tasks"] = (Runs(new() { ["cartpole"] = (474.99, 475), ["acrobot"] = (-100, -100), ["mountaincar"] = (89.99, 0) }), StudyOutcome.NotReproduced),
+        ["one-task-only"] = (Runs(new() { ["acrobot"] = (-80, -100.01) }), StudyOutcome.Reproduced),
+        ["only-mlp-runs"] = ([.. Runs(new() { ["cartpole"] = (500, 500) }).Where(r => r.Parameter("policy") == "mlp")], StudyOutcome.Inconclusive),
+        ["reinforce-misses-two"] = (Runs(new() { ["cartpole"] = (500, 100), ["acrobot"] = (-90, -95), ["mountaincar"] = (93, 0) }), StudyOutcome.Reproduced),
+        // A task with only ES + linear results (or only REINFORCE + linear) is judged, so the missing half is "too few seeds".
+        ["only-es-linear"] = ([.. Runs(new() { ["cartpole"] = (500, 100) }).Where(r => r.Parameter("optimizer") == "es")], StudyOutcome.Inconclusive),
+        ["only-reinforce-linear"] = ([.. Runs(new() { ["cartpole"] = (500, 100) }).Where(r => r.Parameter("optimizer") == "reinforce")], StudyOutcome.Inconclusive),
+        ["one-seed"] = ([.. Runs(new() { ["cartpole"] = (500, 100) }).Where(r => r.Seed == 1)], StudyOutcome.Inconclusive),
+    };
+
+    public static TheoryData<string> Scenarios()
+    {
+        var data = new TheoryData<string>();
+        foreach (var name in Cases.Keys) data.Add(name);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Scenarios))]
+    public void Verdict_outcome_and_text_at_the_thresholds_and_per_outcome(string scenario)
+    {
+        var (runs, outcome) = Cases[scenario];
+        GoldenText.Verdict("verdict-texts.json", $"linear-policy/{scenario}", Judge(runs), outcome);
+    }
+
+    [Fact]
+    public void Series_names_and_a_run_without_a_budget_draws_no_curve_but_keeps_its_test_return()
+    {
+        Assert.Equal(("acrobot · mlp · es", "test return · acrobot · mlp · es"),
+            (LinearPolicyStudies.Series("acrobot", "mlp", "es"), LinearPolicyStudies.TestSeries("acrobot", "mlp", "es")));
+        var run = Run("cartpole", "linear", "es", 1, 475) with { Parameters = new Dictionary<string, string> { ["env"] = "cartpole", ["policy"] = "linear", ["optimizer"] = "es" } };
+        var results = StudyAggregation.Aggregate(Study, [run]);
+        Assert.Equal([LinearPolicyStudies.TestSeries("cartpole", "linear", "es")], results.Series.Select(s => s.Name));
+        Assert.False(results.Series[0].Plot);
+        Assert.Equal(["cartpole", "acrobot", "mountaincar"], LinearPolicyStudies.Environments);
+    }
 }

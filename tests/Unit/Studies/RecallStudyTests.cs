@@ -99,4 +99,48 @@ public sealed class RecallStudyTests
         var seconds = StudyPlan.EstimatedSeconds(new IclRetrievalExperiment(), Study);
         Assert.InRange(seconds, 60, 900);
     }
+
+    /// <summary>Two seeds with the same value per (model, N), so the means are exactly the values given.</summary>
+    private static List<StudyRun> Exact(Func<string, int, double> accuracy, Func<string, double>? parameters = null, int[]? sizes = null) =>
+        [.. from model in IclRetrievalSettings.ModelKeys from n in sizes ?? Sizes from s in new long[] { 1, 2 }
+            select new StudyRun(new Dictionary<string, string> { ["model"] = model, ["pairs"] = n.ToString(CultureInfo.InvariantCulture) }, s,
+                StudyRunState.Succeeded, new Dictionary<string, double> { ["test_accuracy"] = accuracy(model, n), ["param_count"] = parameters?.Invoke(model) ?? 20_000 })];
+
+    private static Func<string, int, double> With(string model, Func<int, double> accuracy) => (m, n) => m == model ? accuracy(n) : Claim(m, n);
+
+    /// <summary>Each threshold exactly on it and just past it (solved ≥ 0.90, falls by ≥ 0.05, counts within 10 %),
+    /// and each outcome's whole text with the numbers it quotes.</summary>
+    private static readonly Dictionary<string, (List<StudyRun> Runs, StudyOutcome Outcome)> Cases = new()
+    {
+        ["claim"] = (Exact(Claim), StudyOutcome.Reproduced),
+        ["attention-exactly-solved"] = (Exact(With("lstm_attention", _ => 0.9)), StudyOutcome.Reproduced),
+        ["attention-just-below-solved-at-fewest"] = (Exact(With("lstm_attention", _ => 0.8999)), StudyOutcome.Inconclusive),
+        ["attention-just-below-solved-at-most"] = (Exact(With("lstm_attention", n => n == 16 ? 0.8999 : 0.92)), StudyOutcome.NotReproduced),
+        ["attention-falls-exactly-slack"] = (Exact(With("lstm_attention", n => n == 16 ? 1.0 - RecallStudies.Slack : 1.0)), StudyOutcome.Reproduced),
+        ["attention-falls-more-than-slack"] = (Exact(With("lstm_attention", n => n == 16 ? 0.9499 : 1.0)), StudyOutcome.NotReproduced),
+        ["rnn-exactly-solved-at-most"] = (Exact(With("gru", n => n == 16 ? 0.9 : 1.0)), StudyOutcome.NotReproduced),
+        ["rnn-just-below-solved-at-most"] = (Exact(With("gru", n => n == 16 ? 0.8999 : 1.0)), StudyOutcome.Reproduced),
+        ["rnn-falls-exactly-slack"] = (Exact(With("lstm", n => n == 16 ? 0.75 - RecallStudies.Slack : 0.75)), StudyOutcome.Reproduced),
+        ["rnn-falls-less-than-slack"] = (Exact(With("lstm", n => n == 16 ? 0.7001 : 0.75)), StudyOutcome.NotReproduced),
+        ["counts-exactly-10-percent-apart"] = (Exact(Claim, m => m switch { "lstm" => 19_000, "gru" => 21_000, _ => 20_000 }), StudyOutcome.Reproduced),
+        ["counts-just-over-10-percent-apart"] = (Exact(Claim, m => m switch { "lstm" => 18_990, "gru" => 21_010, _ => 20_000 }), StudyOutcome.Inconclusive),
+        ["one-size"] = (Exact(Claim, sizes: [8]), StudyOutcome.Inconclusive),
+        ["one-seed"] = (Runs(Claim, seeds: 1), StudyOutcome.Inconclusive),
+        ["a-pending-run"] = (Runs(Claim, state: (m, n, s) => m == "lstm" && n == 4 && s == 1 ? StudyRunState.Pending : StudyRunState.Succeeded), StudyOutcome.Inconclusive),
+    };
+
+    public static TheoryData<string> Scenarios()
+    {
+        var data = new TheoryData<string>();
+        foreach (var name in Cases.Keys) data.Add(name);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Scenarios))]
+    public void Verdict_outcome_and_text_at_the_thresholds_and_per_outcome(string scenario)
+    {
+        var (runs, outcome) = Cases[scenario];
+        GoldenText.Verdict("verdict-texts.json", $"recall/{scenario}", Judge(runs), outcome);
+    }
 }

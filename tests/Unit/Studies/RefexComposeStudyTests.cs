@@ -39,4 +39,29 @@ public sealed class RefexComposeStudyTests
         Assert.True(results.Point("1 layer", 1)!.High <= 1); // a rate: the interval is clipped to [0, 1]
         Assert.Equal(6, Study.Configurations);
     }
+
+    /// <summary>The rule's threshold from both sides (a mean of exactly 0.95 passes, 0.9499 does not) and each
+    /// outcome's whole text: the sentence and every number it quotes.</summary>
+    private static readonly Dictionary<string, (StudyRun[] Runs, StudyOutcome Outcome)> Cases = new()
+    {
+        ["exactly-at-bar"] = ([Run(1, 1, 1, 0.95), Run(1, 1, 2, 0.95), Run(1, 2, 1, 0.5), Run(1, 2, 2, 0.7), Run(2, 1, 1, 1), Run(2, 1, 2, 1)], StudyOutcome.Reproduced),
+        ["just-below-bar"] = ([Run(1, 1, 1, 0.9499), Run(1, 1, 2, 0.9499), Run(2, 4, 1, 1), Run(2, 4, 2, 0.98)], StudyOutcome.NotReproduced),
+        ["one-seed"] = ([Run(1, 1, 1, 1.0), Run(2, 1, 1, 1.0)], StudyOutcome.Inconclusive),
+        ["no-one-layer-one-head"] = ([Run(2, 1, 1, 1.0), Run(2, 1, 2, 1.0)], StudyOutcome.Inconclusive),
+    };
+
+    public static TheoryData<string> Scenarios()
+    {
+        var data = new TheoryData<string>();
+        foreach (var name in Cases.Keys) data.Add(name);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Scenarios))]
+    public void Verdict_outcome_and_text_at_the_threshold_and_per_outcome(string scenario)
+    {
+        var (runs, outcome) = Cases[scenario];
+        GoldenText.Verdict("verdict-texts.json", $"refex-compose/{scenario}", Judge(runs), outcome);
+    }
 }

@@ -84,4 +84,67 @@ public sealed class TinyLmStudyTests
         Assert.Equal(4, TinyLmStudies.EqualParams.Configurations);
         Assert.Equal(4, TinyLmStudies.EqualTokens.Configurations);
     }
+
+    /// <summary>Two seeds per depth at <paramref name="one"/> ± spread (1 layer) and <paramref name="deeper"/> ± spread
+    /// (every deeper model) at every budget, the unigram reference at <paramref name="unigram"/>.</summary>
+    private static List<StudyRun> Pair(double one, double deeper, double spread = 0, double unigram = 5) =>
+        Runs(TinyLmStudies.EqualTokens, (layers, _, s) => (layers == 1 ? one : deeper) + (s == 1 ? -spread : spread), seeds: 2, unigram: unigram);
+
+    /// <summary>Each rule exactly at its threshold and just past it: the unigram reference (not below it is
+    /// Inconclusive), τ (0.04 − 0.02 is exactly 0.02 in binary: not "more than τ"), and separated intervals (deeper
+    /// seeds 2 ± 1/16 and 1-layer seeds 3.58825 ± 1/16 give intervals that touch at exactly 2.794125: not separated),
+    /// and each outcome's whole text.</summary>
+    private static readonly Dictionary<string, (List<StudyRun> Runs, StudyOutcome Outcome)> Cases = new()
+    {
+        ["one-layer-exactly-at-unigram"] = (Pair(one: 4, deeper: 4.5, unigram: 4), StudyOutcome.Inconclusive),
+        ["one-layer-just-below-unigram"] = (Pair(one: 3.999, deeper: 4.5, unigram: 4), StudyOutcome.Reproduced),
+        ["deeper-exactly-tau-lower"] = (Pair(one: 0.04, deeper: 0.02), StudyOutcome.Reproduced),
+        ["deeper-just-more-than-tau-lower"] = (Pair(one: 0.04, deeper: 0.0199), StudyOutcome.NotReproduced),
+        ["intervals-touch"] = (Pair(one: 3.58825, deeper: 2, spread: 0.0625), StudyOutcome.Inconclusive),
+        ["intervals-apart"] = (Pair(one: 3.58826, deeper: 2, spread: 0.0625), StudyOutcome.NotReproduced),
+        ["deeper-worse"] = (Runs(TinyLmStudies.EqualTokens, (layers, t, s) => 3.5 - (t / 40_000.0) + (0.05 * Math.Log2(layers)) + Noise(s)), StudyOutcome.Reproduced),
+        ["one-seed"] = (Pair(3, 3) is var two ? [.. two.Where(r => r.Seed == 1)] : [], StudyOutcome.Inconclusive),
+        ["no-runs"] = ([], StudyOutcome.Inconclusive),
+        ["no-one-layer-runs"] = ([.. Pair(3, 3).Where(r => r.Parameter("layers") != "1")], StudyOutcome.Inconclusive),
+        ["a-deeper-model-missing"] = ([.. Pair(3, 3).Where(r => r.Parameter("layers") != "12")], StudyOutcome.Inconclusive),
+    };
+
+    public static TheoryData<string> Scenarios()
+    {
+        var data = new TheoryData<string>();
+        foreach (var name in Cases.Keys) data.Add(name);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Scenarios))]
+    public void Verdict_outcome_and_text_at_the_thresholds_and_per_outcome(string scenario)
+    {
+        var (runs, outcome) = Cases[scenario];
+        GoldenText.Verdict("verdict-texts.json", $"tiny-lm/{scenario}", Judge(TinyLmStudies.EqualTokens, runs), outcome);
+    }
+
+    [Fact]
+    public void Equal_parameters_study_names_each_depth_with_its_width_and_judges_with_them()
+    {
+        var study = TinyLmStudies.EqualParams;
+        var verdict = Judge(study, Runs(study, (layers, t, _) => layers == 2 && t == 20_000 ? 2.9 : 3.0));
+        Assert.Equal(StudyOutcome.NotReproduced, verdict.Outcome);
+        Assert.StartsWith("Not reproduced: deeper models are clearly more sample-efficient — 2 layers × width 80 at 20,000 tokens (2.900 vs 3.000)", verdict.Text, StringComparison.Ordinal);
+        Assert.Equal(["1 layer × width 112", "2 layers × width 80", "4 layers × width 56", "12 layers × width 32"],
+            TinyLmStudies.EqualParameters.Select(p => TinyLmStudies.ParamsSeries(p.Layers.ToString(CultureInfo.InvariantCulture), p.Width.ToString(CultureInfo.InvariantCulture))));
+        var results = StudyAggregation.Aggregate(study, Runs(study, (_, _, _) => 3));
+        Assert.Equal(2.5, results.Point(TinyLmStudies.KneserNeySeries, 40_000)!.Mean);
+        Assert.False(results.Series.Single(s => s.Name == TinyLmStudies.UnigramSeries).Plot);
+        Assert.Throws<ArgumentNullException>(() => TinyLmStudies.Verdict(results, null!));
+    }
+
+    [Fact]
+    public void Keys_that_are_not_a_budget_are_not_points()
+    {
+        var run = new StudyRun(new Dictionary<string, string> { ["layers"] = "2" }, 1, StudyRunState.Succeeded,
+            new Dictionary<string, double> { [TinyLmExperiment.BitsAtPrefix + "many"] = 1, ["test_bpt"] = 2, [TinyLmExperiment.BitsAtKey(500)] = 3 });
+        var results = StudyAggregation.Aggregate(TinyLmStudies.EqualTokens, [run]);
+        Assert.Equal(("2 layers", 500.0, 3.0), (Assert.Single(results.Series).Name, results.Series[0].Points.Single().X, results.Series[0].Points[0].Mean));
+    }
 }

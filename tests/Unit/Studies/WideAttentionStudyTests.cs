@@ -111,4 +111,56 @@ public sealed class WideAttentionStudyTests
         // The main figure draws accuracy only.
         Assert.DoesNotContain(results.Series.Where(s => s.Plot), s => s.Name == WideAttentionStudies.StepSeries);
     }
+
+    /// <summary>Two seeds per shape with the given accuracies and step time (the majority class at 0.12).</summary>
+    private static StudyRun[] Exact(params (string Shape, double A1, double A2, double Ms)[] shapes) =>
+        [.. shapes.SelectMany(c => new[] { Run(c.Shape, 1, c.A1, c.Ms), Run(c.Shape, 2, c.A2, c.Ms) })];
+
+    private static readonly double Floor = 0.12 + WideAttentionStudies.LearnedMargin;
+
+    /// <summary>Each rule exactly at its threshold and just past it: equal step times (not faster), best accuracy
+    /// exactly majority + 5 points (learned), intervals that touch (wide's upper end clipped to 1 = deep's lower end: not
+    /// apart), and each outcome's whole text. A gap of exactly 1 point cannot be built from accuracies ≥ 5 % (0.01 has
+    /// bits below their last place), so that edge is tested from both sides at ±0.0001.</summary>
+    private static readonly Dictionary<string, (StudyRun[] Runs, StudyOutcome Outcome)> Cases = new()
+    {
+        ["measured-like"] = (Runs(0.60, 0.605, 0.598), StudyOutcome.Reproduced),
+        ["equal-step-times"] = (Exact(("6x4", 0.6, 0.6, 80), ("3x8", 0.6, 0.6, 50), ("1x24", 0.6, 0.6, 50)), StudyOutcome.NotReproduced),
+        ["just-faster"] = (Exact(("6x4", 0.6, 0.6, 80), ("3x8", 0.6, 0.6, 50), ("1x24", 0.6, 0.6, 49.99)), StudyOutcome.Reproduced),
+        ["best-exactly-majority-plus-margin"] = (Exact(("6x4", Floor, Floor, 80), ("3x8", 0.15, 0.15, 60), ("1x24", Floor, Floor, 40)), StudyOutcome.Reproduced),
+        ["best-just-below-majority-plus-margin"] = (Exact(("6x4", 0.1699, 0.1699, 80), ("3x8", 0.15, 0.15, 60), ("1x24", 0.1699, 0.1699, 40)), StudyOutcome.Inconclusive),
+        ["gap-just-below-a-point"] = (Exact(("6x4", 0.6099, 0.6099, 80), ("3x8", 0.5, 0.5, 60), ("1x24", 0.6, 0.6, 40)), StudyOutcome.Reproduced),
+        ["gap-just-above-a-point"] = (Exact(("6x4", 0.5, 0.5, 80), ("3x8", 0.6101, 0.6101, 60), ("1x24", 0.6, 0.6, 40)), StudyOutcome.NotReproduced),
+        ["intervals-touch"] = (Exact(("6x4", 1, 1, 80), ("3x8", 0.5, 0.5, 60), ("1x24", 0.8, 1.0, 40)), StudyOutcome.Inconclusive),
+        ["intervals-overlap"] = (Exact(("6x4", 0.5, 0.7, 100), ("3x8", 0.5, 0.6, 70), ("1x24", 0.47, 0.67, 40)), StudyOutcome.Inconclusive),
+        ["a-shape-missing"] = ([.. Runs(0.6, 0.6, 0.6).Where(r => r.Parameter("shape") != "3x8")], StudyOutcome.Inconclusive),
+    };
+
+    public static TheoryData<string> Scenarios()
+    {
+        var data = new TheoryData<string>();
+        foreach (var name in Cases.Keys) data.Add(name);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Scenarios))]
+    public void Verdict_outcome_and_text_at_the_thresholds_and_per_outcome(string scenario)
+    {
+        var (runs, outcome) = Cases[scenario];
+        GoldenText.Verdict("verdict-texts.json", $"wide-attention/{scenario}", Judge(runs), outcome);
+    }
+
+    [Fact]
+    public void Without_a_majority_class_the_floor_is_chance_and_a_run_with_a_bad_shape_adds_nothing()
+    {
+        StudyRun Bare(string shape, long seed, double accuracy) =>
+            new(new Dictionary<string, string> { ["shape"] = shape }, seed, StudyRunState.Succeeded, new Dictionary<string, double> { ["accuracy"] = accuracy, ["step_ms"] = shape == "1x24" ? 40 : 80 });
+        // Chance is 10 %: 0.16 is 6 points above it (learned); with the runs' 12 % majority it would not be.
+        var runs = new[] { "6x4", "3x8", "1x24" }.SelectMany(s => new[] { Bare(s, 1, 0.16), Bare(s, 2, 0.16) }).ToList();
+        var verdict = Judge(runs);
+        Assert.Equal(StudyOutcome.Reproduced, verdict.Outcome);
+        Assert.EndsWith("majority class 10.0 %.", verdict.Text, StringComparison.Ordinal);
+        Assert.Empty(StudyAggregation.Aggregate(Study, [Bare("7x9", 1, 0.5), Bare("", 1, 0.5)]).Series);
+    }
 }

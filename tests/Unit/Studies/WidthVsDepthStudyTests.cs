@@ -59,4 +59,59 @@ public sealed class WidthVsDepthStudyTests
         Assert.Equal(0.23, figure.Point("width 1", 8)!.Mean, 12);
         Assert.Equal(5, figure.PointsOf("width 4").Count);
     }
+
+    /// <summary>Two identical seeds (exact means) with any widths; width → MSE per depth; variance 0.25.</summary>
+    private static StudyRun[] Exact(Dictionary<int, Func<int, double>> widths, double variance = 0.25) =>
+        [.. new long[] { 1, 2 }.Select(seed =>
+        {
+            var summary = new Dictionary<string, double> { ["variance"] = variance, ["other/w1/d2"] = 9, ["test_mse/w1"] = 9, ["test_mse/x/d2"] = 9 };
+            foreach (var (width, mse) in widths)
+            foreach (var d in Depths) summary[string.Create(CultureInfo.InvariantCulture, $"test_mse/w{width}/d{d}")] = mse(d);
+            return new StudyRun(new Dictionary<string, string>(), seed, StudyRunState.Succeeded, summary);
+        })];
+
+    /// <summary>Width 1 at 0.25 at depth 2 and <paramref name="deeper"/> from depth 4 on; width 4 at <paramref name="wide"/>.</summary>
+    private static StudyRun[] Shape(double deeper, double wide, double shallow = 0.25) =>
+        Exact(new() { [1] = d => d == 2 ? shallow : d == 8 ? deeper : deeper + 0.01, [4] = d => d == 16 ? wide : wide + 0.001 });
+
+    /// <summary>(a), (b) and (c) each exactly on its threshold (0.8 × 0.25 = 0.2; 0.5 × 0.25 = 0.125; 0.25 × 0.2 =
+    /// 0.05: all exact in binary) and just past it, and each outcome's whole text with its numbers.</summary>
+    private static readonly Dictionary<string, (StudyRun[] Runs, StudyOutcome Outcome)> Cases = new()
+    {
+        ["a-deeper-exactly-0.8-of-depth-2"] = (Shape(deeper: 0.2, wide: 0.001), StudyOutcome.NotReproduced),
+        ["a-deeper-just-above-0.8"] = (Shape(deeper: 0.2001, wide: 0.001), StudyOutcome.Reproduced),
+        ["b-best-exactly-half-the-variance"] = (Shape(deeper: 0.125, wide: 0.001, shallow: 0.15), StudyOutcome.NotReproduced),
+        ["b-best-just-above-half"] = (Shape(deeper: 0.1251, wide: 0.001, shallow: 0.15), StudyOutcome.Reproduced),
+        ["c-widest-exactly-a-quarter"] = (Shape(deeper: 0.2, wide: 0.05, shallow: 0.2), StudyOutcome.Inconclusive),
+        ["c-widest-just-below-a-quarter"] = (Shape(deeper: 0.2, wide: 0.0499, shallow: 0.2), StudyOutcome.Reproduced),
+        // Width 16 is the widest (by number, not by name: "width 16" sorts before "width 4") and it did not train.
+        ["widest-by-number"] = (Exact(new() { [1] = _ => 0.25, [4] = _ => 0.001, [16] = _ => 0.2 }), StudyOutcome.Inconclusive),
+        ["width-1-only"] = (Exact(new() { [1] = _ => 0.25 }), StudyOutcome.Inconclusive),
+        ["no-runs"] = ([], StudyOutcome.Inconclusive),
+        ["one-seed"] = ([Exact(new() { [1] = _ => 0.25, [4] = _ => 0.001 })[0]], StudyOutcome.Inconclusive),
+    };
+
+    public static TheoryData<string> Scenarios()
+    {
+        var data = new TheoryData<string>();
+        foreach (var name in Cases.Keys) data.Add(name);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Scenarios))]
+    public void Verdict_outcome_and_text_at_the_thresholds_and_per_outcome(string scenario)
+    {
+        var (runs, outcome) = Cases[scenario];
+        GoldenText.Verdict("verdict-texts.json", $"width-vs-depth/{scenario}", Judge(runs), outcome);
+    }
+
+    [Fact]
+    public void Only_test_mse_keys_of_the_form_w_width_d_depth_are_drawn()
+    {
+        var results = StudyAggregation.Aggregate(Study, Exact(new() { [1] = _ => 0.25 }));
+        Assert.Equal([WidthVsDepthStudies.VarianceSeries, "width 1"], results.Series.Select(s => s.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(Depths.Select(d => (double)d), results.PointsOf("width 1").Select(p => p.X));
+        Assert.Equal("width 12", WidthVsDepthStudies.Series(12));
+    }
 }

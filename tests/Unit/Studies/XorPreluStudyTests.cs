@@ -84,4 +84,58 @@ public sealed class XorPreluStudyTests
         Assert.Equal(3 * Lrs.Length, results.Series.Sum(s => s.Points.Count));
         Assert.Equal(double.Parse(Lrs[0], CultureInfo.InvariantCulture), results.Series[0].Points[0].X);
     }
+
+    /// <summary>PReLU 100% from 0.00316 to 0.1 (4 points) with the last one exactly at the rule's floor 1 − 1e-12.</summary>
+    private static readonly double[] FourAtFloor = [0.9, 1, 1, 1, 1 - 1e-12, 0.9, 0.8];
+    private static readonly double[] FourJustBelowFloor = [0.9, 1, 1, 1, 1 - 2e-12, 0.9, 0.8];
+    private static readonly double[] Four = [0.2, 1, 1, 1, 1, 0.5, 0.1];
+    private static readonly double[] Three = [0.2, 1, 1, 1, 0.9, 0.5, 0.1];
+
+    /// <summary>The band rule at its edges (a mean of exactly 1 − 1e-12 is 100%; "strictly wider" than each of MLP and
+    /// GCU, a tie with either fails), the paper's setting missing, and each outcome's whole text.</summary>
+    private static readonly Dictionary<string, (List<StudyRun> Runs, StudyOutcome Outcome)> Cases = new()
+    {
+        ["wide-prelu"] = ([.. Grid((c, i, s) => Run(c, i, s, Wide, Never, Narrow))], StudyOutcome.Reproduced),
+        ["stuck-on-01"] = ([.. Grid((c, i, s) => Run(c, i, s, c == "01" ? Stuck : Wide, Never, Narrow))], StudyOutcome.NotReproduced),
+        ["mean-exactly-at-floor-counts"] = ([.. Grid((c, i, s) => Run(c, i, s, FourAtFloor, Three, Three))], StudyOutcome.Reproduced),
+        ["mean-just-below-floor-breaks-the-band"] = ([.. Grid((c, i, s) => Run(c, i, s, FourJustBelowFloor, Three, Three))], StudyOutcome.NotReproduced),
+        ["tie-with-mlp"] = ([.. Grid((c, i, s) => Run(c, i, s, Four, Four, Three))], StudyOutcome.NotReproduced),
+        ["tie-with-gcu"] = ([.. Grid((c, i, s) => Run(c, i, s, Four, Three, Four))], StudyOutcome.NotReproduced),
+        ["papers-setting-missing"] = ([.. Grid((c, i, s) => Run(c, i, s, Wide, Never, Narrow)).Where(r => r.Parameter("input_coding") == "pm1")], StudyOutcome.Inconclusive),
+        ["two-seeds"] = ([.. Grid((c, i, s) => Run(c, i, s, Wide, Never, Narrow), seeds: 2)], StudyOutcome.Inconclusive),
+        ["a-failed-run"] = ([.. Grid((c, i, s) => Run(c, i, s, Wide, Never, Narrow, c == "01" && i == "1" && s == 1 ? StudyRunState.Failed : StudyRunState.Succeeded))], StudyOutcome.Inconclusive),
+        ["no-runs"] = ([], StudyOutcome.Inconclusive),
+    };
+
+    public static TheoryData<string> Scenarios()
+    {
+        var data = new TheoryData<string>();
+        foreach (var name in Cases.Keys) data.Add(name);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Scenarios))]
+    public void Verdict_outcome_and_text_at_the_thresholds_and_per_outcome(string scenario)
+    {
+        var (runs, outcome) = Cases[scenario];
+        GoldenText.Verdict("verdict-texts.json", $"xor-prelu/{scenario}", Judge(runs), outcome);
+    }
+
+    [Fact]
+    public void A_model_missing_or_thin_in_one_configuration_makes_it_inconclusive()
+    {
+        // GCU has no results at ±1 · init 0.1 (only PReLU and MLP keys in those runs).
+        var runs = Grid((c, i, s) => Run(c, i, s, Wide, Never, Narrow)).Select(r => r.Parameter("input_coding") == "pm1" && r.Parameter("init_scale") == "0.1"
+            ? r with { Summary = r.Summary!.Where(p => !p.Key.StartsWith("success/gcu", StringComparison.Ordinal)).ToDictionary() } : r).ToList();
+        var verdict = Judge(runs);
+        Assert.Equal((StudyOutcome.Inconclusive, "Too few seeds: GCU · ±1 · init 0.1 has a learning rate with n < 3."), (verdict.Outcome, verdict.Text));
+        // One learning rate of MLP at {0,1} · init 1 has 2 seeds: the key is missing from seed 3's run.
+        var thin = Grid((c, i, s) => Run(c, i, s, Wide, Never, Narrow)).Select(r => r.Parameter("input_coding") == "01" && r.Parameter("init_scale") == "1" && r.Seed == 3
+            ? r with { Summary = r.Summary!.Where(p => p.Key != "success/mlp@lr=1").ToDictionary() } : r).ToList();
+        Assert.Equal("Too few seeds: MLP · {0,1} · init 1 has a learning rate with n < 3.", Judge(thin).Text);
+        Assert.Equal(["PReLU · {0,1} · init 1", "MLP · ±1 · init 0.1"],
+            new[] { XorPreluStudies.SeriesName(XorModel.Prelu, "01", "1"), XorPreluStudies.SeriesName(XorModel.Mlp, "pm1", "0.1") });
+        Assert.Throws<ArgumentNullException>(() => XorPreluStudies.Band(null!, "x"));
+    }
 }
