@@ -1,3 +1,4 @@
+using LayerLab.Training.Checkpoints;
 using LayerLab.Training.Contracts;
 using LayerLab.Training.Experiments.IclLinReg;
 using LayerLab.Training.Experiments.XorPrelu;
@@ -104,6 +105,8 @@ public sealed class ContractEdgeTests
         Assert.Equal((17L, 99L), (context.RunId, context.Seed));
         Assert.Same(parameters, context.Parameters);
         Assert.NotNull(context.Checkpoints);                   // off, not null, when no store is given
+        var given = RunCheckpoints.None();
+        Assert.Same(given, new RunContext(17, parameters, 99, CPU, recorder, NullLogger.Instance, given).Checkpoints);
 
         await context.ReportAsync(3, new Dictionary<string, double> { ["loss"] = 0.5, ["acc"] = 0.75 }, CancellationToken.None);
         await context.ReportAsync([new MetricSample("loss", 4, 0.25)], CancellationToken.None);

@@ -77,8 +77,8 @@ public sealed class ParameterCheckTests
         var ex = Assert.Throws<ArgumentException>(() => RunParameters.DefaultsWith(Specs, ("Heads", 4L)));
         Assert.Equal("overrides", ex.ParamName);
         Assert.StartsWith("Unknown parameter 'Heads'.", ex.Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentNullException>(() => RunParameters.DefaultsWith(null!));
-        Assert.Throws<ArgumentNullException>(() => RunParameters.DefaultsWith(Specs, null!));
+        Assert.Equal("specs", Assert.Throws<ArgumentNullException>(() => RunParameters.DefaultsWith(null!)).ParamName);
+        Assert.Equal("overrides", Assert.Throws<ArgumentNullException>(() => RunParameters.DefaultsWith(Specs, null!)).ParamName);
     }
 
     [Fact]
