@@ -26,8 +26,9 @@ public sealed class QueueEdgeTests
     {
         Assert.Equal([null, null], StartEstimates.Estimate([], [Min, Min]));
         Assert.Empty(StartEstimates.Estimate([Now], []));
-        Assert.Throws<ArgumentNullException>(() => StartEstimates.Estimate(null!, []));
-        Assert.Throws<ArgumentNullException>(() => StartEstimates.Estimate([], null!));
+        // Each check names its own argument (without them LINQ would throw for "source" instead).
+        Assert.Equal("slotFreeAt", Assert.Throws<ArgumentNullException>(() => StartEstimates.Estimate(null!, [])).ParamName);
+        Assert.Equal("durations", Assert.Throws<ArgumentNullException>(() => StartEstimates.Estimate([], null!)).ParamName);
         Assert.Throws<ArgumentNullException>(() => StartEstimates.Median(null!));
     }
 
@@ -58,8 +59,8 @@ public sealed class QueueEdgeTests
         var pending = new[] { new QueueCandidate(9, "a", 0, Now), new QueueCandidate(4, "a", 0, Now), new QueueCandidate(6, "a", 0, Now) };
         Assert.Equal([4, 6, 9], FairOrder.Order(pending, new Dictionary<string, int>()).Select(c => c.RunId));
         Assert.Empty(FairOrder.Order(pending, new Dictionary<string, int>(), take: 0));
-        Assert.Throws<ArgumentNullException>(() => FairOrder.Order(null!, new Dictionary<string, int>()));
-        Assert.Throws<ArgumentNullException>(() => FairOrder.Order(pending, null!));
+        Assert.Equal("pending", Assert.Throws<ArgumentNullException>(() => FairOrder.Order(null!, new Dictionary<string, int>())).ParamName);
+        Assert.Equal("activeByOwner", Assert.Throws<ArgumentNullException>(() => FairOrder.Order(pending, null!)).ParamName);
     }
 
     [Fact]
