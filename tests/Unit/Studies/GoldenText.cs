@@ -25,6 +25,14 @@ internal static class GoldenText
         Text(file, key, $"{verdict.Outcome}: {verdict.Text}", source);
     }
 
+    /// <summary>The scenario names of a table-driven verdict test, as xUnit theory data.</summary>
+    public static TheoryData<string> Scenarios(IEnumerable<string> names)
+    {
+        var data = new TheoryData<string>();
+        foreach (var name in names) data.Add(name);
+        return data;
+    }
+
     public static void Text(string file, string key, string actual, [CallerFilePath] string source = "")
     {
         var path = Path.Combine(Path.GetDirectoryName(source)!, "Golden", file);

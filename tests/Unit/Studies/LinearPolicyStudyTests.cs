@@ -84,12 +84,7 @@ public sealed class LinearPolicyStudyTests
         ["one-seed"] = ([.. Runs(new() { ["cartpole"] = (500, 100) }).Where(r => r.Seed == 1)], StudyOutcome.Inconclusive),
     };
 
-    public static TheoryData<string> Scenarios()
-    {
-        var data = new TheoryData<string>();
-        foreach (var name in Cases.Keys) data.Add(name);
-        return data;
-    }
+    public static TheoryData<string> Scenarios() => GoldenText.Scenarios(Cases.Keys);
 
     [Theory]
     [MemberData(nameof(Scenarios))]

@@ -115,12 +115,7 @@ public sealed class MarkovIclStudyTests
         [.. Runs(Paper).Select(r => r.Parameter("model") == "mamba" && r.Parameter("conv") == "true" && r.Parameter("order") == "2" && r.Seed == 2
             ? r with { Summary = r.Summary!.Where(p => p.Key != key).ToDictionary() } : r)];
 
-    public static TheoryData<string> Scenarios()
-    {
-        var data = new TheoryData<string>();
-        foreach (var name in Cases.Keys) data.Add(name);
-        return data;
-    }
+    public static TheoryData<string> Scenarios() => GoldenText.Scenarios(Cases.Keys);
 
     [Theory]
     [MemberData(nameof(Scenarios))]

@@ -129,12 +129,7 @@ public sealed class RecallStudyTests
         ["a-pending-run"] = (Runs(Claim, state: (m, n, s) => m == "lstm" && n == 4 && s == 1 ? StudyRunState.Pending : StudyRunState.Succeeded), StudyOutcome.Inconclusive),
     };
 
-    public static TheoryData<string> Scenarios()
-    {
-        var data = new TheoryData<string>();
-        foreach (var name in Cases.Keys) data.Add(name);
-        return data;
-    }
+    public static TheoryData<string> Scenarios() => GoldenText.Scenarios(Cases.Keys);
 
     [Theory]
     [MemberData(nameof(Scenarios))]

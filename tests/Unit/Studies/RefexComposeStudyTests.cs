@@ -50,12 +50,7 @@ public sealed class RefexComposeStudyTests
         ["no-one-layer-one-head"] = ([Run(2, 1, 1, 1.0), Run(2, 1, 2, 1.0)], StudyOutcome.Inconclusive),
     };
 
-    public static TheoryData<string> Scenarios()
-    {
-        var data = new TheoryData<string>();
-        foreach (var name in Cases.Keys) data.Add(name);
-        return data;
-    }
+    public static TheoryData<string> Scenarios() => GoldenText.Scenarios(Cases.Keys);
 
     [Theory]
     [MemberData(nameof(Scenarios))]

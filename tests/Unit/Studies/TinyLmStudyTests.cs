@@ -109,12 +109,7 @@ public sealed class TinyLmStudyTests
         ["a-deeper-model-missing"] = ([.. Pair(3, 3).Where(r => r.Parameter("layers") != "12")], StudyOutcome.Inconclusive),
     };
 
-    public static TheoryData<string> Scenarios()
-    {
-        var data = new TheoryData<string>();
-        foreach (var name in Cases.Keys) data.Add(name);
-        return data;
-    }
+    public static TheoryData<string> Scenarios() => GoldenText.Scenarios(Cases.Keys);
 
     [Theory]
     [MemberData(nameof(Scenarios))]

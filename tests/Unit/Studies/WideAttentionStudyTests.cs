@@ -136,12 +136,7 @@ public sealed class WideAttentionStudyTests
         ["a-shape-missing"] = ([.. Runs(0.6, 0.6, 0.6).Where(r => r.Parameter("shape") != "3x8")], StudyOutcome.Inconclusive),
     };
 
-    public static TheoryData<string> Scenarios()
-    {
-        var data = new TheoryData<string>();
-        foreach (var name in Cases.Keys) data.Add(name);
-        return data;
-    }
+    public static TheoryData<string> Scenarios() => GoldenText.Scenarios(Cases.Keys);
 
     [Theory]
     [MemberData(nameof(Scenarios))]

@@ -91,12 +91,7 @@ public sealed class WidthVsDepthStudyTests
         ["one-seed"] = ([Exact(new() { [1] = _ => 0.25, [4] = _ => 0.001 })[0]], StudyOutcome.Inconclusive),
     };
 
-    public static TheoryData<string> Scenarios()
-    {
-        var data = new TheoryData<string>();
-        foreach (var name in Cases.Keys) data.Add(name);
-        return data;
-    }
+    public static TheoryData<string> Scenarios() => GoldenText.Scenarios(Cases.Keys);
 
     [Theory]
     [MemberData(nameof(Scenarios))]
