@@ -64,6 +64,14 @@ public sealed class RunListEdgeTests : IAsyncLifetime
         Assert.Equal(expected, await IdsAsync(new(), sort, descending));
 
     [Fact]
+    public async Task Equal_seeds_sort_newest_first_either_way()
+    {
+        await _db.Runs.Where(r => r.Id == 2).ExecuteUpdateAsync(s => s.SetProperty(r => r.Seed, 30L)); // as run 1
+        Assert.Equal(new long[] { 3, 2, 1, 5, 4 }, await IdsAsync(new(), RunListSort.Seed, descending: false));
+        Assert.Equal(new long[] { 4, 5, 2, 1, 3 }, await IdsAsync(new(), RunListSort.Seed, descending: true));
+    }
+
+    [Fact]
     public async Task Status_sorts_descending_too()
     {
         await _db.Runs.Where(r => r.Id == 2).ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Failed));
