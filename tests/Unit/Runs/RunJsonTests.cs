@@ -73,4 +73,23 @@ public sealed class RunJsonTests
         Assert.Empty(Run(references: "{}").References<ReferenceValue>());
         Assert.Empty(Run(references: "[null]").References<ReferenceValue>());
     }
+
+    [Fact]
+    public void A_null_run_is_refused_by_name()
+    {
+        Run run = null!;
+        Assert.Equal("run", Assert.Throws<ArgumentNullException>(() => run.Parameters()).ParamName);
+        Assert.Equal("run", Assert.Throws<ArgumentNullException>(() => run.ParameterTexts()).ParamName);
+        Assert.Equal("run", Assert.Throws<ArgumentNullException>(() => run.Summary()).ParamName);
+        Assert.Equal("run", Assert.Throws<ArgumentNullException>(() => run.References<ReferenceValue>()).ParamName);
+    }
+
+    [Fact]
+    public void Text_of_a_string_is_the_string_and_of_anything_else_its_json()
+    {
+        using var doc = JsonDocument.Parse("""{"s":"a \"b\"","e":"","n":1.50,"o":{"k":[1]}}""");
+        var root = doc.RootElement;
+        Assert.Equal(("a \"b\"", "", "1.50", """{"k":[1]}"""),
+            (RunJson.TextOf(root.GetProperty("s")), RunJson.TextOf(root.GetProperty("e")), RunJson.TextOf(root.GetProperty("n")), RunJson.TextOf(root.GetProperty("o"))));
+    }
 }

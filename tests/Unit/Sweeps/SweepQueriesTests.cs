@@ -116,7 +116,7 @@ public sealed class SweepProgressTests
         Assert.Equal(new SweepProgress(0, 2, 0, 0, 5), SweepProgress.From([(RunStatus.Cancelled, 5), (RunStatus.Running, 2)]));
         Assert.Equal(new SweepProgress(1, 2, 3, 4, 5), SweepProgress.From(
             [(RunStatus.Queued, 1), (RunStatus.Running, 2), (RunStatus.Succeeded, 3), (RunStatus.Failed, 4), (RunStatus.Cancelled, 5)]));
-        Assert.Throws<ArgumentNullException>(() => SweepProgress.From(null!));
+        Assert.Equal("counts", Assert.Throws<ArgumentNullException>(() => SweepProgress.From(null!)).ParamName);
     }
 
 }
