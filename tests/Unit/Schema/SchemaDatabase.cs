@@ -19,9 +19,12 @@ internal sealed class SchemaDatabase : IAsyncDisposable
         Options = new DbContextOptionsBuilder<LabDbContext>().UseSqlite($"Data Source={_file}")
             .EnableServiceProviderCaching(false).Options;
 
-    public static async Task<SchemaDatabase> CreateAsync()
+    /// <param name="existingFileSql">When given, the file is first created by a plain connection running this SQL
+    /// (a database that exists before the portal first migrates it).</param>
+    public static async Task<SchemaDatabase> CreateAsync(string? existingFileSql = null)
     {
         var database = new SchemaDatabase();
+        if (existingFileSql is not null) await database.ExecuteAsync(existingFileSql);
         await using var db = database.Open();
         await SqliteSetup.MigrateAsync(db, CancellationToken.None);
         return database;

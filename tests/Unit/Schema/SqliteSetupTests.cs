@@ -72,6 +72,16 @@ public sealed class SqliteSetupTests
         Assert.Equal("db", (await Assert.ThrowsAsync<ArgumentNullException>(() => SqliteSetup.MigrateAsync(null!, CancellationToken.None))).ParamName);
     }
 
+    /// <summary>EF creates a new file in WAL mode itself; a file that already exists (an older portal's, a restored
+    /// copy) in the rollback-journal mode is switched by <see cref="SqliteSetup.MigrateAsync"/> alone.</summary>
+    [Fact]
+    public async Task Migrating_an_existing_rollback_journal_file_switches_it_to_wal()
+    {
+        await using var database = await SchemaDatabase.CreateAsync("PRAGMA journal_mode=DELETE; CREATE TABLE Existing (x);");
+
+        Assert.Equal(["wal"], await database.ColumnAsync("PRAGMA journal_mode"));
+    }
+
     [Fact]
     public async Task Trigger_sql_counts_and_drops_only_the_named_triggers()
     {
