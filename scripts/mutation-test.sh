@@ -54,7 +54,9 @@ filter[data-runs]='FullyQualifiedName~LayerLab.Tests.Unit.Runs|FullyQualifiedNam
 mutate[data-runs]='**/Runs/**/*.cs **/Sweeps/**/*.cs !**/Sweeps/SweepAggregation.cs'
 # Everything else: the DbContext's model and SQLite setup, triggers, entities (accounts, review, MLflow, datasets…).
 project[data-schema]=LayerLab.Data.csproj
-filter[data-schema]="$fast_tests|FullyQualifiedName~LayerLab.Tests.Unit.Schema|FullyQualifiedName~LayerLab.Tests.Unit.Metrics"
+# Only the Schema tests that build the model afresh (EF caches it per process otherwise, so the broad filter killed
+# model mutants only through whichever test built it first) and the setup/pragma/trigger tests.
+filter[data-schema]='FullyQualifiedName~LayerLab.Tests.Unit.Schema.ModelSnapshotTests|FullyQualifiedName~LayerLab.Tests.Unit.Schema.StoredValuesTests|FullyQualifiedName~LayerLab.Tests.Unit.Schema.SqliteSetupTests'
 mutate[data-schema]='**/*.cs !**/Migrations/** !**/LabDbContextFactory.cs !**/DataServiceCollectionExtensions.cs !**/Compare/**/*.cs !**/Leaderboard/**/*.cs !**/Sweeps/**/*.cs !**/Runs/**/*.cs !**/Metrics/**/*.cs'
 
 project[sweeps]=LayerLab.Training.csproj
