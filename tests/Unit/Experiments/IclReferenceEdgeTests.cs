@@ -50,6 +50,36 @@ public sealed class IclReferenceEdgeTests
     }
 
     [Fact]
+    public void Min_norm_skips_a_zero_pivot_before_the_last_column()
+    {
+        // x₁ = x₂ = (1, 1, 0, 0), x₃ = (0, 0, 1, 0), y = (2, 2, 5): XXᵀ = [[2, 2, 0], [2, 2, 0], [0, 0, 1]] has its zero
+        // pivot in the middle column, with a row below it. Min-norm w = (1, 1, 5, 0); x_q = (1, 2, 3, 4) → 18.
+        var p = Prompt([[1, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 0]], [2, 2, 5], [1, 2, 3, 4], 18);
+        Assert.Equal(18.0, IclReference.Ridge(p, 0)[0], 12);
+    }
+
+    [Fact]
+    public void Preconditioner_scales_each_coordinate_by_hand()
+    {
+        // Σ yᵢxᵢ = 3·(1, 0) + 1·(0, 2) + 2·(1, 1) = (5, 4); Γ = diag(2, 3), x_q = (2, −1): (2·2·5 − 3·4)/3 = 8/3.
+        var p = Prompt([[1, 0], [0, 2], [1, 1]], [3, 1, 2], [2, -1], 0);
+        Assert.Equal(8.0 / 3, IclReference.PreconditionedStep(p, [2, 3])[0], 12);
+    }
+
+    [Fact]
+    public void Gd_steps_start_every_prompt_from_zero()
+    {
+        // Two prompts in one batch predict what each predicts alone (w is reset per prompt).
+        var (a, b) = (HandMade(), Prompt([[0, 1], [2, 0], [1, -1]], [1, 4, -2], [1, 3], 0));
+        var both = new IclPrompts(2, 3, 2);
+        a.X.Concat(b.X).ToArray().CopyTo(both.X, 0);
+        a.Y.Concat(b.Y).ToArray().CopyTo(both.Y, 0);
+        a.Xq.Concat(b.Xq).ToArray().CopyTo(both.Xq, 0);
+        Assert.Equal([IclReference.GdSteps(a, 0.3, 3)[0], IclReference.GdSteps(b, 0.3, 3)[0]], IclReference.GdSteps(both, 0.3, 3));
+        Assert.Equal([IclReference.Ridge(a, 0.5)[0], IclReference.Ridge(b, 0.5)[0]], IclReference.Ridge(both, 0.5));
+    }
+
+    [Fact]
     public void Optimal_eta_is_the_least_squares_scale_and_zero_when_every_step_predicts_zero()
     {
         // One step with η = 1 predicts 10/3; y_q = 5 → η* = (10/3 · 5)/(10/3)² = 1.5.
