@@ -34,14 +34,15 @@ public sealed class TaskCountReferenceTests
     [Fact]
     public void Pool_posterior_over_two_chunks_weighs_both_chunks_alike()
     {
-        // 40 tasks over two chunks (2·10⁶ / (20,000 prompts · d 3) = 33 a chunk): 20 zero tasks, then 20 copies of v.
-        // Uniform weights (σ² = 10⁸) give ŵ = v/2 on every prompt, whichever task it came from: excess q/4 in pool.
-        // A chunk rescaled by the wrong running maximum would pull ŵ towards one chunk's tasks.
+        // 66 tasks, exactly two chunks (2·10⁶ / (20,000 prompts · d 3) = 33 a chunk): 33 zero tasks, then 33 copies of
+        // v. Uniform weights (σ² = 10⁸) give ŵ = v/2 on every prompt, whichever task it came from: excess q/4 in pool.
+        // A chunk rescaled by the wrong running maximum would pull ŵ towards one chunk's tasks; a third, empty chunk
+        // would have no maximum at all.
         const double noise = 1e8;
         double[] v = [1, 2, -1];
         var q = Quad(v, S);
-        var tasks = Enumerable.Range(0, 40).SelectMany(i => i < 20 ? new double[3] : v).ToArray();
-        using var pool = tensor(tasks, [40, 3], dtype: ScalarType.Float64);
+        var tasks = Enumerable.Range(0, 66).SelectMany(i => i < 33 ? new double[3] : v).ToArray();
+        using var pool = tensor(tasks, [66, 3], dtype: ScalarType.Float64);
         var (fresh, inPool) = TaskCountReference.PoolPosteriorRisk(pool, S, 8, noise, 20_000, 19);
         Assert.Equal(q / 4, inPool - noise, q / 4 * 0.01);
         var freshExcess = (q / 4) + (S.Sum() / 3);
@@ -61,6 +62,21 @@ public sealed class TaskCountReferenceTests
         Assert.Equal(noise, inPool, 12);
         var exact = Quad(t, S) + (S.Sum() / 3) + noise;
         Assert.Equal(exact, fresh, exact * 0.03);
+    }
+
+    [Fact]
+    public void Pool_posterior_keeps_the_first_chunks_maximum_when_the_second_chunk_is_far_less_likely()
+    {
+        // 33 copies of t, then 33 of a far task u (σ² = 10⁻³). An in-pool prompt from t gives u's chunk log-likelihoods
+        // near −10⁴ against t's near −4: rescaling the first chunk to the second chunk's own maximum would multiply it
+        // by e^(10⁴) = ∞. Every prompt's posterior sits on its own task (all its copies equal), so the excess is 0.
+        const double noise = 1e-3;
+        double[] t = [0.8, -0.6, 0.4], u = [-3, 4, 2];
+        var tasks = Enumerable.Range(0, 66).SelectMany(i => i < 33 ? t : u).ToArray();
+        using var pool = tensor(tasks, [66, 3], dtype: ScalarType.Float64);
+        var (fresh, inPool) = TaskCountReference.PoolPosteriorRisk(pool, S, 8, noise, 20_000, 29);
+        Assert.Equal(noise, inPool, 9);
+        Assert.True(double.IsFinite(fresh) && fresh > noise, $"fresh {fresh}");
     }
 
     [Fact]
