@@ -67,9 +67,11 @@ project[contracts]=LayerLab.Training.csproj
 filter[contracts]='FullyQualifiedName~LayerLab.Tests.Unit.Contracts|FullyQualifiedName~LayerLab.Tests.Unit.Sweeps'
 mutate[contracts]='**/Contracts/**/*.cs'
 
-# The experiments' exact references and verdicts (pure arithmetic on the results; the tests train tiny models).
+# The experiments' exact references and verdicts (pure arithmetic on the results). Only the tests that do not train:
+# every tests/Unit/Experiments test would train TorchSharp models per mutant (hours on 2 cores), and the pure tests
+# below reach every one of these files (hand-made outcomes, references against closed forms).
 project[verdicts]=LayerLab.Training.csproj
-filter[verdicts]='FullyQualifiedName~LayerLab.Tests.Unit.Experiments'
+filter[verdicts]='FullyQualifiedName~RunVerdictTextTests|FullyQualifiedName~IclLinRegReferenceTests|FullyQualifiedName~LinearPolicySummaryTextTests|FullyQualifiedName~TaskCountSummaryTests|FullyQualifiedName~TaskCountReferenceTests|FullyQualifiedName~IclReferenceEdgeTests|FullyQualifiedName~XorSummaryEdgeTests|FullyQualifiedName~IclTaskCountTests.Gamma_star_closed_form|FullyQualifiedName~IclTaskCountTests.Closed_form_risk|FullyQualifiedName~IclTaskCountTests.Bayes_ridge_risk|FullyQualifiedName~IclTaskCountTests.Pool_posterior|FullyQualifiedName~IclTaskCountTests.Full_model_risk|FullyQualifiedName~LinearPolicyTrainingTests.Summary_reports|FullyQualifiedName~XorPreluTests.Success_means|FullyQualifiedName~XorPreluTests.Exact_prelu_parameters|FullyQualifiedName~XorPreluTests.Success_band_is|FullyQualifiedName~XorPreluTests.Learning_rate_grid|FullyQualifiedName~WidthVsDepthTests.Target_grid'
 mutate[verdicts]='**/Experiments/**/*Reference.cs **/Experiments/**/*Summary.cs'
 
 # The study contract (aggregation over seeds, intervals, slopes) and every experiment's claim-level verdict.
