@@ -1,6 +1,5 @@
 using LayerLab.Data;
 using LayerLab.Data.Runs;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace LayerLab.Tests.Unit.Runs;
@@ -9,40 +8,11 @@ namespace LayerLab.Tests.Unit.Runs;
 /// The transitions' own state guards, each on a run the caller did not pre-filter: the states a write leaves from (and
 /// the ones it must not touch), and the fields a re-queue clears that the first tests did not look at.
 /// </summary>
-public sealed class RunTransitionsEdgeTests : IAsyncLifetime
+public sealed class RunTransitionsEdgeTests : RunRowsTestBase
 {
-    private static readonly DateTimeOffset Now = new(2026, 12, 5, 12, 0, 0, TimeSpan.Zero);
-    private static readonly RunLease Lease = new("host:1", "token:7/host:1", "cpu", TimeSpan.FromMinutes(2));
     private static readonly CancellationToken Ct = CancellationToken.None;
-    private readonly string _file = Path.Combine(Path.GetTempPath(), $"transitions-edge-{Guid.NewGuid():N}.db");
-    private LabDbContext _db = null!;
 
-    public async Task InitializeAsync()
-    {
-        _db = new LabDbContext(new DbContextOptionsBuilder<LabDbContext>().UseSqlite($"Data Source={_file}").Options);
-        await SqliteSetup.MigrateAsync(_db, Ct);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _db.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        File.Delete(_file);
-    }
-
-    private async Task<long> AddAsync(RunStatus status, Action<Run>? shape = null)
-    {
-        var run = new Run { ExperimentKey = "xor-prelu", ParametersJson = "{}", Status = status, QueuedAt = Now.AddHours(-1) };
-        shape?.Invoke(run);
-        _db.Runs.Add(run);
-        await _db.SaveChangesAsync();
-        _db.ChangeTracker.Clear();
-        return run.Id;
-    }
-
-    private Task<Run> LoadAsync(long id) => _db.Runs.AsNoTracking().SingleAsync(r => r.Id == id);
-
-    private IQueryable<Run> Only(long id) => _db.Runs.Where(r => r.Id == id);
+    private IQueryable<Run> Only(long id) => Db.Runs.Where(r => r.Id == id);
 
     [Fact]
     public async Task Claim_takes_only_the_named_run_and_never_a_running_or_finished_one()
@@ -52,15 +22,15 @@ public sealed class RunTransitionsEdgeTests : IAsyncLifetime
         var other = await AddAsync(RunStatus.Queued);
         var target = await AddAsync(RunStatus.Queued);
 
-        Assert.Equal(0, await _db.Runs.ClaimAsync(running, Lease, Now, Ct));
-        Assert.Equal(0, await _db.Runs.ClaimAsync(failed, Lease, Now, Ct));
-        Assert.Equal(1, await _db.Runs.ClaimAsync(target, Lease, Now, Ct));
+        Assert.Equal(0, await Db.Runs.ClaimAsync(running, Lease, Now, Ct));
+        Assert.Equal(0, await Db.Runs.ClaimAsync(failed, Lease, Now, Ct));
+        Assert.Equal(1, await Db.Runs.ClaimAsync(target, Lease, Now, Ct));
 
         Assert.Equal((RunStatus.Running, 1), ((await LoadAsync(running)).Status, (await LoadAsync(running)).Attempt));
         Assert.Equal(RunStatus.Failed, (await LoadAsync(failed)).Status);
         Assert.Equal((RunStatus.Queued, 0, null), ((await LoadAsync(other)).Status, (await LoadAsync(other)).Attempt, (await LoadAsync(other)).Worker));
         Assert.Equal((RunStatus.Running, 1), ((await LoadAsync(target)).Status, (await LoadAsync(target)).Attempt));
-        var ex = await Assert.ThrowsAsync<ArgumentNullException>(() => _db.Runs.ClaimAsync(target, null!, Now, Ct));
+        var ex = await Assert.ThrowsAsync<ArgumentNullException>(() => Db.Runs.ClaimAsync(target, null!, Now, Ct));
         Assert.Equal("lease", ex.ParamName);
     }
 
@@ -87,9 +57,9 @@ public sealed class RunTransitionsEdgeTests : IAsyncLifetime
         var id = await AddAsync(RunStatus.Running, r => { r.Attempt = 2; r.LeaseOwner = "token:9/other"; });
         await AddAsync(RunStatus.Running, r => { r.Attempt = 2; r.LeaseOwner = "token:9/other"; }); // same attempt, another run
 
-        Assert.Equal([id], await _db.Runs.RunningAttempt(id, 2).Select(r => r.Id).ToListAsync());
-        Assert.Empty(await _db.Runs.RunningAttempt(id, 2, "token:7/host:1").ToListAsync());
-        Assert.Equal([id], await _db.Runs.RunningAttempt(id, 2, "token:9/other").Select(r => r.Id).ToListAsync());
+        Assert.Equal([id], await Db.Runs.RunningAttempt(id, 2).Select(r => r.Id).ToListAsync());
+        Assert.Empty(await Db.Runs.RunningAttempt(id, 2, "token:7/host:1").ToListAsync());
+        Assert.Equal([id], await Db.Runs.RunningAttempt(id, 2, "token:9/other").Select(r => r.Id).ToListAsync());
     }
 
     [Fact]

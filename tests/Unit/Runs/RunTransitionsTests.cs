@@ -1,43 +1,12 @@
 using LayerLab.Data;
 using LayerLab.Data.Runs;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace LayerLab.Tests.Unit.Runs;
 
 /// <summary>Each of the run's transitions once, on a real SQLite file: the states it leaves from, every field it writes.</summary>
-public sealed class RunTransitionsTests : IAsyncLifetime
+public sealed class RunTransitionsTests : RunRowsTestBase
 {
-    private static readonly DateTimeOffset Now = new(2026, 12, 5, 12, 0, 0, TimeSpan.Zero);
-    private static readonly RunLease Lease = new("host:1", "token:7/host:1", "cpu", TimeSpan.FromMinutes(2));
-    private readonly string _file = Path.Combine(Path.GetTempPath(), $"transitions-{Guid.NewGuid():N}.db");
-    private LabDbContext _db = null!;
-
-    public async Task InitializeAsync()
-    {
-        _db = new LabDbContext(new DbContextOptionsBuilder<LabDbContext>().UseSqlite($"Data Source={_file}").Options);
-        await SqliteSetup.MigrateAsync(_db, CancellationToken.None);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _db.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        File.Delete(_file);
-    }
-
-    private async Task<long> AddAsync(RunStatus status, Action<Run>? shape = null)
-    {
-        var run = new Run { ExperimentKey = "xor-prelu", ParametersJson = "{}", Status = status, QueuedAt = Now.AddHours(-1) };
-        shape?.Invoke(run);
-        _db.Runs.Add(run);
-        await _db.SaveChangesAsync();
-        _db.ChangeTracker.Clear();
-        return run.Id;
-    }
-
-    private Task<Run> LoadAsync(long id) => _db.Runs.AsNoTracking().SingleAsync(r => r.Id == id);
-
     private static Action<Run> Running(int attempt = 1, string owner = "token:7/host:1") => r =>
     {
         r.Attempt = attempt;
@@ -55,10 +24,10 @@ public sealed class RunTransitionsTests : IAsyncLifetime
         var cancelAsked = await AddAsync(RunStatus.Queued, r => r.CancelRequested = true);
         var external = await AddAsync(RunStatus.Queued, r => r.Source = RunSource.External);
 
-        Assert.Equal(1, await _db.Runs.ClaimAsync(id, Lease, Now, CancellationToken.None));
-        Assert.Equal(0, await _db.Runs.ClaimAsync(id, Lease, Now, CancellationToken.None)); // a second delivery
-        Assert.Equal(0, await _db.Runs.ClaimAsync(cancelAsked, Lease, Now, CancellationToken.None));
-        Assert.Equal(0, await _db.Runs.ClaimAsync(external, Lease, Now, CancellationToken.None));
+        Assert.Equal(1, await Db.Runs.ClaimAsync(id, Lease, Now, CancellationToken.None));
+        Assert.Equal(0, await Db.Runs.ClaimAsync(id, Lease, Now, CancellationToken.None)); // a second delivery
+        Assert.Equal(0, await Db.Runs.ClaimAsync(cancelAsked, Lease, Now, CancellationToken.None));
+        Assert.Equal(0, await Db.Runs.ClaimAsync(external, Lease, Now, CancellationToken.None));
 
         var run = await LoadAsync(id);
         Assert.Equal((RunStatus.Running, 2, "host:1", "token:7/host:1", "cpu"), (run.Status, run.Attempt, run.Worker, run.LeaseOwner, run.Device));
@@ -71,11 +40,11 @@ public sealed class RunTransitionsTests : IAsyncLifetime
     {
         var id = await AddAsync(RunStatus.Running, Running(attempt: 2));
 
-        Assert.Equal(0, await _db.Runs.RunningAttempt(id, 1).ExtendLeaseAsync(Now.AddMinutes(9), CancellationToken.None));
-        Assert.Equal(0, await _db.Runs.RunningAttempt(id, 2, "token:8/host:1").RecordResumeAsync(50, CancellationToken.None));
-        Assert.Equal(1, await _db.Runs.RunningAttempt(id, 2, "token:7/host:1").ExtendLeaseAsync(Now.AddMinutes(9), CancellationToken.None));
-        Assert.Equal(1, await _db.Runs.RunningAttempt(id, 2).RecordResumeAsync(50, CancellationToken.None));
-        Assert.Equal(1, await _db.Runs.Where(r => r.Id == id).SetProgressAsync(0.75, CancellationToken.None));
+        Assert.Equal(0, await Db.Runs.RunningAttempt(id, 1).ExtendLeaseAsync(Now.AddMinutes(9), CancellationToken.None));
+        Assert.Equal(0, await Db.Runs.RunningAttempt(id, 2, "token:8/host:1").RecordResumeAsync(50, CancellationToken.None));
+        Assert.Equal(1, await Db.Runs.RunningAttempt(id, 2, "token:7/host:1").ExtendLeaseAsync(Now.AddMinutes(9), CancellationToken.None));
+        Assert.Equal(1, await Db.Runs.RunningAttempt(id, 2).RecordResumeAsync(50, CancellationToken.None));
+        Assert.Equal(1, await Db.Runs.Where(r => r.Id == id).SetProgressAsync(0.75, CancellationToken.None));
 
         var run = await LoadAsync(id);
         Assert.Equal((Now.AddMinutes(9), 50L, 0.75), (run.LeaseExpiresAt, run.ResumedFromStep, run.Progress));
@@ -87,9 +56,9 @@ public sealed class RunTransitionsTests : IAsyncLifetime
         var id = await AddAsync(RunStatus.Running, Running());
 
         var end = RunEnd.Succeeded("{\"acc\":1}", "[]", "reproduces");
-        Assert.Equal(1, await _db.Runs.RunningAttempt(id, 1).FinishAsync(end, Now, CancellationToken.None));
-        Assert.Equal(0, await _db.Runs.RunningAttempt(id, 1).FinishAsync(RunEnd.Failed("late"), Now, CancellationToken.None));
-        Assert.Equal(0, await _db.Runs.Where(r => r.Id == id).FinishAsync(RunEnd.Cancelled, Now, CancellationToken.None));
+        Assert.Equal(1, await Db.Runs.RunningAttempt(id, 1).FinishAsync(end, Now, CancellationToken.None));
+        Assert.Equal(0, await Db.Runs.RunningAttempt(id, 1).FinishAsync(RunEnd.Failed("late"), Now, CancellationToken.None));
+        Assert.Equal(0, await Db.Runs.Where(r => r.Id == id).FinishAsync(RunEnd.Cancelled, Now, CancellationToken.None));
 
         var run = await LoadAsync(id);
         Assert.Equal((RunStatus.Succeeded, 1.0, Now), (run.Status, run.Progress, run.FinishedAt));
@@ -102,7 +71,7 @@ public sealed class RunTransitionsTests : IAsyncLifetime
     {
         var id = await AddAsync(RunStatus.Running, Running());
 
-        Assert.Equal(1, await _db.Runs.RunningAttempt(id, 1).FinishAsync(RunEnd.Failed("diverged"), Now, CancellationToken.None));
+        Assert.Equal(1, await Db.Runs.RunningAttempt(id, 1).FinishAsync(RunEnd.Failed("diverged"), Now, CancellationToken.None));
 
         var run = await LoadAsync(id);
         Assert.Equal((RunStatus.Failed, 0.4, "diverged", null, null), (run.Status, run.Progress, run.Error, run.SummaryJson, run.LeaseOwner));
@@ -114,9 +83,9 @@ public sealed class RunTransitionsTests : IAsyncLifetime
         var queued = await AddAsync(RunStatus.Queued, r => r.DispatchedAt = Now);
         var done = await AddAsync(RunStatus.Succeeded);
 
-        Assert.Equal(1, await _db.Runs.Where(r => r.Id == queued).RequestCancelAsync(CancellationToken.None));
-        Assert.Equal(0, await _db.Runs.Where(r => r.Id == done).RequestCancelAsync(CancellationToken.None));
-        Assert.Equal(1, await _db.Runs.Where(r => r.Id == queued).FinishAsync(RunEnd.Cancelled, Now, CancellationToken.None));
+        Assert.Equal(1, await Db.Runs.Where(r => r.Id == queued).RequestCancelAsync(CancellationToken.None));
+        Assert.Equal(0, await Db.Runs.Where(r => r.Id == done).RequestCancelAsync(CancellationToken.None));
+        Assert.Equal(1, await Db.Runs.Where(r => r.Id == queued).FinishAsync(RunEnd.Cancelled, Now, CancellationToken.None));
 
         var run = await LoadAsync(queued);
         Assert.Equal((RunStatus.Cancelled, true, Now, null), (run.Status, run.CancelRequested, run.FinishedAt, run.DispatchedAt));
@@ -129,8 +98,8 @@ public sealed class RunTransitionsTests : IAsyncLifetime
         var id = await AddAsync(RunStatus.Running, Running(attempt: 3));
         var finished = await AddAsync(RunStatus.Failed);
 
-        Assert.Equal(1, await _db.Runs.RunningAttempt(id, 3).ReleaseAsync(CancellationToken.None));
-        Assert.Equal(0, await _db.Runs.Where(r => r.Id == finished).ReleaseAsync(CancellationToken.None));
+        Assert.Equal(1, await Db.Runs.RunningAttempt(id, 3).ReleaseAsync(CancellationToken.None));
+        Assert.Equal(0, await Db.Runs.Where(r => r.Id == finished).ReleaseAsync(CancellationToken.None));
 
         var run = await LoadAsync(id);
         Assert.Equal((RunStatus.Queued, 3, 0.4), (run.Status, run.Attempt, run.Progress));
@@ -148,7 +117,7 @@ public sealed class RunTransitionsTests : IAsyncLifetime
         var succeeded = await AddAsync(RunStatus.Succeeded);
 
         var later = Now.AddHours(1);
-        Assert.Equal(1, await _db.Runs.Where(r => r.Id == failed || r.Id == succeeded).RequeueAsync(later, CancellationToken.None));
+        Assert.Equal(1, await Db.Runs.Where(r => r.Id == failed || r.Id == succeeded).RequeueAsync(later, CancellationToken.None));
 
         var run = await LoadAsync(failed);
         Assert.Equal((RunStatus.Queued, later, 0.0, null, null), (run.Status, run.QueuedAt, run.Progress, run.StartedAt, run.FinishedAt));
