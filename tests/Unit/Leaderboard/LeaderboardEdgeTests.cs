@@ -13,21 +13,17 @@ namespace LayerLab.Tests.Unit.Leaderboard;
 /// The leaderboard's edges on a real SQLite file with a few hand-made runs: datasets (the hash filter on every path,
 /// the hash list and its labels, references per hash), paging bounds, untimed runs, the knob name's refusal.
 /// </summary>
-public sealed class LeaderboardEdgeTests : IAsyncLifetime
+public sealed class LeaderboardEdgeTests : MigratedFileTest
 {
     private static readonly CancellationToken Ct = CancellationToken.None;
     private static readonly DateTimeOffset Day = new(2026, 11, 10, 0, 0, 0, TimeSpan.Zero);
     private static readonly DateTimeOffset Finished = Day.AddHours(12);
-    private readonly string _file = Path.Combine(Path.GetTempPath(), $"lb-edge-{Guid.NewGuid():N}.db");
-    private LabDbContext _db = null!;
 
-    public async Task InitializeAsync()
+    protected override async Task SeedAsync()
     {
-        _db = new LabDbContext(new DbContextOptionsBuilder<LabDbContext>().UseSqlite($"Data Source={_file}").Options);
-        await SqliteSetup.MigrateAsync(_db, Ct);
         // Versions 1 and 3 hold the same bytes ("aaa"); version 9 ("ccc") was deleted after its run.
         foreach (var (id, name, version, sha) in new[] { (1L, "tiny", 1, "aaa"), (2L, "tiny", 2, "bbb"), (3L, "copy", 1, "aaa") })
-            _db.Datasets.Add(new Dataset { Id = id, Name = name, Version = version, Kind = "text", Sha256 = sha, Licence = "CC0", Source = "test" });
+            Db.Datasets.Add(new Dataset { Id = id, Name = name, Version = version, Kind = "text", Sha256 = sha, Licence = "CC0", Source = "test" });
         // run id, dataset id, hash, loss minimum, status, reference value
         foreach (var (id, dataset, sha, loss, status, reference) in new[]
         {
@@ -36,22 +32,15 @@ public sealed class LeaderboardEdgeTests : IAsyncLifetime
             (5L, 2L, "bbb", 0.1, RunStatus.Failed, 0.1),
         })
         {
-            _db.Runs.Add(new Run
+            Db.Runs.Add(new Run
             {
                 Id = id, ExperimentKey = "lm", ParametersJson = $$"""{"dataset":{{dataset}}}""", Status = status, DatasetId = dataset, DatasetSha256 = sha,
                 QueuedAt = Finished, StartedAt = Finished.AddSeconds(-4), FinishedAt = Finished, Device = "cpu", SubmittedBy = "ann",
                 ReferencesJson = reference is { } v ? $$"""[{"MetricKey":"loss","Label":"unigram","Value":{{v}}}]""" : null,
             });
-            _db.LatestMetrics.Add(new LatestMetric { RunId = id, Key = "loss", Step = 10, Value = loss, Min = loss, Max = loss + 1 });
+            Db.LatestMetrics.Add(new LatestMetric { RunId = id, Key = "loss", Step = 10, Value = loss, Min = loss, Max = loss + 1 });
         }
-        await _db.SaveChangesAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _db.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        File.Delete(_file);
+        await Db.SaveChangesAsync();
     }
 
     [Fact]
@@ -60,11 +49,11 @@ public sealed class LeaderboardEdgeTests : IAsyncLifetime
         var filter = new LeaderboardFilter(DatasetSha256: "aaa");
         var paths = new (string Name, Func<Task<List<LeaderboardRow>>> Query)[]
         {
-            ("sums", () => _db.LeaderboardAsync("lm", "loss", false, filter, 0, 10, Ct)),
-            ("runs", () => _db.LeaderboardFromRunsAsync("lm", "loss", false, filter, 0, 10, Ct)),
-            ("day buckets", () => _db.LeaderboardFromBucketsAsync("lm", "loss", false,
+            ("sums", () => Db.LeaderboardAsync("lm", "loss", false, filter, 0, 10, Ct)),
+            ("runs", () => Db.LeaderboardFromRunsAsync("lm", "loss", false, filter, 0, 10, Ct)),
+            ("day buckets", () => Db.LeaderboardFromBucketsAsync("lm", "loss", false,
                 filter with { FinishedSince = Day.AddDays(-1), FinishedBefore = Day.AddDays(2) }, 0, 10, Ct, BucketPath.Buckets)),
-            ("edge runs", () => _db.LeaderboardFromBucketsAsync("lm", "loss", false,
+            ("edge runs", () => Db.LeaderboardFromBucketsAsync("lm", "loss", false,
                 filter with { FinishedSince = Finished.AddHours(-1), FinishedBefore = Finished.AddHours(1) }, 0, 10, Ct, BucketPath.Runs)),
         };
         foreach (var (name, query) in paths)
@@ -72,29 +61,29 @@ public sealed class LeaderboardEdgeTests : IAsyncLifetime
             var row = Assert.Single(await query());
             Assert.True(("""{"dataset":1}""", 2, 2.0) == (row.ParametersJson, row.N, row.Mean), $"{name}: {row}");
         }
-        Assert.Equal(3, (await _db.LeaderboardAsync("lm", "loss", false, LeaderboardFilter.None, 0, 10, Ct)).Count);
-        Assert.Empty(await _db.LeaderboardAsync("lm", "loss", false, new LeaderboardFilter(DatasetSha256: "ddd"), 0, 10, Ct));
+        Assert.Equal(3, (await Db.LeaderboardAsync("lm", "loss", false, LeaderboardFilter.None, 0, 10, Ct)).Count);
+        Assert.Empty(await Db.LeaderboardAsync("lm", "loss", false, new LeaderboardFilter(DatasetSha256: "ddd"), 0, 10, Ct));
     }
 
     [Fact]
     public async Task Datasets_are_listed_most_used_first_with_the_oldest_versions_name_or_none()
     {
-        var datasets = await _db.LeaderboardDatasetsAsync("lm", Ct);
+        var datasets = await Db.LeaderboardDatasetsAsync("lm", Ct);
         Assert.Equal(
             [new LeaderboardDataset("aaa", 2, "tiny v1"), new LeaderboardDataset("bbb", 1, "tiny v2"), new LeaderboardDataset("ccc", 1, null)],
             datasets);
-        Assert.Empty(await _db.LeaderboardDatasetsAsync("other", Ct));
+        Assert.Empty(await Db.LeaderboardDatasetsAsync("other", Ct));
         Assert.Equal("db", (await Assert.ThrowsAsync<ArgumentNullException>(() => ((LabDbContext)null!).LeaderboardDatasetsAsync("lm", Ct))).ParamName);
     }
 
     [Fact]
     public async Task References_average_over_succeeded_runs_and_narrow_to_one_hash()
     {
-        var all = Assert.Single(await _db.LeaderboardReferencesAsync("lm", "loss", Ct));
+        var all = Assert.Single(await Db.LeaderboardReferencesAsync("lm", "loss", Ct));
         Assert.Equal(("unigram", 2), (all.Label, all.Runs)); // the failed run's 0.1 is not in it
         Assert.Equal(0.6, all.Value, 12);
-        Assert.Equal(new LeaderboardReference("unigram", 0.5, 1), Assert.Single(await _db.LeaderboardReferencesAsync("lm", "loss", Ct, "aaa")));
-        Assert.Empty(await _db.LeaderboardReferencesAsync("lm", "acc", Ct));
+        Assert.Equal(new LeaderboardReference("unigram", 0.5, 1), Assert.Single(await Db.LeaderboardReferencesAsync("lm", "loss", Ct, "aaa")));
+        Assert.Empty(await Db.LeaderboardReferencesAsync("lm", "acc", Ct));
         Assert.Equal("db", (await Assert.ThrowsAsync<ArgumentNullException>(() => ((LabDbContext)null!).LeaderboardReferencesAsync("lm", "loss", Ct))).ParamName);
     }
 
@@ -102,7 +91,7 @@ public sealed class LeaderboardEdgeTests : IAsyncLifetime
     public async Task Pages_skip_and_take_with_a_negative_skip_read_from_the_start_and_take_at_least_one()
     {
         async Task<string[]> Page(int skip, int take) =>
-            [.. (await _db.LeaderboardAsync("lm", "loss", false, LeaderboardFilter.None, skip, take, Ct)).Select(r => r.ParametersJson)];
+            [.. (await Db.LeaderboardAsync("lm", "loss", false, LeaderboardFilter.None, skip, take, Ct)).Select(r => r.ParametersJson)];
         const string One = """{"dataset":1}""", Two = """{"dataset":2}""", Nine = """{"dataset":9}""";
         Assert.Equal([One, Two, Nine], await Page(0, 10)); // means 2 (two seeds: first on the tie), 2, 5
         Assert.Equal([Two], await Page(1, 1));
@@ -114,11 +103,11 @@ public sealed class LeaderboardEdgeTests : IAsyncLifetime
     [Fact]
     public async Task A_configuration_without_timed_runs_has_no_mean_duration_and_a_single_seed_no_interval()
     {
-        await _db.Runs.Where(r => r.Id == 4).ExecuteUpdateAsync(s => s.SetProperty(r => r.StartedAt, (DateTimeOffset?)null));
+        await Db.Runs.Where(r => r.Id == 4).ExecuteUpdateAsync(s => s.SetProperty(r => r.StartedAt, (DateTimeOffset?)null));
         foreach (var rows in new[]
         {
-            await _db.LeaderboardAsync("lm", "loss", false, LeaderboardFilter.None, 0, 10, Ct),
-            await _db.LeaderboardFromRunsAsync("lm", "loss", false, LeaderboardFilter.None, 0, 10, Ct),
+            await Db.LeaderboardAsync("lm", "loss", false, LeaderboardFilter.None, 0, 10, Ct),
+            await Db.LeaderboardFromRunsAsync("lm", "loss", false, LeaderboardFilter.None, 0, 10, Ct),
         })
         {
             var untimed = rows.Single(r => r.LatestRunId == 4);
@@ -131,23 +120,23 @@ public sealed class LeaderboardEdgeTests : IAsyncLifetime
     public async Task A_knob_that_is_not_a_plain_member_is_refused_naming_the_filter_and_the_knob()
     {
         var ex = await Assert.ThrowsAsync<ArgumentException>(() =>
-            _db.LeaderboardAsync("lm", "loss", false, new LeaderboardFilter(Layers: 1, LayersKnob: "a.b"), 0, 10, Ct));
+            Db.LeaderboardAsync("lm", "loss", false, new LeaderboardFilter(Layers: 1, LayersKnob: "a.b"), 0, 10, Ct));
         Assert.Equal("filter", ex.ParamName);
         Assert.StartsWith("'a.b' is not a parameter name.", ex.Message, StringComparison.Ordinal);
         Assert.Equal("filter", (await Assert.ThrowsAsync<ArgumentNullException>(() =>
-            _db.LeaderboardAsync("lm", "loss", false, null!, 0, 10, Ct))).ParamName);
+            Db.LeaderboardAsync("lm", "loss", false, null!, 0, 10, Ct))).ParamName);
         Assert.Equal("db", (await Assert.ThrowsAsync<ArgumentNullException>(() =>
             ((LabDbContext)null!).LeaderboardFromRunsAsync("lm", "loss", false, LeaderboardFilter.None, 0, 10, Ct))).ParamName);
         Assert.Equal("filter", (await Assert.ThrowsAsync<ArgumentNullException>(() =>
-            _db.LeaderboardFromRunsAsync("lm", "loss", false, null!, 0, 10, Ct))).ParamName);
+            Db.LeaderboardFromRunsAsync("lm", "loss", false, null!, 0, 10, Ct))).ParamName);
         Assert.Equal("db", (await Assert.ThrowsAsync<ArgumentNullException>(() =>
             ((LabDbContext)null!).LeaderboardFromAggregatesAsync("lm", "loss", false, LeaderboardFilter.None, 0, 10, Ct))).ParamName);
         Assert.Equal("filter", (await Assert.ThrowsAsync<ArgumentNullException>(() =>
-            _db.LeaderboardFromAggregatesAsync("lm", "loss", false, null!, 0, 10, Ct))).ParamName);
+            Db.LeaderboardFromAggregatesAsync("lm", "loss", false, null!, 0, 10, Ct))).ParamName);
         Assert.Equal("db", (await Assert.ThrowsAsync<ArgumentNullException>(() =>
             ((LabDbContext)null!).LeaderboardFromBucketsAsync("lm", "loss", false, LeaderboardFilter.None, 0, 10, Ct))).ParamName);
         Assert.Equal("filter", (await Assert.ThrowsAsync<ArgumentNullException>(() =>
-            _db.LeaderboardFromBucketsAsync("lm", "loss", false, null!, 0, 10, Ct))).ParamName);
+            Db.LeaderboardFromBucketsAsync("lm", "loss", false, null!, 0, 10, Ct))).ParamName);
     }
 
     [Fact]
@@ -156,33 +145,33 @@ public sealed class LeaderboardEdgeTests : IAsyncLifetime
         // A file whose triggers were dropped (a bulk load) and whose sums were never computed.
         var bulkLoad = LeaderboardAggregates.DropTriggersSql() + LeaderboardBuckets.DropTriggersSql()
                        + "DELETE FROM LeaderboardAggregates; DELETE FROM LeaderboardBuckets;";
-        await _db.Database.ExecuteSqlRawAsync(bulkLoad);
-        await LeaderboardAggregates.InstallAsync(_db, Ct);
-        await LeaderboardBuckets.InstallAsync(_db, Ct);
-        var installed = (await _db.LeaderboardAggregates.CountAsync(), await _db.LeaderboardBuckets.CountAsync());
+        await Db.Database.ExecuteSqlRawAsync(bulkLoad);
+        await LeaderboardAggregates.InstallAsync(Db, Ct);
+        await LeaderboardBuckets.InstallAsync(Db, Ct);
+        var installed = (await Db.LeaderboardAggregates.CountAsync(), await Db.LeaderboardBuckets.CountAsync());
         // Three configurations with "loss" (the failed run is not in them); buckets: one day each, no tags.
         Assert.Equal((3, 3), installed);
 
-        await SqliteSetup.MigrateAsync(_db, Ct); // a restart: the tables are not empty, nothing is inserted twice
-        Assert.Equal(installed, (await _db.LeaderboardAggregates.CountAsync(), await _db.LeaderboardBuckets.CountAsync()));
-        var row = await _db.LeaderboardAggregates.AsNoTracking().SingleAsync(a => a.ParametersJson == """{"dataset":1}""");
+        await SqliteSetup.MigrateAsync(Db, Ct); // a restart: the tables are not empty, nothing is inserted twice
+        Assert.Equal(installed, (await Db.LeaderboardAggregates.CountAsync(), await Db.LeaderboardBuckets.CountAsync()));
+        var row = await Db.LeaderboardAggregates.AsNoTracking().SingleAsync(a => a.ParametersJson == """{"dataset":1}""");
         Assert.Equal((2, 4.0, 1.0, 3.0), (row.N, row.SumMin, row.MinOfMin, row.MaxOfMin));
 
         // The triggers are back: a new succeeded run joins its configuration.
-        _db.Runs.Add(new Run { Id = 6, ExperimentKey = "lm", ParametersJson = """{"dataset":1}""", Status = RunStatus.Succeeded, FinishedAt = Finished });
-        _db.LatestMetrics.Add(new LatestMetric { RunId = 6, Key = "loss", Step = 1, Value = 2, Min = 2, Max = 2 });
-        await _db.SaveChangesAsync();
-        Assert.Equal(3, (await _db.LeaderboardAggregates.AsNoTracking().SingleAsync(a => a.ParametersJson == """{"dataset":1}""")).N);
-        Assert.Equal(3, (await _db.LeaderboardBuckets.AsNoTracking().SingleAsync(b => b.ParametersJson == """{"dataset":1}""")).N);
+        Db.Runs.Add(new Run { Id = 6, ExperimentKey = "lm", ParametersJson = """{"dataset":1}""", Status = RunStatus.Succeeded, FinishedAt = Finished });
+        Db.LatestMetrics.Add(new LatestMetric { RunId = 6, Key = "loss", Step = 1, Value = 2, Min = 2, Max = 2 });
+        await Db.SaveChangesAsync();
+        Assert.Equal(3, (await Db.LeaderboardAggregates.AsNoTracking().SingleAsync(a => a.ParametersJson == """{"dataset":1}""")).N);
+        Assert.Equal(3, (await Db.LeaderboardBuckets.AsNoTracking().SingleAsync(b => b.ParametersJson == """{"dataset":1}""")).N);
     }
 
     [Fact]
     public async Task Install_leaves_the_tables_empty_without_succeeded_runs_and_null_contexts_are_refused()
     {
-        await _db.Runs.Where(r => r.Status == RunStatus.Succeeded).ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Failed));
-        Assert.Equal((0, 0), (await _db.LeaderboardAggregates.CountAsync(), await _db.LeaderboardBuckets.CountAsync()));
-        await SqliteSetup.MigrateAsync(_db, Ct);
-        Assert.Equal((0, 0), (await _db.LeaderboardAggregates.CountAsync(), await _db.LeaderboardBuckets.CountAsync()));
+        await Db.Runs.Where(r => r.Status == RunStatus.Succeeded).ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Failed));
+        Assert.Equal((0, 0), (await Db.LeaderboardAggregates.CountAsync(), await Db.LeaderboardBuckets.CountAsync()));
+        await SqliteSetup.MigrateAsync(Db, Ct);
+        Assert.Equal((0, 0), (await Db.LeaderboardAggregates.CountAsync(), await Db.LeaderboardBuckets.CountAsync()));
 
         Assert.Equal("db", (await Assert.ThrowsAsync<ArgumentNullException>(() => LeaderboardAggregates.InstallAsync(null!, Ct))).ParamName);
         Assert.Equal("db", (await Assert.ThrowsAsync<ArgumentNullException>(() => LeaderboardBuckets.RebuildAsync(null!, Ct))).ParamName);

@@ -9,16 +9,12 @@ namespace LayerLab.Tests.Unit.Runs;
 /// The runs page's query at its edges, on a real SQLite file with five hand-made runs: every sort key in both
 /// directions, the sweep filter, the page bounds, search by submitter, with spaces, without '#', and a backslash.
 /// </summary>
-public sealed class RunListEdgeTests : IAsyncLifetime
+public sealed class RunListEdgeTests : MigratedFileTest
 {
     private static readonly CancellationToken Ct = CancellationToken.None;
-    private readonly string _file = Path.Combine(Path.GetTempPath(), $"runlist-edge-{Guid.NewGuid():N}.db");
-    private LabDbContext _db = null!;
 
-    public async Task InitializeAsync()
+    protected override async Task SeedAsync()
     {
-        _db = new LabDbContext(new DbContextOptionsBuilder<LabDbContext>().UseSqlite($"Data Source={_file}").Options);
-        await SqliteSetup.MigrateAsync(_db, Ct);
         // id, experiment, progress, seed, sweep, name, submitter: no key orders the runs the way the id does.
         (long Id, string Experiment, double Progress, long Seed, long? Sweep, string? Name, string Submitter)[] runs =
         [
@@ -29,27 +25,20 @@ public sealed class RunListEdgeTests : IAsyncLifetime
             (5, "b-exp", 0.30, 40, null, "run 42", "ada"),
         ];
         foreach (var sweep in new long[] { 7, 8 })
-            _db.Sweeps.Add(new LayerLab.Data.Sweeps.Sweep { Id = sweep, Name = $"s{sweep}", ExperimentKey = "a-exp", DefinitionJson = "{}" });
+            Db.Sweeps.Add(new LayerLab.Data.Sweeps.Sweep { Id = sweep, Name = $"s{sweep}", ExperimentKey = "a-exp", DefinitionJson = "{}" });
         foreach (var r in runs)
         {
-            _db.Runs.Add(new Run
+            Db.Runs.Add(new Run
             {
                 Id = r.Id, ExperimentKey = r.Experiment, ParametersJson = "{}", Progress = r.Progress, Seed = r.Seed,
                 SweepId = r.Sweep, Name = r.Name, SubmittedBy = r.Submitter, Status = RunStatus.Succeeded,
             });
         }
-        await _db.SaveChangesAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _db.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        File.Delete(_file);
+        await Db.SaveChangesAsync();
     }
 
     private async Task<long[]> IdsAsync(RunListFilter filter, RunListSort sort = RunListSort.Id, bool descending = true, int skip = 0, int take = 50) =>
-        [.. (await _db.RunListPageAsync(filter, sort, descending, skip, take, Ct)).Rows.Select(r => r.Id)];
+        [.. (await Db.RunListPageAsync(filter, sort, descending, skip, take, Ct)).Rows.Select(r => r.Id)];
 
     [Theory]
     [InlineData(RunListSort.Id, false, new long[] { 1, 2, 3, 4, 5 })]
@@ -66,7 +55,7 @@ public sealed class RunListEdgeTests : IAsyncLifetime
     [Fact]
     public async Task Equal_seeds_sort_newest_first_either_way()
     {
-        await _db.Runs.Where(r => r.Id == 2).ExecuteUpdateAsync(s => s.SetProperty(r => r.Seed, 30L)); // as run 1
+        await Db.Runs.Where(r => r.Id == 2).ExecuteUpdateAsync(s => s.SetProperty(r => r.Seed, 30L)); // as run 1
         Assert.Equal(new long[] { 3, 2, 1, 5, 4 }, await IdsAsync(new(), RunListSort.Seed, descending: false));
         Assert.Equal(new long[] { 4, 5, 2, 1, 3 }, await IdsAsync(new(), RunListSort.Seed, descending: true));
     }
@@ -74,14 +63,14 @@ public sealed class RunListEdgeTests : IAsyncLifetime
     [Fact]
     public async Task Status_sorts_descending_too()
     {
-        await _db.Runs.Where(r => r.Id == 2).ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Failed));
+        await Db.Runs.Where(r => r.Id == 2).ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Failed));
         Assert.Equal(new long[] { 5L, 4, 3, 1, 2 }, await IdsAsync(new(), RunListSort.Status, descending: true)); // "Succeeded" after "Failed"
     }
 
     [Fact]
     public async Task Sweep_filter_keeps_that_sweeps_runs_and_counts_them()
     {
-        var page = await _db.RunListPageAsync(new(SweepId: 7), RunListSort.Id, true, 0, 50, Ct);
+        var page = await Db.RunListPageAsync(new(SweepId: 7), RunListSort.Id, true, 0, 50, Ct);
         Assert.Equal(2, page.Total);
         Assert.Equal(new long[] { 3, 1 }, page.Rows.Select(r => r.Id));
         Assert.Equal(new long[] { 4L }, await IdsAsync(new(SweepId: 8)));
@@ -93,7 +82,7 @@ public sealed class RunListEdgeTests : IAsyncLifetime
         Assert.Equal(new long[] { 5L, 4 }, await IdsAsync(new(), skip: -3, take: 2));
         Assert.Equal(new long[] { 5L }, await IdsAsync(new(), take: 0));
         Assert.Equal(new long[] { 4L }, await IdsAsync(new(), skip: 1, take: -5));
-        var page = await _db.RunListPageAsync(new(), RunListSort.Id, true, 4, 10, Ct);
+        var page = await Db.RunListPageAsync(new(), RunListSort.Id, true, 4, 10, Ct);
         Assert.Equal(5, page.Total); // the total ignores the page
         Assert.Equal(new long[] { 1 }, page.Rows.Select(r => r.Id));
     }
@@ -120,11 +109,11 @@ public sealed class RunListEdgeTests : IAsyncLifetime
     [Fact]
     public async Task Rows_carry_the_run_columns_and_null_arguments_are_named()
     {
-        var row = (await _db.RunListPageAsync(new(Search: "#1"), RunListSort.Id, true, 0, 1, Ct)).Rows.Single();
+        var row = (await Db.RunListPageAsync(new(Search: "#1"), RunListSort.Id, true, 0, 1, Ct)).Rows.Single();
         Assert.Equal(("b-exp", @"C:\data", 0.5, 30L, (long?)7), (row.ExperimentKey, row.Name, row.Progress, row.Seed, row.SweepId));
         Assert.Equal("db", (await Assert.ThrowsAsync<ArgumentNullException>(() =>
             ((LabDbContext)null!).RunListPageAsync(new(), RunListSort.Id, true, 0, 1, Ct))).ParamName);
         Assert.Equal("filter", (await Assert.ThrowsAsync<ArgumentNullException>(() =>
-            _db.RunListPageAsync(null!, RunListSort.Id, true, 0, 1, Ct))).ParamName);
+            Db.RunListPageAsync(null!, RunListSort.Id, true, 0, 1, Ct))).ParamName);
     }
 }

@@ -1,34 +1,16 @@
-using LayerLab.Data;
 using LayerLab.Data.Runs;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace LayerLab.Tests.Unit.Runs;
 
 /// <summary>
-/// A migrated SQLite file per test and run rows added to it directly, for the tests of the run's transitions: they
+/// Run rows added directly to a migrated SQLite file per test (<see cref="MigratedFileTest"/>), for the tests of the run's transitions: they
 /// read back what one write left in the row, so each test gets its own file and a cleared change tracker.
 /// </summary>
-public abstract class RunRowsTestBase : IAsyncLifetime
+public abstract class RunRowsTestBase : MigratedFileTest
 {
     protected static readonly DateTimeOffset Now = new(2026, 12, 5, 12, 0, 0, TimeSpan.Zero);
     protected static readonly RunLease Lease = new("host:1", "token:7/host:1", "cpu", TimeSpan.FromMinutes(2));
-    private readonly string _file = Path.Combine(Path.GetTempPath(), $"run-rows-{Guid.NewGuid():N}.db");
-    protected LabDbContext Db { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        Db = new LabDbContext(new DbContextOptionsBuilder<LabDbContext>().UseSqlite($"Data Source={_file}").Options);
-        await SqliteSetup.MigrateAsync(Db, CancellationToken.None);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Db.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        File.Delete(_file);
-    }
-
     /// <summary>A xor-prelu run in <paramref name="status"/>, queued an hour before <see cref="Now"/>, shaped further by the caller.</summary>
     protected async Task<long> AddAsync(RunStatus status, Action<Run>? shape = null)
     {

@@ -9,37 +9,21 @@ namespace LayerLab.Tests.Unit.Sweeps;
 
 /// <summary>A sweep's per-run queries on a real SQLite file: counts per state, one sweep or many; the best value per
 /// run from the latest extremes or the summary.</summary>
-public sealed class SweepQueriesTests : IAsyncLifetime
+public sealed class SweepQueriesTests : MigratedFileTest
 {
-    private readonly string _file = Path.Combine(Path.GetTempPath(), $"sweep-queries-{Guid.NewGuid():N}.db");
-    private LabDbContext _db = null!;
-
-    public async Task InitializeAsync()
-    {
-        _db = new LabDbContext(new DbContextOptionsBuilder<LabDbContext>().UseSqlite($"Data Source={_file}").Options);
-        await SqliteSetup.MigrateAsync(_db, CancellationToken.None);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _db.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        File.Delete(_file);
-    }
-
     private async Task<long> AddSweepAsync()
     {
         var sweep = new Sweep { Name = "s", ExperimentKey = "xor-prelu", DefinitionJson = "{}" };
-        _db.Sweeps.Add(sweep);
-        await _db.SaveChangesAsync();
+        Db.Sweeps.Add(sweep);
+        await Db.SaveChangesAsync();
         return sweep.Id;
     }
 
     private async Task<long> AddRunAsync(long? sweepId, RunStatus status, string? summaryJson = null, string parameters = "{}")
     {
         var run = new Run { ExperimentKey = "xor-prelu", ParametersJson = parameters, Status = status, SweepId = sweepId, SummaryJson = summaryJson };
-        _db.Runs.Add(run);
-        await _db.SaveChangesAsync();
+        Db.Runs.Add(run);
+        await Db.SaveChangesAsync();
         return run.Id;
     }
 
@@ -56,8 +40,8 @@ public sealed class SweepQueriesTests : IAsyncLifetime
         await AddRunAsync(b, RunStatus.Queued);
         await AddRunAsync(null, RunStatus.Running);                  // not in any sweep
 
-        Assert.Equal(new SweepProgress(0, 0, 2, 1, 0), await _db.SweepProgressAsync(a, ct));
-        var many = await _db.SweepProgressAsync([a, b, empty], ct);
+        Assert.Equal(new SweepProgress(0, 0, 2, 1, 0), await Db.SweepProgressAsync(a, ct));
+        var many = await Db.SweepProgressAsync([a, b, empty], ct);
         Assert.Equal([a, b, empty], many.Keys);
         Assert.Equal(new SweepProgress(0, 0, 2, 1, 0), many[a]);
         Assert.Equal(new SweepProgress(1, 0, 0, 0, 0), many[b]);
@@ -75,13 +59,13 @@ public sealed class SweepQueriesTests : IAsyncLifetime
         var summaryOnly = await AddRunAsync(sweep, RunStatus.Failed, """{"loss":5}""");
         var nothing = await AddRunAsync(sweep, RunStatus.Queued);
         await AddRunAsync(null, RunStatus.Succeeded, """{"loss":0}""");
-        _db.LatestMetrics.Add(new LatestMetric { RunId = logged, Key = "loss", Step = 9, Value = 2, Min = 1, Max = 3 });
-        await _db.SaveChangesAsync();
+        Db.LatestMetrics.Add(new LatestMetric { RunId = logged, Key = "loss", Step = 9, Value = 2, Min = 1, Max = 3 });
+        await Db.SaveChangesAsync();
 
-        var min = await _db.SweepRunValuesAsync(sweep, "loss", maximize: false, ct);
+        var min = await Db.SweepRunValuesAsync(sweep, "loss", maximize: false, ct);
         Assert.Equal([new SweepRunValue(logged, """{"lr":0.1}""", RunStatus.Succeeded, 1), new SweepRunValue(summaryOnly, "{}", RunStatus.Failed, 5),
             new SweepRunValue(nothing, "{}", RunStatus.Queued, null)], min);
-        var max = await _db.SweepRunValuesAsync(sweep, "loss", maximize: true, ct);
+        var max = await Db.SweepRunValuesAsync(sweep, "loss", maximize: true, ct);
         Assert.Equal([3, 5, null], max.Select(v => v.Value));
         await Assert.ThrowsAsync<ArgumentNullException>(() => ((LabDbContext)null!).SweepRunValuesAsync(sweep, "loss", false, ct));
     }
